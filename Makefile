@@ -1,0 +1,64 @@
+# The map of the data flow: raw/ → interim/{extract,clean,structure,merge} → processed/*.parquet
+# Each stage is a target; it reruns only when its inputs or the pipeline code changed.
+#   make all                      set up .venv if needed, then run every stage on raw/
+#   make all RAW=dir INTERIM=dir PROCESSED=dir   the same on another folder of captures
+#   make test                     run the test suite
+RAW ?= raw
+INTERIM ?= interim
+PROCESSED ?= processed
+VENV ?= .venv
+PYTHON ?= python3
+
+PY := $(VENV)/bin/python
+RUN := $(PY) -m pipeline
+DIRS := --raw $(RAW) --interim $(INTERIM) --processed $(PROCESSED)
+CAPTURES := $(shell find $(RAW) -maxdepth 1 -type f ! -name '.*' 2>/dev/null)
+CODE := $(shell find pipeline -name '*.py') $(VENV)/.installed
+
+.PHONY: all setup extract clean structure merge publish test docs reset
+.DELETE_ON_ERROR:
+
+all: publish
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+extract: $(INTERIM)/extract/.done
+$(INTERIM)/extract/.done: $(CAPTURES) $(CODE)
+	$(RUN) extract $(DIRS)
+	touch $@
+
+clean: $(INTERIM)/clean/.done
+$(INTERIM)/clean/.done: $(INTERIM)/extract/.done
+	$(RUN) clean $(DIRS)
+	touch $@
+
+structure: $(INTERIM)/structure/.done
+$(INTERIM)/structure/.done: $(INTERIM)/clean/.done
+	$(RUN) structure $(DIRS)
+	touch $@
+
+merge: $(INTERIM)/merge/.done
+$(INTERIM)/merge/.done: $(INTERIM)/structure/.done
+	$(RUN) merge $(DIRS)
+	touch $@
+
+publish: $(PROCESSED)/.done
+$(PROCESSED)/.done: $(INTERIM)/merge/.done
+	$(RUN) publish $(DIRS)
+	touch $@
+
+test: setup
+	$(PY) -m pytest
+
+docs: setup
+	$(RUN) docs
+
+# Remove everything derived from raw/ (the captures themselves are never touched).
+reset:
+	rm -rf $(INTERIM)/extract $(INTERIM)/clean $(INTERIM)/structure $(INTERIM)/merge $(INTERIM)/.done
+	rm -f $(PROCESSED)/*.parquet $(PROCESSED)/report.json $(PROCESSED)/.done

@@ -1,0 +1,126 @@
+"""Clean stage: mark what is not page content and mend what the capture broke.
+
+Nothing is deleted: every block keeps a role ("content", or why it was removed), so later
+stages can still use furniture as evidence and the report can count what went.
+"""
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from pipeline.chrome import classify_block
+from pipeline.model import Block, Capture, CleanBlock, CleanCapture, Span
+
+_CHROME_LANDMARKS = {"nav", "sidebar", "footer"}
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+_STARTS_LOWER = re.compile(r"^[\"'“‘(\[]?[a-z]")
+_CHART_LABEL = re.compile(r"^\d{1,2}\s+\S")
+_WORD = re.compile(r"[\w’'-]+")
+_BITE_HEADING = re.compile(r"^(?:what is this cell about\?|where should i start\?|highlighted study|"
+                           r"issues to consider and discuss)", re.I)
+
+
+def clean(capture: Capture) -> CleanCapture:
+    blocks = [CleanBlock(b) for b in capture.blocks]
+    _mark_landmarks(blocks)
+    _mark_furniture(blocks)
+    _mark_repeats(blocks)
+    _mark_chart_labels(blocks)
+    _mark_pull_quotes(blocks)
+    _rejoin(blocks)
+    return CleanCapture(capture, blocks)
+
+
+def _mark_landmarks(blocks: list[CleanBlock]) -> None:
+    for cb in blocks:
+        if cb.block.landmark in _CHROME_LANDMARKS:
+            cb.role, cb.reason = "chrome", f"landmark:{cb.block.landmark}"
+
+
+def _mark_furniture(blocks: list[CleanBlock]) -> None:
+    after_furniture = False
+    for cb in blocks:
+        if cb.block.kind == "rule":
+            cb.role, cb.reason = "chrome", "rule"
+            continue
+        if not cb.is_content:
+            after_furniture = True
+            continue
+        category = classify_block(cb.block.text, after_furniture)
+        if category:
+            cb.role, cb.reason = "chrome", category
+        after_furniture = category is not None
+
+
+def _mark_repeats(blocks: list[CleanBlock]) -> None:
+    """A short block said again word for word (a funding blurb, a control) is furniture."""
+    seen: set[str] = set()
+    for cb in blocks:
+        key = " ".join(cb.block.text.lower().split())
+        if cb.is_content and len(key) <= 300 and key in seen:
+            cb.role, cb.reason = "repeat", "repeated block"
+        seen.add(key)
+
+
+def _is_sentence(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text.rstrip()))
+
+
+def _mark_chart_labels(blocks: list[CleanBlock]) -> None:
+    """Runs of short list items that are mostly numbered axis labels ("1 Attend at least once")."""
+    run: list[CleanBlock] = []
+    for cb in [cb for cb in blocks if cb.is_content] + [None]:
+        if cb and cb.block.kind == "list_item" and len(cb.block.text.split()) <= 8 and not _is_sentence(
+                cb.block.text):
+            run.append(cb)
+            continue
+        if run and 2 * sum(bool(_CHART_LABEL.match(r.block.text)) for r in run) >= len(run):
+            for r in run:
+                r.role, r.reason = "chart", "chart axis label"
+        run = []
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
+    """A short display line that restates a nearby paragraph is a pull quote, not a paragraph."""
+    content = [cb for cb in blocks if cb.is_content]
+    for i, cb in enumerate(content):
+        text = cb.block.text
+        words = _words(text)
+        if (cb.block.kind == "heading" or not 6 <= len(words) <= 30 or text.startswith(("►", "▶"))
+                or _BITE_HEADING.match(text) or text.rstrip().endswith(".")):
+            continue
+        vocab = set(words)
+        for other in content[max(0, i - window):i] + content[i + 1:i + 1 + window]:
+            other_words = _words(other.block.text)
+            if 2 * len(other_words) < 3 * len(words):
+                continue
+            shared = len(vocab & set(other_words)) / len(vocab)
+            if shared >= 0.85 and fuzz.partial_ratio(text.lower(), other.block.text.lower()) >= 65:
+                cb.role, cb.reason = "pullquote", "pull quote repeating body text"
+                break
+
+
+def _rejoin(blocks: list[CleanBlock]) -> None:
+    """Join a paragraph cut by a page or sidebar break: it stops mid-sentence, the next goes on in lower case."""
+    previous: CleanBlock | None = None
+    for cb in blocks:
+        if not cb.is_content:
+            continue
+        b = cb.block
+        if (previous is not None and b.kind == "paragraph" and previous.block.kind == "paragraph"
+                and _STARTS_LOWER.match(b.text) and not _is_sentence(previous.block.text)):
+            previous.block = join_blocks(previous.block, b)
+            cb.role, cb.reason = "joined", f"continues the paragraph at line {previous.block.line}"
+            continue
+        previous = cb
+
+
+def join_blocks(first: Block, second: Block) -> Block:
+    offset = len(first.text) + 1
+    spans = first.spans + [Span(s.start + offset, s.end + offset, s.kind, s.href) for s in second.spans]
+    return Block(first.kind, f"{first.text} {second.text}", spans, first.level, first.line, first.landmark)

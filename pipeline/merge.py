@@ -1,0 +1,121 @@
+"""Merge stage: every capture of one cell becomes one cell.
+
+Captures are ranked (newest revision, then newest capture time, then the most complete), the best
+is the base, and each field the base lacks is taken from the next capture that has it: lost tag
+letters, hrefs the text copy never had, entries past the point where a capture was cut off, the
+bite. A capture of an older revision is set aside, and the report says so.
+"""
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+
+from rapidfuzz import fuzz
+
+from pipeline.model import Cell, CellPage, Entry, Page
+
+_SAME_TITLE = 88
+
+
+def _links(page: CellPage) -> int:
+    return sum(1 for e in page.entries for s in e.body.spans if s.kind == "link" and s.href)
+
+
+def _rank(page: Page) -> tuple:
+    cell = page.cell
+    return (
+        -(int(cell.last_revised.replace("-", "")) if cell.last_revised else 0),
+        "".join(chr(0x10FFFF - ord(ch)) for ch in (page.captured_at or "")),
+        cell.truncated,
+        -len(cell.entries),
+        -_links(cell),
+        -len(cell.bite),
+        page.capture,
+    )
+
+
+def merge(pages: list[Page]) -> tuple[list[Cell], dict[str, list[str]]]:
+    """Cells in id order, and notes per capture (superseded versions, fields filled from it)."""
+    groups: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        if page.cell and not page.errors:
+            groups[page.cell.cell_id].append(page)
+    cells, notes = [], defaultdict(list)
+    for cell_id in sorted(groups):
+        ranked = sorted(groups[cell_id], key=_rank)
+        newest = ranked[0].cell.last_revised
+        current = [p for p in ranked if not (newest and p.cell.last_revised and p.cell.last_revised != newest)]
+        for old in ranked:
+            if old not in current:
+                notes[old.capture].append(
+                    f"superseded: {cell_id} last revised {old.cell.last_revised} in this capture, "
+                    f"{newest} in {current[0].capture}")
+        seen_sha = set()
+        unique = []
+        for p in current:
+            if p.sha256 in seen_sha:
+                notes[p.capture].append(f"identical to another capture of {cell_id}; counted once")
+                continue
+            seen_sha.add(p.sha256)
+            unique.append(p)
+        cells.append(Cell(page=_combine([p.cell for p in unique], [p.capture for p in unique], notes),
+                          sources=sorted(p.capture for p in unique)))
+    return cells, dict(notes)
+
+
+def _combine(pages: list[CellPage], names: list[str], notes: dict[str, list[str]]) -> CellPage:
+    base = copy.deepcopy(pages[0])
+    for other, name in zip(pages[1:], names[1:]):
+        for attr in ("description", "last_revised", "first_uploaded", "more"):
+            if getattr(base, attr) is None and getattr(other, attr) is not None:
+                setattr(base, attr, copy.deepcopy(getattr(other, attr)))
+                notes[name].append(f"{attr} taken from this capture")
+        if base.identity_from == "url" and other.identity_from != "url":
+            base.column_label, base.row_label = other.column_label, other.row_label
+        if len(other.bite) > len(base.bite):
+            base.bite = copy.deepcopy(other.bite)
+            notes[name].append("bite taken from this capture")
+        base.entries = _reconcile(base.entries, other.entries, base.truncated, name, notes)
+        base.truncated = base.truncated and other.truncated
+    for n, entry in enumerate(base.entries, start=1):
+        entry.position = n
+    return base
+
+
+def _key(entry: Entry) -> str:
+    return " ".join(entry.title.lower().split())
+
+
+def _same(a: Entry, b: Entry) -> bool:
+    year_a = a.reference.year if a.reference else None
+    year_b = b.reference.year if b.reference else None
+    if a.cut_off or b.cut_off:
+        shorter, longer = sorted((_key(a), _key(b)), key=len)
+        return bool(shorter) and longer.startswith(shorter[: max(len(shorter) - 2, 1)])
+    return year_a == year_b and fuzz.ratio(_key(a), _key(b)) >= _SAME_TITLE
+
+
+def _reconcile(base: list[Entry], other: list[Entry], base_truncated: bool, name: str,
+               notes: dict[str, list[str]]) -> list[Entry]:
+    merged = [copy.deepcopy(e) for e in base]
+    used: set[int] = set()
+    for entry in merged:
+        match = next((j for j, o in enumerate(other) if j not in used and _same(entry, o)), None)
+        if match is None:
+            continue
+        used.add(match)
+        o = other[match]
+        if entry.types_inferred and not o.types_inferred:
+            entry.types, entry.types_inferred = list(o.types), False
+            notes[name].append(f"tag letters of {entry.title!r} taken from this capture")
+        richer_links = sum(s.kind == "link" and bool(s.href) for s in o.body.spans) > sum(
+            s.kind == "link" and bool(s.href) for s in entry.body.spans)
+        if (entry.cut_off and not o.cut_off) or (richer_links and not o.cut_off):
+            for attr in ("title", "reference", "annotation", "body", "cut_off", "line", "capture"):
+                setattr(entry, attr, copy.deepcopy(getattr(o, attr)))
+    if base_truncated:
+        for j, o in enumerate(other):
+            if j not in used and j > max(used, default=-1):
+                merged.append(copy.deepcopy(o))
+                notes[name].append(f"entry {o.title!r} (missing where another capture was cut off) taken from here")
+    return merged

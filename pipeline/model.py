@@ -1,0 +1,216 @@
+"""Records passed between stages.
+
+Every reader (text, Markdown, HTML) produces the same `Capture` of ordered `Block`s, so cleaning
+and structuring never need to know which format a page arrived in. All records are plain
+dataclasses that round-trip through JSON (`to_json` / `from_json`) for the interim files.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Span:
+    """An inline mark over `text[start:end]`: a link (with href, None when the capture lost it) or emphasis."""
+
+    start: int
+    end: int
+    kind: str  # "link" | "em" | "strong"
+    href: str | None = None
+
+
+@dataclass
+class Block:
+    """One block of a page as captured: heading, paragraph, list item or rule.
+
+    `text` holds hard line breaks as "\\n" (cut-off sidebars break mid-phrase); soft breaks are spaces.
+    `line` is the 1-based source line the block starts on (provenance). `landmark` is set by the
+    HTML reader when the block sits in a navigation, sidebar, header or footer container.
+    """
+
+    kind: str
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    level: int = 0
+    line: int | None = None
+    landmark: str | None = None
+
+
+@dataclass
+class Capture:
+    """A raw capture read into blocks, with where it came from."""
+
+    file: str
+    format: str  # "text" | "markdown" | "html"
+    sha256: str
+    blocks: list[Block]
+    url: str | None = None
+    captured_at: str | None = None
+    encoding: str = "utf-8"
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CleanBlock:
+    """A block after cleaning: `role` says whether it is page content or what was removed and why."""
+
+    block: Block
+    role: str = "content"  # content | chrome | repeat | pullquote | chart | joined
+    reason: str = ""
+
+    @property
+    def is_content(self) -> bool:
+        return self.role == "content"
+
+
+@dataclass
+class CleanCapture:
+    capture: Capture
+    blocks: list[CleanBlock]
+    warnings: list[str] = field(default_factory=list)
+
+    def content(self) -> list[Block]:
+        return [cb.block for cb in self.blocks if cb.is_content]
+
+
+@dataclass
+class Rich:
+    """Text with its inline spans (a paragraph, an annotation, the "more" line)."""
+
+    text: str
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Reference:
+    """A parenthesised reference such as "([UK] Home Office, 1999)" or "(2014; free source …)"."""
+
+    text: str  # inside the parentheses, as printed
+    year: int | None
+    years: list[int]
+    issuer: str | None
+    jurisdiction: str | None
+    note: str | None
+    start: int = 0  # offsets of the parenthetical (with its parentheses) in the containing text
+    end: int = 0
+
+
+@dataclass
+class Entry:
+    """One selected document of a cell. `body` is the entry after its tag letters: title, reference, annotation."""
+
+    position: int
+    types: list[str]
+    types_inferred: bool
+    title: str
+    reference: Reference | None
+    annotation: str
+    body: Rich
+    cut_off: bool = False
+    line: int | None = None
+    capture: str = ""
+
+    @property
+    def title_href(self) -> str | None:
+        for span in self.body.spans:
+            if span.kind == "link" and span.start < len(self.title) and span.end > 0:
+                return span.href
+        return None
+
+
+@dataclass
+class Paragraph:
+    """A paragraph of running text (bite commentary, analysis body) under its headings."""
+
+    section: str
+    heading_path: list[str]
+    body: Rich
+    supplementary: bool = False
+
+
+@dataclass
+class CellPage:
+    matrix: str  # "alcohol" | "drug"
+    column_code: str
+    row_code: int
+    column_label: str | None
+    row_label: str | None
+    identity_from: str  # how the page's cell was known: "title" | "heading" | "url" | "labels"
+    description: Rich | None = None
+    last_revised: str | None = None
+    first_uploaded: str | None = None
+    entries: list[Entry] = field(default_factory=list)
+    more: Rich | None = None
+    bite: list[Paragraph] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def cell_id(self) -> str:
+        return f"{self.matrix}-{self.column_code}{self.row_code}"
+
+
+@dataclass
+class AnalysisPage:
+    title: str | None
+    doc_kind: str | None
+
+
+@dataclass
+class Page:
+    """One capture understood: what kind of page it is and what it holds."""
+
+    capture: str
+    format: str
+    sha256: str
+    kind: str  # "cell" | "analysis" | "overview" | "other"
+    url: str | None = None
+    captured_at: str | None = None
+    cell: CellPage | None = None
+    analysis: AnalysisPage | None = None
+    chrome_removed: int = 0
+    removed: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # any error quarantines the capture
+
+
+@dataclass
+class Cell:
+    """A cell after merging every capture of it."""
+
+    page: CellPage
+    sources: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+# --- JSON round trip -------------------------------------------------------------------------
+
+def to_json(obj: Any) -> str:
+    return json.dumps(dataclasses.asdict(obj), ensure_ascii=False, sort_keys=True, indent=1)
+
+
+def from_json(tp: type, text: str) -> Any:
+    return _build(tp, json.loads(text))
+
+
+def _build(tp: Any, value: Any) -> Any:
+    """Rebuild a dataclass tree from `asdict` output, guided by the resolved field types."""
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return [_build(item, v) for v in value]
+    if origin in (typing.Union, types.UnionType):
+        records = [a for a in typing.get_args(tp) if dataclasses.is_dataclass(a)]
+        return _build(records[0], value) if records and isinstance(value, dict) else value
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        return tp(**{f.name: _build(hints[f.name], value[f.name])
+                     for f in dataclasses.fields(tp) if f.name in value})
+    return value

@@ -1,0 +1,98 @@
+"""Builds one block's text and inline spans, normalising whitespace and Unicode as it goes.
+
+Readers append pieces in document order; offsets of spans are always offsets into the final,
+normalised text, so no later stage has to re-map them.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pipeline.model import Block, Span
+
+_SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def normalise(text: str) -> str:
+    """NFC, no invisible characters, one space for any run of horizontal white space."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return _SPACE.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+class InlineBuilder:
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._length = 0
+        self._open: list[tuple[str, int, str | None]] = []
+        self.spans: list[Span] = []
+
+    def _last_char(self) -> str:
+        for part in reversed(self._parts):
+            if part:
+                return part[-1]
+        return "\n"
+
+    def text(self, piece: str) -> None:
+        piece = normalise(piece).replace("\n", " ")
+        piece = re.sub(" +", " ", piece)
+        if piece.startswith(" ") and self._last_char() in " \n":
+            piece = piece[1:]
+        if piece:
+            self._parts.append(piece)
+            self._length += len(piece)
+
+    def hard_break(self) -> None:
+        while self._parts and self._parts[-1].endswith(" "):
+            self._parts[-1] = self._parts[-1][:-1]
+            self._length -= 1
+        if self._length and self._last_char() != "\n":
+            self._parts.append("\n")
+            self._length += 1
+
+    def open(self, kind: str, href: str | None = None) -> None:
+        self._open.append((kind, self._length, href))
+
+    def close(self, kind: str) -> None:
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i][0] == kind:
+                _, start, href = self._open.pop(i)
+                self.spans.append(Span(start, self._length, kind, href))
+                return
+
+    def empty(self) -> bool:
+        return not "".join(self._parts).strip()
+
+    def build(self, kind: str, level: int = 0, line: int | None = None,
+              landmark: str | None = None) -> Block | None:
+        """Close the block: trim white space at either end (moving spans with it); None if empty."""
+        while self._open:
+            self.close(self._open[-1][0])
+        raw = "".join(self._parts)
+        lines = [ln.strip(" ") for ln in raw.split("\n")]
+        text = "\n".join(ln for ln in lines if ln)
+        if not text:
+            return None
+        spans = _remap(raw, text, self.spans)
+        return Block(kind, text, spans, level, line, landmark)
+
+
+def _remap(raw: str, text: str, spans: list[Span]) -> list[Span]:
+    """Map span offsets from `raw` to `text`, which is `raw` with some white space removed."""
+    mapping = [0] * (len(raw) + 1)
+    j = 0
+    for i, ch in enumerate(raw):
+        mapping[i] = j
+        if j < len(text) and text[j] == ch:
+            j += 1
+    mapping[len(raw)] = j
+    out = []
+    for s in spans:
+        start, end = mapping[s.start], mapping[s.end]
+        while start < end and text[start] in " \n":
+            start += 1
+        while end > start and text[end - 1] in " \n":
+            end -= 1
+        if end > start:
+            out.append(Span(start, end, s.kind, s.href))
+    return sorted(out, key=lambda s: (s.start, -s.end, s.kind))

@@ -1,0 +1,44 @@
+"""The run report: one record per capture (what it was, what was found, what was removed, what went
+wrong) and a summary. Deterministic: no clocks, sorted keys, so reruns give the same file."""
+from __future__ import annotations
+
+from collections import Counter
+
+from pipeline.model import Cell, Page
+
+
+def build(pages: list[Page], cells: list[Cell], tables: dict[str, list[dict]], notes: dict[str, list[str]]) -> dict:
+    published = {src for cell in cells for src in cell.sources}
+    captures = []
+    for page in sorted(pages, key=lambda p: p.capture):
+        status = "quarantined" if page.errors else ("published" if page.capture in published or page.kind != "cell"
+                                                    else "superseded")
+        captures.append({
+            "file": page.capture, "format": page.format, "kind": page.kind, "status": status,
+            "cell_id": page.cell.cell_id if page.cell else None,
+            "entries_found": len(page.cell.entries) if page.cell else 0,
+            "title": page.analysis.title if page.analysis else None,
+            "chrome_removed": page.chrome_removed, "removed": page.removed,
+            "warnings": page.warnings, "errors": page.errors, "notes": notes.get(page.capture, []),
+        })
+    return {
+        "captures": captures,
+        "quarantined": [{"file": c["file"], "errors": c["errors"]} for c in captures if c["status"] == "quarantined"],
+        "totals": {
+            "captures": len(captures),
+            "kinds": dict(sorted(Counter(c["kind"] for c in captures).items())),
+            "rows": {name: len(rows) for name, rows in tables.items()},
+        },
+    }
+
+
+def summary(run: dict) -> str:
+    lines = [f"{'capture':<44} {'format':<9} {'kind':<9} {'cell':<11} {'entries':>7} {'chrome':>6}  status"]
+    for c in run["captures"]:
+        lines.append(f"{c['file'][:44]:<44} {c['format']:<9} {c['kind']:<9} {c['cell_id'] or '-':<11} "
+                     f"{c['entries_found']:>7} {c['chrome_removed']:>6}  {c['status']}")
+        for problem in c["errors"]:
+            lines.append(f"    error: {problem}")
+    rows = ", ".join(f"{n} {name}" for name, n in run["totals"]["rows"].items())
+    lines.append(f"published: {rows}; quarantined: {len(run['quarantined'])}")
+    return "\n".join(lines)

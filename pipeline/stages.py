@@ -1,0 +1,134 @@
+"""The I/O edge: each stage reads the previous stage's files, runs the pure functions, writes its own.
+
+interim/extract/*.json   Capture (blocks)         ← raw/*
+interim/clean/*.json     CleanCapture (roles)     ← extract
+interim/structure/*.json Page                     ← clean
+interim/merge/cells.json Cell list + notes        ← structure
+processed/*.parquet      tables + report.json     ← merge (+ structure for the report)
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import report
+from pipeline.clean import clean
+from pipeline.merge import merge
+from pipeline.model import Capture, Cell, CleanCapture, Page, from_json, to_json
+from pipeline.publish import ValidationError, safe_name, to_arrow, validate, write_tables, write_text_atomic
+from pipeline.readers import read_capture
+from pipeline.schemas import data_dictionary
+from pipeline.structure import structure
+from pipeline.tables import build_tables
+
+log = logging.getLogger("pipeline")
+NOT_CAPTURES = {"manifest.csv"}
+
+
+@dataclass
+class Paths:
+    raw: Path
+    interim: Path
+    processed: Path
+
+    def stage(self, name: str) -> Path:
+        return self.interim / name
+
+
+def read_manifest(raw: Path) -> dict[str, dict[str, str]]:
+    path = raw / "manifest.csv"
+    if not path.exists():
+        return {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return {row["file"]: row for row in csv.DictReader(fh) if row.get("file")}
+
+
+def capture_files(raw: Path) -> list[Path]:
+    return sorted(p for p in raw.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.name not in NOT_CAPTURES
+                  and not p.name.lower().startswith("readme"))
+
+
+def _write_all(folder: Path, items: dict[str, str]) -> None:
+    """Write one JSON file per capture and drop files of captures no longer present."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in items.items():
+        write_text_atomic(folder / f"{safe_name(name)}.json", text)
+    keep = {f"{safe_name(n)}.json" for n in items}
+    for stale in folder.glob("*.json"):
+        if stale.name not in keep:
+            stale.unlink()
+
+
+def _read_all(folder: Path, tp: type) -> list:
+    return [from_json(tp, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+def extract(paths: Paths) -> None:
+    manifest = read_manifest(paths.raw)
+    out = {}
+    for path in capture_files(paths.raw):
+        row = manifest.get(path.name, {})
+        try:
+            capture = read_capture(path.name, path.read_bytes(), row.get("url") or None, row.get("captured_at") or None)
+        except Exception as exc:  # one unreadable capture must not stop the others
+            capture = Capture(path.name, "unknown", "", [], errors=[f"extract: cannot read the capture: {exc}"])
+        out[path.name] = to_json(capture)
+        log.info("extract %s: %s, %d blocks", path.name, capture.format, len(capture.blocks))
+    _write_all(paths.stage("extract"), out)
+
+
+def clean_stage(paths: Paths) -> None:
+    out = {}
+    for capture in _read_all(paths.stage("extract"), Capture):
+        cleaned = clean(capture)
+        out[capture.file] = to_json(cleaned)
+        log.info("clean %s: %d of %d blocks kept", capture.file, len(cleaned.content()), len(cleaned.blocks))
+    _write_all(paths.stage("clean"), out)
+
+
+def structure_stage(paths: Paths) -> None:
+    out = {}
+    for cleaned in _read_all(paths.stage("clean"), CleanCapture):
+        page = structure(cleaned)
+        out[page.capture] = to_json(page)
+        log.info("structure %s: %s%s", page.capture, page.kind, f" {page.cell.cell_id}" if page.cell else "")
+    _write_all(paths.stage("structure"), out)
+
+
+def merge_stage(paths: Paths) -> None:
+    pages = _read_all(paths.stage("structure"), Page)
+    cells, notes = merge(pages)
+    folder = paths.stage("merge")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(folder / "cells.json",
+                      "[\n" + ",\n".join(to_json(c) for c in cells) + "\n]\n")
+    write_text_atomic(folder / "notes.json", json.dumps(notes, indent=1, sort_keys=True, ensure_ascii=False))
+
+
+def publish_stage(paths: Paths, strict: bool = False) -> int:
+    """Returns the exit status: 0 all published, 1 some captures quarantined."""
+    folder = paths.stage("merge")
+    cells = [from_json(Cell, json.dumps(c)) for c in json.loads((folder / "cells.json").read_text("utf-8"))]
+    notes = json.loads((folder / "notes.json").read_text("utf-8"))
+    pages = _read_all(paths.stage("structure"), Page)
+    tables = build_tables(cells)
+    problems = validate(tables)
+    if problems:
+        raise ValidationError("; ".join(problems[:20]))
+    run = report.build(pages, cells, tables, notes)
+    if strict and run["quarantined"]:
+        raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; "
+                              "nothing published")
+    written = write_tables(to_arrow(tables), paths.processed)
+    write_text_atomic(paths.processed / "report.json", json.dumps(run, indent=1, sort_keys=True, ensure_ascii=False))
+    log.info("published %s", ", ".join(p.name for p in written))
+    print(report.summary(run))
+    return 1 if run["quarantined"] else 0
+
+
+def write_dictionary(path: Path) -> None:
+    write_text_atomic(path, data_dictionary())

@@ -1,0 +1,92 @@
+"""A cell's entry list: "K Title (reference). Annotation …", one block per entry.
+
+Tag letters may share the entry's line, stand on a line of their own, or be lost by the capture;
+a lost tag is inferred from the neighbouring entries (the site lists S, K, R, G in that order).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.model import Block, Entry, Rich, Span
+from pipeline.structure.references import parse_reference
+
+TAG_ORDER = "SKRG"
+_TAGS = re.compile(r"^(?P<tags>[SKRG](?:[ ,/]+[SKRG])?)\s+(?=\S)")
+TAG_ONLY = re.compile(r"^[SKRG](?:[ ,/]+[SKRG])?$")
+_PAREN = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)")
+_TITLE_LIMIT = 400
+_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+@dataclass
+class Candidate:
+    """A block read as an entry, before its position and any inferred tags are known."""
+
+    tags: list[str]
+    body: Rich
+    block: Block
+    has_reference: bool
+
+
+def read_tags(text: str) -> tuple[list[str], int]:
+    """Tag letters at the start of a block and where the entry text begins after them."""
+    m = _TAGS.match(text)
+    if not m:
+        return [], 0
+    return re.findall(r"[SKRG]", m.group("tags")), m.end()
+
+
+def primary_reference(body: str):
+    """The entry's own reference: the first parenthesised reference followed by a full stop (or the end)."""
+    for m in _PAREN.finditer(body):
+        if m.start() > _TITLE_LIMIT:
+            break
+        after = body[m.end():m.end() + 1]
+        if after not in ("", ".", ",", ";", ":"):
+            continue
+        ref = parse_reference(m.group(1), m.start(), m.end())
+        if ref:
+            return ref
+    return None
+
+
+def candidate(block: Block, tags: list[str] | None = None) -> Candidate:
+    """Read a block as a possible entry; `tags` are letters that stood on the line before it."""
+    own, offset = read_tags(block.text)
+    body_text = block.text[offset:].replace("\n", " ")
+    spans = [Span(s.start - offset, s.end - offset, s.kind, s.href) for s in block.spans if s.end > offset]
+    spans = [Span(max(s.start, 0), s.end, s.kind, s.href) for s in spans]
+    return Candidate((tags or []) + own, Rich(body_text, spans), block,
+                     primary_reference(body_text) is not None)
+
+
+def build_entry(c: Candidate, position: int, types: list[str], inferred: bool, last: bool,
+                capture: str) -> Entry:
+    body = c.body.text
+    ref = primary_reference(body)
+    if ref:
+        title = body[:ref.start].strip()
+        annotation = body[ref.end:].lstrip(".,;: ").strip()
+        cut_off = last and bool(annotation) and not _END.search(annotation)
+    else:
+        title, annotation = body.strip(), ""
+        cut_off = last
+        if cut_off and title.startswith("[") and "]" not in title:
+            title = title[1:]  # a Markdown link the capture cut off before its closing bracket
+        sentence = re.search(r"(?<=[.?!])\s+(?=[A-Z‘“\"'])", body)
+        if not last and sentence:
+            title, annotation = body[:sentence.start()].rstrip("."), body[sentence.end():].strip()
+    return Entry(position=position, types=types, types_inferred=inferred, title=title, reference=ref,
+                 annotation=annotation, body=c.body, cut_off=cut_off, line=c.block.line, capture=capture)
+
+
+def infer_types(previous: list[str] | None, following: list[str] | None, has_issuer: bool) -> list[str]:
+    """Tags for an entry whose letter was lost, from its neighbours in the S, K, R, G order."""
+    before = previous[-1] if previous else None
+    after = following[0] if following else None
+    if before and after:
+        if before == after:
+            return [before]
+        return ["G"] if has_issuer and "G" in (before, after) else [before]
+    return [before or after or ("G" if has_issuer else "K")]

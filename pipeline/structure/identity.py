@@ -1,0 +1,138 @@
+"""What page a capture is, and for a cell page which cell.
+
+A page names itself in a title line ("Alcohol Treatment Matrix cell E1: Treatment systems; …"),
+a heading ("Drug Treatment Matrix cell D2 Matrix cell logo") followed by a labels line, or an
+older "Drug Matrix cell A4: …". Such a line must *start* a block: cross-references inside text
+("discussed in cell A1") are never taken as the page's identity. Failing that, the capture's
+URL says which cell it is, and as a last resort the labels line plus the matrix the page's
+navigation points back to.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline import matrix
+from pipeline.model import CleanBlock
+
+_SELF = re.compile(
+    r"^(?P<matrix>Alcohol|Drugs?)\s+(?:Treatment\s+)?Matrix\s+cell\s+(?P<code>[A-E][1-5])\b"
+    r"(?:\s*(?:Matrix cell logo)?\s*[:;]?\s*(?P<labels>.*?))?\s*(?:Matrix cell logo)?\s*$", re.I)
+_LABELS = re.compile(r"^(?P<column>[A-Za-z/ ]+?)\s*(?:[;:]\s*(?P<row>[^;:]+?))?\s*\.?$")
+_MATRIX_HINT = re.compile(r"\b(?:one of \d+ cells in the|return to/go to)\s+(Alcohol|Drugs?)\b", re.I)
+_ANALYSIS_MARKERS = re.compile(
+    r"^(?:This entry is our analysis of|Top 10 most closely related documents|"
+    r"Unable to obtain a copy by clicking title|Summary [A-Z]|Findings logo commentary|"
+    r"[A-Z][^.:]{2,80}(?::\s*(?:19|20)\d\d,|,\s*(?:19|20)\d\d\(\d+\),)\s*.*\b(?:p\.|Art\. No))")
+_COLUMN_WORDS = "(?:Interventions|Practitioners|Management/supervision|Organisational functioning|Treatment systems)"
+_OVERVIEW_MARKERS = re.compile(rf"^(?:Matrix Row logo|Effectiveness Bank web site Matrix row)|"
+                               rf"^Cell [A-E][1-5]\b|\b[A-E][1-5]\.? {_COLUMN_WORDS}[;:]|"
+                               rf"(?:^|\|)[A-E] {_COLUMN_WORDS}\S", re.I | re.M)
+_ANALYSIS_URL = re.compile(r"dl\.php\?(?:.*&)?f(?:ile)?=(?!Matrix)[^&]+\.(?:txt|cab)\b", re.I)
+_OVERVIEW_URL = re.compile(r"/[ad]matrix\.php|Matrix/(?:Alcohol|Drugs?)/(?:row|Row)", re.I)
+
+
+@dataclass
+class Identity:
+    matrix: str
+    column_code: str
+    row_code: int
+    column_label: str | None
+    row_label: str | None
+    source: str  # title | heading | url | labels
+    naming: list[int]  # indices (into the cleaned blocks) of the title, heading and labels lines
+
+
+def split_labels(text: str, matrix_name: str | None = None) -> tuple[str, str | None] | None:
+    """"Treatment systems; Psychosocial therapies" → (column, row); a lone column label → (column, None)."""
+    m = _LABELS.match(text.strip())
+    if not m or not matrix.column_code(m.group("column")):
+        return None
+    row = m.group("row")
+    if row and matrix.row_code(matrix_name, row) is None and len(row.split()) > 6:
+        return None
+    return m.group("column").strip(), row.strip() if row else None
+
+
+def find_identity(blocks: list[CleanBlock], url: str | None) -> Identity | None:
+    for i, cb in enumerate(blocks):
+        if cb.role not in ("content", "chrome"):
+            continue
+        m = _SELF.match(cb.block.text.replace("\n", " "))
+        if not m:
+            continue
+        name = matrix.matrix_name(m.group("matrix"))
+        code = m.group("code").upper()
+        labels = split_labels(m.group("labels") or "", name) if m.group("labels") else None
+        labels_index = None
+        if labels is None:
+            labels_index, labels = _next_labels(blocks, i + 1, name)
+        column, row = labels if labels else (None, None)
+        naming = [i, labels_index] + _naming_again(blocks, i + 1, m.group("code").upper())
+        return Identity(name, code[0], int(code[1]), column, row,
+                        "title" if m.group("labels") else "heading", sorted(j for j in naming if j is not None))
+    labels_index, labels = _next_labels(blocks, 0, None, search=len(blocks))
+    from_url = matrix.cell_from_url(url)
+    if from_url:
+        name, code = from_url.split("-")
+        column, row = labels if labels else (None, None)
+        return Identity(name, code[0], int(code[1]), column, row, "url", [labels_index] if labels else [])
+    if labels and labels[1]:
+        name = _matrix_hint(blocks) or ("alcohol" if matrix.row_code("alcohol", labels[1]) == 1 and
+                                        matrix.row_code("drug", labels[1]) is None else None)
+        row = matrix.row_code(name, labels[1])
+        if name and row:
+            return Identity(name, matrix.column_code(labels[0]), row, labels[0], labels[1], "labels",
+                            [labels_index])
+    return None
+
+
+def _naming_again(blocks: list[CleanBlock], start: int, code: str) -> list[int | None]:
+    """Later lines naming the same cell (a heading after the title line) and their labels lines."""
+    found: list[int | None] = []
+    for i in range(start, len(blocks)):
+        m = _SELF.match(blocks[i].block.text.replace("\n", " "))
+        if m and m.group("code").upper() == code:
+            found += [i, _next_labels(blocks, i + 1, None)[0] if not m.group("labels") else None]
+    return found
+
+
+def _next_labels(blocks: list[CleanBlock], start: int, name: str | None,
+                 search: int = 3) -> tuple[int | None, tuple[str, str | None] | None]:
+    """The labels line: the first short content block within `search` blocks that reads as labels."""
+    seen = 0
+    for i in range(start, len(blocks)):
+        cb = blocks[i]
+        if not cb.is_content:
+            continue
+        labels = split_labels(cb.block.text, name) if len(cb.block.text) < 90 else None
+        if labels:
+            return i, labels
+        seen += 1
+        if seen >= search:
+            break
+    return None, None
+
+
+def _matrix_hint(blocks: list[CleanBlock]) -> str | None:
+    """The matrix a page's own furniture points back to ("Return to/go to Drugs Matrix")."""
+    for cb in blocks:
+        m = _MATRIX_HINT.search(cb.block.text)
+        if m:
+            return matrix.matrix_name(m.group(1))
+    return None
+
+
+def page_kind(blocks: list[CleanBlock], url: str | None, identity: Identity | None, has_entries: bool) -> str:
+    analysis = sum(1 for cb in blocks if cb.reason == "analysis-header" or
+                   (cb.is_content and _ANALYSIS_MARKERS.match(cb.block.text)))
+    if identity and (identity.source in ("title", "heading") or has_entries) and not analysis:
+        return "cell"
+    if analysis or (url and _ANALYSIS_URL.search(url)):
+        return "analysis"
+    overview = sum(len(_OVERVIEW_MARKERS.findall(cb.block.text)) for cb in blocks)
+    if overview >= 3 or (url and _OVERVIEW_URL.search(url)):
+        return "overview"
+    if identity and has_entries:
+        return "cell"
+    return "other"

@@ -1,0 +1,137 @@
+"""Merged cells to table rows (cells, entries, citations, links). Pure: no I/O, no clock."""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from datetime import date
+from urllib.parse import urlparse
+
+from pipeline import matrix
+from pipeline.model import Cell, Entry, Rich
+from pipeline.structure.crossrefs import find_cell_mentions
+from pipeline.structure.references import find_references
+
+_DOCUMENT = re.compile(r"(?:dl|download)\.php\?|\.(?:pdf|txt|cab|docx?)\b", re.I)
+
+
+def stable_id(*parts: object) -> str:
+    return hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:12]
+
+
+def build_tables(cells: list[Cell]) -> dict[str, list[dict]]:
+    tables: dict[str, list[dict]] = {"cells": [], "entries": [], "citations": [], "links": []}
+    for cell in cells:
+        page = cell.page
+        cid = page.cell_id
+        tables["cells"].append({
+            "cell_id": cid, "matrix": page.matrix, "column_code": page.column_code, "row_code": page.row_code,
+            "column_label": page.column_label, "row_label": page.row_label,
+            "description": page.description.text if page.description else None,
+            "last_revised": _date(page.last_revised), "first_uploaded": _date(page.first_uploaded),
+            "more": page.more.text if page.more else None, "entry_count": len(page.entries),
+            "truncated": page.truncated, "identified_by": page.identity_from, "sources": list(cell.sources),
+        })
+        seen: Counter[str] = Counter()
+        for entry in page.entries:
+            key = (" ".join(entry.title.lower().split()), entry.reference.year if entry.reference else None)
+            seen[str(key)] += 1
+            entry_id = f"{cid}-{stable_id(cid, *key, seen[str(key)])}"
+            tables["entries"].append(_entry_row(cid, entry_id, entry))
+            tables["citations"] += _entry_citations(cid, entry_id, entry)
+            tables["links"] += _links(cid, entry_id, "entry", 0, entry.body, page.matrix)
+        for section, rich in (("description", page.description), ("more", page.more)):
+            if rich:
+                tables["citations"] += _citations(cid, None, section, 0, rich.text, rich, 0)
+                tables["links"] += _links(cid, None, section, 0, rich, page.matrix)
+        for n, paragraph in enumerate(page.bite, start=1):
+            tables["citations"] += _citations(cid, None, "bite", n, paragraph.body.text, paragraph.body, 0)
+            tables["links"] += _links(cid, None, "bite", n, paragraph.body, page.matrix)
+    return tables
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _entry_row(cid: str, entry_id: str, e: Entry) -> dict:
+    ref = e.reference
+    return {
+        "entry_id": entry_id, "cell_id": cid, "position": e.position, "types": list(e.types),
+        "types_inferred": e.types_inferred, "title": e.title, "year": ref.year if ref else None,
+        "years": list(ref.years) if ref else [], "issuer": ref.issuer if ref else None,
+        "jurisdiction": ref.jurisdiction if ref else None, "note": ref.note if ref else None,
+        "reference": ref.text if ref else None, "annotation": e.annotation,
+        "href": None if link_kind(e.title_href) == "placeholder" else e.title_href,
+        "cut_off": e.cut_off, "source_capture": e.capture, "source_line": e.line,
+    }
+
+
+def _entry_citations(cid: str, entry_id: str, e: Entry) -> list[dict]:
+    rows = []
+    if e.reference:
+        ref = e.reference
+        rows.append({
+            "citation_id": f"{cid}-{stable_id(entry_id, 'primary')}", "cell_id": cid, "entry_id": entry_id,
+            "role": "primary", "section": "entry", "position": 1, "text": f"{e.title} ({ref.text})",
+            "anchor_text": None, "year": ref.year, "issuer": ref.issuer, "jurisdiction": ref.jurisdiction,
+            "note": ref.note,
+        })
+    start = e.reference.end if e.reference else 0
+    return rows + _citations(cid, entry_id, "entry", 0, e.body.text, e.body, start, first=len(rows) + 1)
+
+
+def _citations(cid: str, entry_id: str | None, section: str, paragraph: int, text: str, rich: Rich,
+               start: int, first: int = 1) -> list[dict]:
+    rows = []
+    for n, ref in enumerate((r for r in find_references(text) if r.start >= start), start=first):
+        anchor = next((rich.text[s.start:s.end] for s in rich.spans
+                       if s.kind == "link" and 0 <= ref.start - s.end <= 2), None)
+        rows.append({
+            "citation_id": f"{cid}-{stable_id(entry_id, section, paragraph, n, ref.text)}", "cell_id": cid,
+            "entry_id": entry_id, "role": "secondary", "section": section, "position": n, "text": ref.text,
+            "anchor_text": anchor, "year": ref.year, "issuer": ref.issuer, "jurisdiction": ref.jurisdiction,
+            "note": ref.note,
+        })
+    return rows
+
+
+def link_kind(href: str | None) -> str:
+    if not href or href.strip() in ("#", ""):
+        return "placeholder"
+    if href.startswith("#"):
+        return "in-page"
+    if href.lower().startswith("mailto:"):
+        return "email"
+    if matrix.cell_from_url(href):
+        return "cell"
+    if _DOCUMENT.search(href):
+        return "document"
+    host = urlparse(href).netloc.lower()
+    return "external" if host and "findings.org.uk" not in host else "document"
+
+
+def _links(cid: str, entry_id: str | None, section: str, paragraph: int, rich: Rich, own_matrix: str) -> list[dict]:
+    mentions = find_cell_mentions(rich.text, own_matrix)
+    items = []
+    link_spans = [s for s in rich.spans if s.kind == "link"]
+    for s in link_spans:
+        kind = link_kind(s.href)
+        inside = [m for m in mentions if m.start >= s.start and m.end <= s.end]
+        target = matrix.cell_from_url(s.href) or (inside[0].target_cell_id if inside else None)
+        if target and kind == "placeholder":
+            kind = "cell"
+        items.append((s.start, rich.text[s.start:s.end], None if kind == "placeholder" else s.href, kind,
+                      "link", target))
+    for m in mentions:
+        if not any(s.start <= m.start and m.end <= s.end for s in link_spans):
+            items.append((m.start, m.text, None, "cell", "text", m.target_cell_id))
+    rows = []
+    for n, (offset, anchor, href, kind, origin, target) in enumerate(sorted(items, key=lambda x: (x[0], x[1])),
+                                                                    start=1):
+        rows.append({
+            "link_id": f"{cid}-{stable_id(entry_id, section, paragraph, n, anchor, target)}", "cell_id": cid,
+            "entry_id": entry_id, "section": section, "position": n, "anchor_text": anchor, "href": href,
+            "kind": kind, "origin": origin, "target_cell_id": target,
+        })
+    return rows
