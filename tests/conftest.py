@@ -1,0 +1,58 @@
+"""Shared fixtures: run the whole pipeline on a folder of captures and load what it published."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT / "raw"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TABLES = ("cells", "entries", "citations", "links")
+
+
+class Run:
+    def __init__(self, raw: Path, work: Path, *extra: str) -> None:
+        self.raw, self.interim, self.processed = raw, work / "interim", work / "processed"
+        self.status = main(["all", "-q", "--raw", str(raw), "--interim", str(self.interim),
+                            "--processed", str(self.processed), *extra])
+
+    def table(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.processed / f"{name}.parquet")
+
+    @property
+    def report(self) -> dict:
+        return json.loads((self.processed / "report.json").read_text(encoding="utf-8"))
+
+
+def run_on(raw: Path, work: Path, *extra: str) -> Run:
+    return Run(raw, work, *extra)
+
+
+def folder_of(tmp: Path, files: dict[str, str | bytes | Path]) -> Path:
+    """A raw folder holding the given captures (text, bytes, or a file to copy)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        target = tmp / name
+        if isinstance(content, Path):
+            shutil.copy(content, target)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return tmp
+
+
+@pytest.fixture(scope="session")
+def seeds(tmp_path_factory) -> Run:
+    return run_on(RAW, tmp_path_factory.mktemp("seeds"))
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Run:
+    return run_on(FIXTURES / "site", tmp_path_factory.mktemp("site"))

@@ -1,0 +1,83 @@
+"""Text, Markdown and HTML captures of the same page give the same entries."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.clean import clean
+from pipeline.readers import read_capture
+from pipeline.readers.detect import detect_format
+from pipeline.structure import structure
+
+from conftest import FIXTURES, RAW
+
+PAGES = {
+    "alcohol-E4": ["000_4de8c99393e6b4f0.txt", "002_ce4cb470b6e6483c.txt", "html/alcohol-E4.html"],
+    "drug-E4": ["001_4c2a54f4b529c65e.txt", "html/drug-E4.html"],
+    "drug-E3": ["003_ee8d256968168fd8.txt", "html/drug-E3.html"],
+}
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def page(name: str):
+    path = FIXTURES / name if name.startswith("html/") else RAW / name
+    return structure(clean(read_capture(path.name, path.read_bytes())))
+
+
+def entries(name: str) -> list[tuple]:
+    """What a reader of the cell sees of each entry; quote styles folded (the seeds' converters differ)."""
+    return [(tuple(e.types), e.types_inferred, e.title.translate(_FOLD), e.reference and e.reference.text,
+             e.annotation.translate(_FOLD), e.cut_off) for e in page(name).cell.entries]
+
+
+@pytest.mark.parametrize("cell", sorted(PAGES))
+def test_every_format_gives_the_same_entries(cell):
+    captures = PAGES[cell]
+    first = entries(captures[0])
+    assert len(first) >= 15
+    for other in captures[1:]:
+        assert entries(other) == first, other
+
+
+@pytest.mark.parametrize("cell", sorted(PAGES))
+def test_every_format_names_the_same_cell(cell):
+    for name in PAGES[cell]:
+        p = page(name)
+        assert p.kind == "cell" and p.cell.cell_id == cell, name
+        assert p.errors == []
+
+
+def test_html_and_markdown_bites_have_the_same_paragraph_count():
+    md, html = page("002_ce4cb470b6e6483c.txt").cell.bite, page("html/alcohol-E4.html").cell.bite
+    assert len(md) == len(html) == 33
+    assert [p.heading_path for p in md] == [p.heading_path for p in html]
+    assert sum(p.supplementary for p in md) == sum(p.supplementary for p in html) == 2
+
+
+def test_html_analysis_page_is_an_analysis_page():
+    p = page("html/analysis-nice-2007.html")
+    assert p.kind == "analysis"
+    assert p.analysis.title == "Drug misuse in over 16s: psychosocial interventions"
+
+
+def test_script_style_and_comments_never_reach_blocks():
+    capture = read_capture("x.html", (FIXTURES / "html/alcohol-E4.html").read_bytes())
+    text = "\n".join(b.text for b in capture.blocks)
+    assert "Should never appear" not in text and "Not real" not in text
+    assert "{" not in text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<!DOCTYPE html><html><body><p>x</p></body></html>", "html"),
+    ("<p>One</p><p>Two</p><div>three</div><p>four</p><p>five</p>", "html"),
+    ("K [Title](#) (2012). Annotation with [a link](#).", "markdown"),
+    ("## Heading\n\n**K** Title (2001). Text.", "markdown"),
+    ("K Title (2012). Annotation [UK] text.\n\nAnother line", "text"),
+    ("", "text"),
+])
+def test_format_detected_from_content(text, expected):
+    assert detect_format(text) == expected
+
+
+def test_markdown_saved_as_txt_is_read_as_markdown():
+    capture = read_capture("whatever.txt", (FIXTURES / "site/cell_alcohol_C3_pdf_like_markdown.txt").read_bytes())
+    assert capture.format == "markdown"

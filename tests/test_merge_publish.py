@@ -1,0 +1,115 @@
+"""Merging captures of one cell, validation, determinism and the command line."""
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.publish import validate
+from pipeline.schemas import data_dictionary
+
+from conftest import FIXTURES, RAW, ROOT, TABLES, folder_of, run_on
+
+from test_structure_units import CELL
+
+
+def test_two_captures_of_one_cell_become_one(seeds):
+    cells = seeds.table("cells").set_index("cell_id")
+    entries = seeds.table("entries")
+    assert len(entries[entries.cell_id == "alcohol-E4"]) == 16
+    report = {c["file"]: c for c in seeds.report["captures"]}
+    assert report["000_4de8c99393e6b4f0.txt"]["notes"] == []
+    assert "description taken from this capture" not in report["002_ce4cb470b6e6483c.txt"]["notes"]
+    assert cells.loc["alcohol-E4", "entry_count"] == 16
+
+
+def test_lost_tag_and_cut_off_entries_are_filled_from_another_capture(tmp_path):
+    lost_tag = CELL.replace("G Protecting", "Protecting")
+    cut = CELL.split("G Protecting")[0] + "G Protecting fam"
+    run = run_on(folder_of(tmp_path / "raw", {"a.txt": lost_tag, "b.txt": cut}), tmp_path)
+    entries = run.table("entries")
+    assert entries.title.tolist() == ["Keeping children safe", "Does training change practice?",
+                                      "Protecting families guidance"]
+    assert entries.types_inferred.tolist() == [False, False, False]
+    assert not entries.cut_off.any()
+    assert list(run.table("cells").sources.iloc[0]) == ["a.txt", "b.txt"]
+
+
+def test_tag_letter_comes_from_the_capture_that_kept_it(tmp_path):
+    lost = CELL.replace("Last revised 02 March 2019.", "").replace("G Protecting", "Protecting")
+    kept = "<html><body>" + "".join(f"<p>{line}</p>" for line in CELL.splitlines() if line) + "</body></html>"
+    run = run_on(folder_of(tmp_path / "raw", {"lost.txt": lost, "kept.html": kept}), tmp_path)
+    entries = run.table("entries")
+    assert entries.types_inferred.tolist() == [False, False, False]
+    assert list(entries.types.iloc[2]) == ["G"]
+
+
+def test_older_revision_is_superseded(tmp_path):
+    old = CELL.replace("02 March 2019", "02 March 2015").replace("K Keeping children safe (2010)",
+                                                                 "K Keeping children safer (2009)")
+    run = run_on(folder_of(tmp_path / "raw", {"new.txt": CELL, "old.txt": old}), tmp_path)
+    assert run.table("entries").title.iloc[0] == "Keeping children safe"
+    report = {c["file"]: c for c in run.report["captures"]}
+    assert report["old.txt"]["status"] == "superseded"
+    assert "superseded" in report["old.txt"]["notes"][0]
+
+
+def test_two_runs_write_identical_bytes(tmp_path):
+    first, second = run_on(RAW, tmp_path / "one"), run_on(RAW, tmp_path / "two")
+    for name in TABLES:
+        assert filecmp.cmp(first.processed / f"{name}.parquet", second.processed / f"{name}.parquet", shallow=False)
+    assert (first.processed / "report.json").read_bytes() == (second.processed / "report.json").read_bytes()
+
+
+def test_bad_capture_is_quarantined_and_the_rest_published(tmp_path):
+    raw = folder_of(tmp_path / "raw", {"good.txt": CELL, "empty.txt": "", "furniture.txt": "Tweet\n\nComment/query\n"})
+    run = run_on(raw, tmp_path)
+    assert run.status == 1
+    assert {q["file"] for q in run.report["quarantined"]} == {"empty.txt", "furniture.txt"}
+    assert run.table("cells").cell_id.tolist() == ["drug-B5"]
+    strict = run_on(raw, tmp_path / "strict", "--strict")
+    assert strict.status == 2
+    assert not (tmp_path / "strict" / "processed" / "cells.parquet").exists()
+
+
+def test_validation_names_each_broken_rule():
+    tables = {
+        "cells": [{"cell_id": "drug-F9"}],
+        "entries": [{"entry_id": "e1", "cell_id": "drug-A1", "title": " ", "year": 1850},
+                    {"entry_id": "e1", "cell_id": "drug-F9", "title": "ok", "year": 2001}],
+        "citations": [{"citation_id": "c1", "cell_id": "drug-F9", "entry_id": "e9", "year": None}],
+        "links": [{"link_id": "l1", "cell_id": "drug-F9", "entry_id": None, "target_cell_id": "drug-Z1"}],
+    }
+    problems = "\n".join(validate(tables))
+    for expected in ("duplicate entry_id", "cell_id 'drug-A1' has no row in cells", "entry_id 'e9' has no row",
+                     "'drug-F9' is not a cell", "target_cell_id 'drug-Z1'", "empty title", "year 1850 outside"):
+        assert expected in problems
+
+
+def test_missing_capture_folder_is_a_usage_error(tmp_path, capsys):
+    assert main(["all", "--raw", str(tmp_path / "nope")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stage", ["extract", "clean", "structure", "merge", "publish", "all", "docs"])
+def test_every_stage_has_help(stage):
+    out = subprocess.run([sys.executable, "-m", "pipeline", stage, "--help"], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
+    assert "--raw" in out and "--processed" in out
+
+
+def test_data_dictionary_is_up_to_date():
+    assert (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == data_dictionary()
+
+
+def test_manifest_url_names_a_cell(tmp_path):
+    body = CELL.replace("Drug Treatment Matrix cell B5 Matrix cell logo\n", "")
+    raw = folder_of(tmp_path / "raw", {"page.txt": body, "manifest.csv": "file,url,captured_at\n"
+                    "page.txt,https://findings.org.uk/PHP/dl.php?file=Matrix/Alcohol/B5.htm,2024-01-01T00:00:00Z\n"})
+    run = run_on(raw, tmp_path)
+    cells = run.table("cells")
+    assert cells.cell_id.tolist() == ["alcohol-B5"] and cells.identified_by.tolist() == ["url"]

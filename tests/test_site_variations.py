@@ -1,0 +1,74 @@
+"""Every capture variation SITE.md describes, in hand-made captures with hand-written expectations."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.model import Page, from_json
+
+from conftest import FIXTURES
+
+EXPECTED = json.loads((FIXTURES / "site-expected.json").read_text(encoding="utf-8"))["captures"]
+
+
+def structured(site, name: str) -> Page:
+    return from_json(Page, (site.interim / "structure" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_whole_folder_runs_without_errors(site):
+    assert site.status == 0
+    assert site.report["quarantined"] == []
+    assert {c["file"] for c in site.report["captures"]} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_page_kind(site, name):
+    assert structured(site, name).kind == EXPECTED[name]["kind"]
+
+
+CELLS = sorted(n for n, x in EXPECTED.items() if x["kind"] == "cell")
+
+
+@pytest.mark.parametrize("name", CELLS)
+def test_cell_identity_labels_and_dates(site, name):
+    want, cell = EXPECTED[name], structured(site, name).cell
+    got = {k: getattr(cell, k) for k in ("cell_id", "column_label", "row_label", "last_revised", "first_uploaded")}
+    assert got == {k: want.get(k) for k in got}
+
+
+@pytest.mark.parametrize("name", CELLS)
+def test_cell_entries(site, name):
+    want = EXPECTED[name]["entries"]
+    got = [{"types": e.types, "types_inferred": e.types_inferred, "title": e.title,
+            "year": e.reference.year if e.reference else None,
+            "issuer": e.reference.issuer if e.reference else None,
+            "jurisdiction": e.reference.jurisdiction if e.reference else None, "cut_off": e.cut_off}
+           for e in structured(site, name).cell.entries]
+    assert got == [{k: w[k] for k in got[0]} for w in want]
+
+
+def test_published_cells_are_the_expected_ones(site):
+    cells = site.table("cells")
+    assert sorted(cells.cell_id) == sorted(EXPECTED[n]["cell_id"] for n in CELLS)
+    entries = site.table("entries")
+    assert len(entries) == sum(len(EXPECTED[n]["entries"]) for n in CELLS)
+    cut = entries[entries.cut_off]
+    assert len(cut) == 2
+    assert set(cells[cells.truncated].cell_id) == set(cut.cell_id)
+
+
+def test_cross_references_are_never_the_identity(site):
+    page = structured(site, "cell_crossrefs_only.txt")
+    assert page.cell.cell_id == "drug-B3" and page.cell.identity_from == "url"
+    links = site.table("links")
+    mine = links[links.cell_id == "drug-B3"]
+    assert {"drug-A1", "drug-B2", "drug-B4"} <= set(mine.target_cell_id.dropna())
+
+
+def test_no_furniture_in_entries(site):
+    entries = site.table("entries")
+    text = " ".join(entries.title) + " ".join(entries.annotation)
+    for phrase in ("Alcohol Treat", "Society for the S", "of Addiction", "Send email fo", "Articles, and vid",
+                   "interver", "Seminal studies", "Hot topics", "Matrix cell"):
+        assert phrase not in text
