@@ -81,22 +81,38 @@ def extract(paths: Paths) -> None:
     _write_all(paths.stage("extract"), out)
 
 
-def clean_stage(paths: Paths) -> None:
+def _name(record: Capture | CleanCapture | Page) -> str:
+    if isinstance(record, Page):
+        return record.capture
+    return record.capture.file if isinstance(record, CleanCapture) else record.file
+
+
+def _map_stage(paths: Paths, source: str, target: str, tp: type, step) -> None:
+    """Run a per-capture step over every file of the previous stage; one failure quarantines one capture."""
     out = {}
-    for capture in _read_all(paths.stage("extract"), Capture):
-        cleaned = clean(capture)
-        out[capture.file] = to_json(cleaned)
-        log.info("clean %s: %d of %d blocks kept", capture.file, len(cleaned.content()), len(cleaned.blocks))
-    _write_all(paths.stage("clean"), out)
+    for record in _read_all(paths.stage(source), tp):
+        try:
+            result = step(record)
+        except Exception as exc:  # isolate: the other captures still go through
+            log.exception("%s failed on %s", target, _name(record))
+            result = _failed(record, target, exc)
+        out[_name(result)] = to_json(result)
+    _write_all(paths.stage(target), out)
+
+
+def _failed(record, stage: str, exc: Exception):
+    capture = record.capture if isinstance(record, CleanCapture) else record
+    failed = Capture(capture.file, capture.format, capture.sha256, [], capture.url, capture.captured_at,
+                     errors=[f"{stage}: {type(exc).__name__}: {exc}"])
+    return CleanCapture(failed, []) if stage == "clean" else structure(CleanCapture(failed, []))
+
+
+def clean_stage(paths: Paths) -> None:
+    _map_stage(paths, "extract", "clean", Capture, clean)
 
 
 def structure_stage(paths: Paths) -> None:
-    out = {}
-    for cleaned in _read_all(paths.stage("clean"), CleanCapture):
-        page = structure(cleaned)
-        out[page.capture] = to_json(page)
-        log.info("structure %s: %s%s", page.capture, page.kind, f" {page.cell.cell_id}" if page.cell else "")
-    _write_all(paths.stage("structure"), out)
+    _map_stage(paths, "clean", "structure", CleanCapture, structure)
 
 
 def merge_stage(paths: Paths) -> None:

@@ -113,3 +113,19 @@ def test_manifest_url_names_a_cell(tmp_path):
     run = run_on(raw, tmp_path)
     cells = run.table("cells")
     assert cells.cell_id.tolist() == ["alcohol-B5"] and cells.identified_by.tolist() == ["url"]
+
+
+def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatch):
+    import pipeline.stages as stages
+    real = stages.structure
+
+    def fragile(cleaned):
+        if cleaned.capture.file == "bad.txt":
+            raise RuntimeError("boom")
+        return real(cleaned)
+
+    monkeypatch.setattr(stages, "structure", fragile)
+    run = run_on(folder_of(tmp_path / "raw", {"good.txt": CELL, "bad.txt": CELL.replace("B5", "B4")}), tmp_path)
+    assert run.status == 1
+    assert run.report["quarantined"] == [{"file": "bad.txt", "errors": ["structure: RuntimeError: boom"]}]
+    assert run.table("cells").cell_id.tolist() == ["drug-B5"]
