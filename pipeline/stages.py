@@ -102,9 +102,11 @@ def _map_stage(paths: Paths, source: str, target: str, tp: type, step) -> None:
 
 def _failed(record, stage: str, exc: Exception):
     capture = record.capture if isinstance(record, CleanCapture) else record
-    failed = Capture(capture.file, capture.format, capture.sha256, [], capture.url, capture.captured_at,
-                     errors=[f"{stage}: {type(exc).__name__}: {exc}"])
-    return CleanCapture(failed, []) if stage == "clean" else structure(CleanCapture(failed, []))
+    error = [f"{stage}: {type(exc).__name__}: {exc}"]
+    if stage == "clean":
+        return CleanCapture(Capture(capture.file, capture.format, capture.sha256, [], capture.url,
+                                    capture.captured_at, errors=error), [])
+    return Page(capture.file, capture.format, capture.sha256, "other", capture.url, capture.captured_at, errors=error)
 
 
 def clean_stage(paths: Paths) -> None:
