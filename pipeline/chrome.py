@@ -71,6 +71,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("matrix-nav", re.compile(r"^includes?:? \S{2,}$")),
     ("site-header", re.compile(r"^(?:©|copyright)\b.{0,120}$")),
     ("help-line", re.compile(r"^links to other documents\b.{0,160}$")),
+    ("page-controls", re.compile(r"^unable to obtain a copy by clicking title\b.{0,120}$")),
 )
 
 _TOKEN = re.compile(r"[\w&/#@+'’-]+")

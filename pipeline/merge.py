@@ -12,7 +12,9 @@ from collections import defaultdict
 
 from rapidfuzz import fuzz
 
-from pipeline.model import Cell, CellPage, Entry, Page
+from pipeline import matrix
+from pipeline.ids import stable_id
+from pipeline.model import AnalysisPage, Axis, Cell, CellPage, Document, Entry, Page
 
 _SAME_TITLE = 88
 
@@ -70,8 +72,10 @@ def _combine(pages: list[CellPage], names: list[str], notes: dict[str, list[str]
             if getattr(base, attr) is None and getattr(other, attr) is not None:
                 setattr(base, attr, copy.deepcopy(getattr(other, attr)))
                 notes[name].append(f"{attr} taken from this capture")
-        if base.identity_from == "url" and other.identity_from != "url":
-            base.column_label, base.row_label = other.column_label, other.row_label
+        for axis in ("column", "row"):
+            if axis not in base.labels_printed and axis in other.labels_printed:
+                setattr(base, f"{axis}_label", getattr(other, f"{axis}_label"))
+                base.labels_printed.append(axis)
         if len(other.bite) > len(base.bite):
             base.bite = copy.deepcopy(other.bite)
             notes[name].append("bite taken from this capture")
@@ -119,3 +123,44 @@ def _reconcile(base: list[Entry], other: list[Entry], base_truncated: bool, name
                 merged.append(copy.deepcopy(o))
                 notes[name].append(f"entry {o.title!r} (missing where another capture was cut off) taken from here")
     return merged
+
+
+def document_id(page: AnalysisPage) -> str:
+    """Same title and year, same document, whichever capture or format it came from."""
+    return f"doc-{stable_id(' '.join((page.title or '').lower().split()), page.year)}"
+
+
+def merge_documents(pages: list[Page]) -> list[Document]:
+    groups: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        if page.analysis and page.analysis.title and not page.errors:
+            groups[document_id(page.analysis)].append(page)
+    documents = []
+    for doc_id in sorted(groups):
+        ranked = sorted(groups[doc_id], key=lambda p: (p.analysis.cut_off, -len(p.analysis.sections),
+                                                       -len(p.analysis.related), p.capture))
+        base = copy.deepcopy(ranked[0].analysis)
+        for other in ranked[1:]:
+            for attr in ("authors", "source", "year", "summary", "commentary", "last_revised", "first_uploaded",
+                         "doc_kind"):
+                if getattr(base, attr) is None:
+                    setattr(base, attr, copy.deepcopy(getattr(other.analysis, attr)))
+        url = next((p.url for p in ranked if p.url), None)
+        documents.append(Document(doc_id, base, url, sorted(p.capture for p in ranked)))
+    return documents
+
+
+def merge_axes(pages: list[Page]) -> list[Axis]:
+    """Each matrix's columns and rows: as the overview and row pages label them, else the site's own."""
+    found: dict[tuple[str, str, str], Axis] = {}
+    for page in sorted(pages, key=lambda p: p.capture):
+        for axis in page.axes:
+            key = (axis.matrix, axis.axis, axis.code)
+            if key not in found or (found[key].description is None and axis.description):
+                found[key] = axis
+    for name in matrix.MATRICES:
+        for code, label in matrix.COLUMNS.items():
+            found.setdefault((name, "column", code), Axis(name, "column", code, label, None))
+        for code, label in matrix.ROWS[name].items():
+            found.setdefault((name, "row", str(code)), Axis(name, "row", str(code), label, None))
+    return [found[k] for k in sorted(found)]

@@ -149,6 +149,7 @@ class CellPage:
     more: Rich | None = None
     bite: list[Paragraph] = field(default_factory=list)
     truncated: bool = False
+    labels_printed: list[str] = field(default_factory=lambda: ["column", "row"])  # which labels the page printed
 
     @property
     def cell_id(self) -> str:
@@ -156,9 +157,42 @@ class CellPage:
 
 
 @dataclass
+class Related:
+    """One line of an analysis page's "Top 10 most closely related documents" list."""
+
+    kind: str  # as listed, lower case: "review", "study", "document", "matrix cell", …
+    year: int
+    title: str
+    href: str | None = None
+    target_cell_id: str | None = None
+
+
+@dataclass
 class AnalysisPage:
     title: str | None
     doc_kind: str | None
+    authors: str | None = None
+    source: str | None = None
+    year: int | None = None
+    summary: str | None = None
+    key_points: list[str] = field(default_factory=list)
+    commentary: str | None = None
+    last_revised: str | None = None
+    first_uploaded: str | None = None
+    sections: list[Paragraph] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    cut_off: bool = False
+
+
+@dataclass
+class Axis:
+    """A column or row of a matrix as an overview or row page labels it."""
+
+    matrix: str
+    axis: str  # "column" | "row"
+    code: str  # "A"–"E" or "1"–"5"
+    label: str
+    description: str | None
 
 
 @dataclass
@@ -173,6 +207,7 @@ class Page:
     captured_at: str | None = None
     cell: CellPage | None = None
     analysis: AnalysisPage | None = None
+    axes: list[Axis] = field(default_factory=list)
     chrome_removed: int = 0
     removed: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -186,6 +221,16 @@ class Cell:
     page: CellPage
     sources: list[str]
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """An analysis page after merging every capture of it."""
+
+    document_id: str
+    page: AnalysisPage
+    url: str | None
+    sources: list[str]
 
 
 # --- JSON round trip -------------------------------------------------------------------------

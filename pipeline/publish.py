@@ -34,17 +34,23 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[s
     problems = []
     max_year = (today or date.today()).year + 1
     for name, key in KEYS.items():
-        values = [r[key] for r in tables[name]]
+        values = [r[key] if isinstance(key, str) else tuple(r[k] for k in key) for r in tables.get(name, [])]
         dupes = sorted({v for v in values if values.count(v) > 1})
         if dupes:
             problems.append(f"{name}: duplicate {key} {dupes[:5]}")
     cells = {r["cell_id"] for r in tables["cells"]}
     entries = {r["entry_id"] for r in tables["entries"]}
-    for name in ("entries", "citations", "links"):
-        for row in tables[name]:
-            if row["cell_id"] not in cells:
+    documents = {r["document_id"] for r in tables.get("documents", [])}
+    for name in ("entries", "citations", "links", "sections"):
+        for row in tables.get(name, []):
+            owner = row.get("document_id") if name != "entries" else None
+            if (row["cell_id"] is None) == (owner is None) and name != "entries":
+                problems.append(f"{name}: {row[KEYS[name]]} must belong to exactly one cell or document")
+            if row["cell_id"] is not None and row["cell_id"] not in cells:
                 problems.append(f"{name}: cell_id {row['cell_id']!r} has no row in cells")
-            if name != "entries" and row["entry_id"] is not None and row["entry_id"] not in entries:
+            if row.get("document_id") is not None and row["document_id"] not in documents:
+                problems.append(f"{name}: document_id {row['document_id']!r} has no row in documents")
+            if name in ("citations", "links") and row["entry_id"] is not None and row["entry_id"] not in entries:
                 problems.append(f"{name}: entry_id {row['entry_id']!r} has no row in entries")
     for row in tables["cells"]:
         if row["cell_id"] not in ALL_CELLS:
@@ -52,11 +58,12 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[s
     for row in tables["links"]:
         if row["target_cell_id"] is not None and row["target_cell_id"] not in ALL_CELLS:
             problems.append(f"links: target_cell_id {row['target_cell_id']!r} is not a cell of either matrix")
-    for row in tables["entries"]:
-        if not row["title"].strip():
-            problems.append(f"entries: {row['entry_id']} has an empty title")
-    for name in ("entries", "citations"):
-        for row in tables[name]:
+    for name in ("entries", "documents"):
+        for row in tables.get(name, []):
+            if not (row["title"] or "").strip():
+                problems.append(f"{name}: {row[KEYS[name]]} has an empty title")
+    for name in ("entries", "citations", "documents"):
+        for row in tables.get(name, []):
             if row["year"] is not None and not 1900 <= row["year"] <= max_year:
                 problems.append(f"{name}: year {row['year']} outside 1900–{max_year} ({row[KEYS[name]]})")
     return problems

@@ -53,18 +53,31 @@ ENTRIES = pa.schema([
     _f("cut_off", pa.bool_(), "True for an entry the capture ended inside (kept as far as it goes).", False),
     _f("source_capture", _str, "Capture the entry's text was taken from.", False),
     _f("source_line", pa.int32(), "Line of that capture where the entry starts."),
+    _f("work_id", _str, "The cited work; shared by entries in different cells that list the same work, even "
+                        "under different titles.", False),
+    _f("work_method", _str, "How the entry was matched to another listing of its work: `href`, `title`, "
+                            "`title+annotation`, `issuer+annotation`, or `unique` (listed once).", False),
+    _f("work_score", pa.float32(), "Similarity (0–100) of that strongest match; 0 for `unique`.", False),
+    _f("document_id", _str, "The Effectiveness Bank analysis of this work, when it is among the captures "
+                            "(→ documents.document_id)."),
+    _f("document_method", _str, "How `document_id` was resolved: `href`, `title`, `issuer+title`; null if not."),
 ])
 
 CITATIONS = pa.schema([
     _f("citation_id", _str, "Citation key, stable across runs.", False),
-    _f("cell_id", _str, "Cell the citation appears in (→ cells.cell_id).", False),
+    _f("cell_id", _str, "Cell the citation appears in (→ cells.cell_id); null for an analysis page's."),
+    _f("document_id", _str, "Analysis page the citation appears in (→ documents.document_id); null in cells."),
     _f("entry_id", _str, "Entry it belongs to (→ entries.entry_id); null for citations in the description, "
                          "\"more\" line or bite."),
-    _f("role", _str, "`primary` for an entry's own reference, `secondary` for a reference inside text.", False),
-    _f("section", _str, "Where it appears: `entry`, `description`, `more` or `bite`.", False),
-    _f("position", pa.int16(), "1-based order of the citation within its entry or paragraph.", False),
-    _f("text", _str, "Primary: `Title (reference)`; secondary: the reference as printed inside its parentheses.",
+    _f("role", _str, "`primary` for an entry's own reference, `secondary` for a reference inside text, "
+                     "`related` for an item of an analysis page's \"Top 10 most closely related documents\".",
        False),
+    _f("section", _str, "Where it appears: `entry`, `description`, `more`, `bite` or `related`.", False),
+    _f("position", pa.int16(), "1-based order of the citation within its entry or paragraph.", False),
+    _f("text", _str, "Primary: `Title (reference)`; secondary: the reference as printed inside its parentheses; "
+                     "related: the listed title.", False),
+    _f("listed_kind", _str, "For `related` citations, the kind the list gives: `study`, `review`, `document`, "
+                            "`matrix cell`, …"),
     _f("anchor_text", _str, "For a secondary citation, the link text just before it, when the capture kept links."),
     _f("year", pa.int16(), "First year of the reference."),
     _f("issuer", _str, "Issuing body, when the reference names one."),
@@ -74,9 +87,10 @@ CITATIONS = pa.schema([
 
 LINKS = pa.schema([
     _f("link_id", _str, "Link key, stable across runs.", False),
-    _f("cell_id", _str, "Cell the link appears in (→ cells.cell_id).", False),
+    _f("cell_id", _str, "Cell the link appears in (→ cells.cell_id); null on an analysis page."),
+    _f("document_id", _str, "Analysis page the link appears in (→ documents.document_id); null in cells."),
     _f("entry_id", _str, "Entry it appears in (→ entries.entry_id); null outside entries."),
-    _f("section", _str, "`entry`, `description`, `more` or `bite`.", False),
+    _f("section", _str, "`entry`, `description`, `more`, `bite` or `related`.", False),
     _f("position", pa.int16(), "1-based order of the link within its entry or paragraph.", False),
     _f("anchor_text", _str, "The linked text (for a mention of a cell in plain text, the mention).", False),
     _f("href", _str, "Target address; null where the capture lost it (e.g. Markdown `(#)` placeholders)."),
@@ -85,10 +99,53 @@ LINKS = pa.schema([
     _f("target_cell_id", _str, "The cell the link or mention points to (one of the 50 matrix cells), else null."),
 ])
 
-TABLES: dict[str, pa.Schema] = {"cells": CELLS, "entries": ENTRIES, "citations": CITATIONS, "links": LINKS}
-KEYS = {"cells": "cell_id", "entries": "entry_id", "citations": "citation_id", "links": "link_id"}
-SORT = {"cells": ["cell_id"], "entries": ["cell_id", "position"], "citations": ["cell_id", "citation_id"],
-        "links": ["cell_id", "link_id"]}
+DOCUMENTS = pa.schema([
+    _f("document_id", _str, "Document key: a hash of the title and year, so every capture of one analysis page "
+                            "gives the same id.", False),
+    _f("title", _str, "Title of the analysed document, as its citation prints it.", False),
+    _f("authors", _str, "Authors line as printed (people, `et al.`, or organisations)."),
+    _f("source", _str, "Journal or publisher line as printed, e.g. `[UK] National Institute for Health and Care "
+                       "Excellence, 2007.`"),
+    _f("year", pa.int16(), "Year of the source line."),
+    _f("doc_kind", _str, "`study`, `review` or `document`, as the page describes itself."),
+    _f("summary", _str, "The lead paragraph under the citation."),
+    _f("key_points", _strings, "The \"Key points\" in order.", False),
+    _f("commentary", _str, "The Findings commentary, paragraphs separated by a blank line."),
+    _f("last_revised", pa.date32(), "\"Last revised\" date."),
+    _f("first_uploaded", pa.date32(), "\"First uploaded\" date."),
+    _f("url", _str, "Address of the page, when the manifest gives it."),
+    _f("cut_off", pa.bool_(), "True when every capture ended before the page's foot (dates, related list).", False),
+    _f("sources", _strings, "Capture files of this page, sorted.", False),
+])
+
+SECTIONS = pa.schema([
+    _f("section_id", _str, "Paragraph key, stable across runs.", False),
+    _f("cell_id", _str, "Cell whose bite this paragraph is in (→ cells.cell_id); null for analysis pages."),
+    _f("document_id", _str, "Analysis page this paragraph is in (→ documents.document_id); null for cells."),
+    _f("section", _str, "Top-level section: `bite` for a cell; `Summary`, `Key points`, `Main findings`, "
+                        "`Commentary` for an analysis page.", False),
+    _f("heading_path", _strings, "Headings above the paragraph, outermost first (e.g. `Issues to consider and "
+                                 "discuss`, then the issue's own heading).", False),
+    _f("position", pa.int16(), "1-based order of the paragraph in its cell's bite or its document.", False),
+    _f("text", _str, "The paragraph, cleaned and rejoined across page and sidebar breaks.", False),
+    _f("supplementary", pa.bool_(), "True for text the site folds away (\"Unfold supplementary text\").", False),
+])
+
+MATRIX_AXES = pa.schema([
+    _f("matrix", _str, "`alcohol` or `drug`.", False),
+    _f("axis", _str, "`column` (level) or `row` (intervention type).", False),
+    _f("code", _str, "`A`–`E` for columns, `1`–`5` for rows.", False),
+    _f("label", _str, "Label as the overview or row pages give it (the site's own when none was captured).", False),
+    _f("description", _str, "The overview's blurb for the column or row; null when no overview was captured."),
+])
+
+TABLES: dict[str, pa.Schema] = {"cells": CELLS, "entries": ENTRIES, "citations": CITATIONS, "links": LINKS,
+                                "documents": DOCUMENTS, "sections": SECTIONS, "matrix_axes": MATRIX_AXES}
+KEYS = {"cells": "cell_id", "entries": "entry_id", "citations": "citation_id", "links": "link_id",
+        "documents": "document_id", "sections": "section_id", "matrix_axes": ("matrix", "axis", "code")}
+SORT = {"cells": ["cell_id"], "entries": ["cell_id", "position"], "citations": ["citation_id"],
+        "links": ["link_id"], "documents": ["document_id"], "sections": ["section_id"],
+        "matrix_axes": ["matrix", "axis", "code"]}
 
 
 def with_version(schema: pa.Schema) -> pa.Schema:
@@ -101,7 +158,8 @@ def data_dictionary() -> str:
              f"Schema version {SCHEMA_VERSION} (in each Parquet file's metadata under "
              f"`{METADATA_KEY.decode()}`).", ""]
     for name, schema in TABLES.items():
-        lines += [f"## {name}.parquet", "", f"Key: `{KEYS[name]}`.", "", "| column | type | nullable | meaning |",
+        key = KEYS[name] if isinstance(KEYS[name], str) else "`, `".join(KEYS[name])
+        lines += [f"## {name}.parquet", "", f"Key: `{key}`.", "", "| column | type | nullable | meaning |",
                   "|---|---|---|---|"]
         for field in schema:
             meaning = field.metadata[b"description"].decode()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pipeline import report
 from pipeline.clean import clean
-from pipeline.merge import merge
-from pipeline.model import Capture, Cell, CleanCapture, Page, from_json, to_json
+from pipeline.merge import merge, merge_axes, merge_documents
+from pipeline.model import Axis, Capture, Cell, CleanCapture, Document, Page, from_json, to_json
 from pipeline.publish import ValidationError, safe_name, to_arrow, validate, write_tables, write_text_atomic
 from pipeline.readers import read_capture
 from pipeline.schemas import data_dictionary
@@ -122,18 +122,24 @@ def merge_stage(paths: Paths) -> None:
     cells, notes = merge(pages)
     folder = paths.stage("merge")
     folder.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(folder / "cells.json",
-                      "[\n" + ",\n".join(to_json(c) for c in cells) + "\n]\n")
+    for name, records in (("cells", cells), ("documents", merge_documents(pages)), ("axes", merge_axes(pages))):
+        write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
     write_text_atomic(folder / "notes.json", json.dumps(notes, indent=1, sort_keys=True, ensure_ascii=False))
+
+
+def _read_list(path: Path, tp: type) -> list:
+    return [from_json(tp, json.dumps(item)) for item in json.loads(path.read_text("utf-8"))]
 
 
 def publish_stage(paths: Paths, strict: bool = False) -> int:
     """Returns the exit status: 0 all published, 1 some captures quarantined."""
     folder = paths.stage("merge")
-    cells = [from_json(Cell, json.dumps(c)) for c in json.loads((folder / "cells.json").read_text("utf-8"))]
+    cells = _read_list(folder / "cells.json", Cell)
+    documents = _read_list(folder / "documents.json", Document)
+    axes = _read_list(folder / "axes.json", Axis)
     notes = json.loads((folder / "notes.json").read_text("utf-8"))
     pages = _read_all(paths.stage("structure"), Page)
-    tables = build_tables(cells)
+    tables = build_tables(cells, documents, axes)
     problems = validate(tables)
     if problems:
         raise ValidationError("; ".join(problems[:20]))

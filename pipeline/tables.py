@@ -1,53 +1,108 @@
 """Merged cells to table rows (cells, entries, citations, links). Pure: no I/O, no clock."""
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from datetime import date
 from urllib.parse import urlparse
 
 from pipeline import matrix
-from pipeline.model import Cell, Entry, Rich
+from pipeline.ids import stable_id
+from pipeline.model import Axis, Cell, Document, Entry, Paragraph, Rich
+from pipeline.resolve import resolve_document
+from pipeline.works import WorkKey, assign_works
 from pipeline.structure.crossrefs import find_cell_mentions
 from pipeline.structure.references import find_references
 
 _DOCUMENT = re.compile(r"(?:dl|download)\.php\?|\.(?:pdf|txt|cab|docx?)\b", re.I)
 
 
-def stable_id(*parts: object) -> str:
-    return hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:12]
-
-
-def build_tables(cells: list[Cell]) -> dict[str, list[dict]]:
-    tables: dict[str, list[dict]] = {"cells": [], "entries": [], "citations": [], "links": []}
+def build_tables(cells: list[Cell], documents: list[Document], axes: list[Axis]) -> dict[str, list[dict]]:
+    tables: dict[str, list[dict]] = {name: [] for name in
+                                     ("cells", "entries", "citations", "links", "documents", "sections", "matrix_axes")}
+    labels = {(a.matrix, a.axis, a.code): a.label for a in axes}
     for cell in cells:
-        page = cell.page
-        cid = page.cell_id
-        tables["cells"].append({
-            "cell_id": cid, "matrix": page.matrix, "column_code": page.column_code, "row_code": page.row_code,
-            "column_label": page.column_label, "row_label": page.row_label,
-            "description": page.description.text if page.description else None,
-            "last_revised": _date(page.last_revised), "first_uploaded": _date(page.first_uploaded),
-            "more": page.more.text if page.more else None, "entry_count": len(page.entries),
-            "truncated": page.truncated, "identified_by": page.identity_from, "sources": list(cell.sources),
-        })
-        seen: Counter[str] = Counter()
-        for entry in page.entries:
-            key = (" ".join(entry.title.lower().split()), entry.reference.year if entry.reference else None)
-            seen[str(key)] += 1
-            entry_id = f"{cid}-{stable_id(cid, *key, seen[str(key)])}"
-            tables["entries"].append(_entry_row(cid, entry_id, entry))
-            tables["citations"] += _entry_citations(cid, entry_id, entry)
-            tables["links"] += _links(cid, entry_id, "entry", 0, entry.body, page.matrix)
-        for section, rich in (("description", page.description), ("more", page.more)):
-            if rich:
-                tables["citations"] += _citations(cid, None, section, 0, rich.text, rich, 0)
-                tables["links"] += _links(cid, None, section, 0, rich, page.matrix)
-        for n, paragraph in enumerate(page.bite, start=1):
-            tables["citations"] += _citations(cid, None, "bite", n, paragraph.body.text, paragraph.body, 0)
-            tables["links"] += _links(cid, None, "bite", n, paragraph.body, page.matrix)
+        _cell_tables(cell, tables, labels)
+    for document in documents:
+        _document_tables(document, tables)
+    tables["matrix_axes"] = [{"matrix": a.matrix, "axis": a.axis, "code": a.code, "label": a.label,
+                              "description": a.description} for a in axes]
+    _link_works_and_documents(tables["entries"], tables["documents"], cells)
     return tables
+
+
+def _cell_tables(cell: Cell, tables: dict[str, list[dict]], labels: dict) -> None:
+    page = cell.page
+    cid = page.cell_id
+    printed = page.labels_printed
+    tables["cells"].append({
+        "cell_id": cid, "matrix": page.matrix, "column_code": page.column_code, "row_code": page.row_code,
+        "column_label": page.column_label if "column" in printed else labels[(page.matrix, "column", page.column_code)],
+        "row_label": page.row_label if "row" in printed else labels[(page.matrix, "row", str(page.row_code))],
+        "description": page.description.text if page.description else None,
+        "last_revised": _date(page.last_revised), "first_uploaded": _date(page.first_uploaded),
+        "more": page.more.text if page.more else None, "entry_count": len(page.entries),
+        "truncated": page.truncated, "identified_by": page.identity_from, "sources": list(cell.sources),
+    })
+    seen: Counter[str] = Counter()
+    for entry in page.entries:
+        key = (" ".join(entry.title.lower().split()), entry.reference.year if entry.reference else None)
+        seen[str(key)] += 1
+        entry_id = f"{cid}-{stable_id(cid, *key, seen[str(key)])}"
+        tables["entries"].append(_entry_row(cid, entry_id, entry))
+        tables["citations"] += _entry_citations(cid, entry_id, entry)
+        tables["links"] += _links(cid, entry_id, "entry", 0, entry.body, page.matrix)
+    for section, rich in (("description", page.description), ("more", page.more)):
+        if rich:
+            tables["citations"] += _citations(cid, None, section, 0, rich.text, rich, 0)
+            tables["links"] += _links(cid, None, section, 0, rich, page.matrix)
+    for n, paragraph in enumerate(page.bite, start=1):
+        tables["citations"] += _citations(cid, None, "bite", n, paragraph.body.text, paragraph.body, 0)
+        tables["links"] += _links(cid, None, "bite", n, paragraph.body, page.matrix)
+        tables["sections"].append(_section_row(cid, None, n, paragraph))
+
+
+def _section_row(cell_id: str | None, document_id: str | None, n: int, paragraph: Paragraph) -> dict:
+    return {"section_id": f"{cell_id or document_id}-{stable_id(n, paragraph.body.text)}", "cell_id": cell_id,
+            "document_id": document_id, "section": paragraph.section, "heading_path": list(paragraph.heading_path),
+            "position": n, "text": paragraph.body.text, "supplementary": paragraph.supplementary}
+
+
+def _document_tables(document: Document, tables: dict[str, list[dict]]) -> None:
+    page, did = document.page, document.document_id
+    tables["documents"].append({
+        "document_id": did, "title": page.title, "authors": page.authors, "source": page.source,
+        "year": page.year, "doc_kind": page.doc_kind, "summary": page.summary, "key_points": list(page.key_points),
+        "commentary": page.commentary, "last_revised": _date(page.last_revised),
+        "first_uploaded": _date(page.first_uploaded), "url": document.url, "cut_off": page.cut_off,
+        "sources": list(document.sources),
+    })
+    for n, paragraph in enumerate(page.sections, start=1):
+        tables["sections"].append(_section_row(None, did, n, paragraph))
+    for n, item in enumerate(page.related, start=1):
+        tables["citations"].append({
+            "citation_id": f"{did}-{stable_id('related', n, item.title)}", "cell_id": None, "document_id": did,
+            "entry_id": None, "role": "related", "section": "related", "position": n, "text": item.title,
+            "listed_kind": item.kind, "anchor_text": None, "year": item.year, "issuer": None, "jurisdiction": None,
+            "note": None,
+        })
+        kind = "cell" if item.target_cell_id else ("document" if link_kind(item.href) == "placeholder"
+                                                   else link_kind(item.href))
+        tables["links"].append({
+            "link_id": f"{did}-{stable_id('related', n, item.title)}", "cell_id": None, "document_id": did,
+            "entry_id": None, "section": "related", "position": n, "anchor_text": item.title,
+            "href": None if link_kind(item.href) == "placeholder" else item.href, "kind": kind,
+            "origin": "link" if item.href else "text", "target_cell_id": item.target_cell_id,
+        })
+
+
+def _link_works_and_documents(entries: list[dict], documents: list[dict], cells: list[Cell]) -> None:
+    keys = [WorkKey(e["entry_id"], e["cell_id"], e["title"], tuple(e["years"]), e["issuer"], e["annotation"],
+                    e["href"]) for e in entries]
+    works = assign_works(keys)
+    for e in entries:
+        e["work_id"], e["work_method"], e["work_score"] = works[e["entry_id"]]
+        e["document_id"], e["document_method"] = resolve_document(e, documents)
 
 
 def _date(value: str | None) -> date | None:
@@ -72,7 +127,8 @@ def _entry_citations(cid: str, entry_id: str, e: Entry) -> list[dict]:
     if e.reference:
         ref = e.reference
         rows.append({
-            "citation_id": f"{cid}-{stable_id(entry_id, 'primary')}", "cell_id": cid, "entry_id": entry_id,
+            "citation_id": f"{cid}-{stable_id(entry_id, 'primary')}", "cell_id": cid, "document_id": None,
+            "entry_id": entry_id, "listed_kind": None,
             "role": "primary", "section": "entry", "position": 1, "text": f"{e.title} ({ref.text})",
             "anchor_text": None, "year": ref.year, "issuer": ref.issuer, "jurisdiction": ref.jurisdiction,
             "note": ref.note,
@@ -89,7 +145,7 @@ def _citations(cid: str, entry_id: str | None, section: str, paragraph: int, tex
                        if s.kind == "link" and 0 <= ref.start - s.end <= 2), None)
         rows.append({
             "citation_id": f"{cid}-{stable_id(entry_id, section, paragraph, n, ref.text)}", "cell_id": cid,
-            "entry_id": entry_id, "role": "secondary", "section": section, "position": n, "text": ref.text,
+            "document_id": None, "entry_id": entry_id, "listed_kind": None, "role": "secondary", "section": section, "position": n, "text": ref.text,
             "anchor_text": anchor, "year": ref.year, "issuer": ref.issuer, "jurisdiction": ref.jurisdiction,
             "note": ref.note,
         })
@@ -131,7 +187,7 @@ def _links(cid: str, entry_id: str | None, section: str, paragraph: int, rich: R
                                                                     start=1):
         rows.append({
             "link_id": f"{cid}-{stable_id(entry_id, section, paragraph, n, anchor, target)}", "cell_id": cid,
-            "entry_id": entry_id, "section": section, "position": n, "anchor_text": anchor, "href": href,
+            "document_id": None, "entry_id": entry_id, "section": section, "position": n, "anchor_text": anchor, "href": href,
             "kind": kind, "origin": origin, "target_cell_id": target,
         })
     return rows

@@ -8,6 +8,7 @@ from pipeline.structure.analysis import build_analysis
 from pipeline.structure.cell import build_cell
 from pipeline.structure.entries import candidate
 from pipeline.structure.identity import find_identity, page_kind
+from pipeline.structure.overview import build_axes
 
 
 def structure(clean: CleanCapture) -> Page:
@@ -31,6 +32,8 @@ def structure(clean: CleanCapture) -> Page:
         page.warnings += warnings
     elif page.kind == "analysis":
         page.analysis = build_analysis(blocks)
+    elif page.kind == "overview":
+        page.axes = build_axes(blocks, capture.url)
     elif has_entries:
         page.errors.append("looks like a cell page but never says which cell, and no URL is known for it: "
                            "add a row for it to manifest.csv (file,url,captured_at)")

@@ -51,7 +51,9 @@ def build_cell(blocks: list[CleanBlock], identity: Identity, capture: str) -> tu
         matrix=identity.matrix, column_code=identity.column_code, row_code=identity.row_code,
         column_label=column_label, row_label=row_label, identity_from=identity.source,
         description=_rich(description[0]) if description else None, entries=found, more=more,
-        truncated=more is None)
+        truncated=more is None,
+        labels_printed=[axis for axis, label in (("column", identity.column_label), ("row", identity.row_label))
+                        if label])
     bite_blocks = []
     for i, b in content[end:]:
         revised, uploaded = dates(b.text)

@@ -43,6 +43,12 @@ class Identity:
     naming: list[int]  # indices (into the cleaned blocks) of the title, heading and labels lines
 
 
+def self_named_cell(text: str) -> str | None:
+    """The cell a line names itself as ("Drug Treatment Matrix cell A4: …"), or None."""
+    m = _SELF.match(text.replace("\n", " "))
+    return matrix.cell_id(matrix.matrix_name(m.group("matrix")), m.group("code").upper()) if m else None
+
+
 def split_labels(text: str, matrix_name: str | None = None) -> tuple[str, str | None] | None:
     """"Treatment systems; Psychosocial therapies" → (column, row); a lone column label → (column, None)."""
     m = _LABELS.match(text.strip())
