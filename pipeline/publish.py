@@ -1,10 +1,15 @@
 """Publish stage: typed Arrow tables, checked before anything is written, then swapped into place."""
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import matrix
-from pipeline.schemas import KEYS, SORT, TABLES, with_version
+from pipeline.schemas import KEYS, METADATA_KEY, SCHEMA_VERSION, SORT, TABLES, with_version
+
+log = logging.getLogger("pipeline")
 
 ALL_CELLS = {matrix.cell_id(m, f"{c}{r}") for m in matrix.MATRICES for c in matrix.COLUMNS for r in range(1, 6)}
 
@@ -69,24 +76,111 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[s
     return problems
 
 
-def write_tables(arrow: dict[str, pa.Table], processed: Path) -> list[Path]:
-    """Write every table beside the published ones, then move each into place with an atomic rename."""
-    processed.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=processed))
+class LockError(Exception):
+    """Another run is publishing to the same folder."""
+
+
+class SchemaVersionError(Exception):
+    """A published table was written under another schema version."""
+
+
+def _lock_path(processed: Path) -> Path:
+    return processed.parent / f".{processed.name}.lock"
+
+
+def _alive(pid: int) -> bool:
     try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def publish_lock(processed: Path):
+    """One publisher per folder. A lock left by a run that is no longer running is explained and taken over."""
+    path = _lock_path(processed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    me = f"{os.getpid()} {socket.gethostname()}"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = path.read_text(encoding="utf-8", errors="replace").split()
+            pid, host = (int(holder[0]) if holder and holder[0].isdigit() else -1), (holder[1] if len(holder) > 1 else "")
+            if host == socket.gethostname() and not _alive(pid):
+                log.warning("stale lock %s left by process %s, which is no longer running; taking it over", path, pid)
+                path.unlink(missing_ok=True)
+                continue
+            raise LockError(f"{path} is held by process {pid} on {host or 'an unknown host'}: another run is "
+                            f"publishing to {processed}. Wait for it, or delete the lock if that run is gone.")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(me)
+        break
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def write_tables(arrow: dict[str, pa.Table], processed: Path, extra: dict[str, str] | None = None) -> list[Path]:
+    """Write the whole new set beside the published folder, then swap the folders in one step.
+
+    Readers of `processed/` see either the old set or the new one, never a mix; a run killed at any
+    moment leaves the previous set in place (and at worst a staging folder, removed by the next run).
+    """
+    processed.mkdir(parents=True, exist_ok=True)
+    for stale in processed.parent.glob(f".{processed.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{processed.name}.staging-", dir=processed.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
+    try:
+        for keep in processed.iterdir():
+            if keep.is_file() and keep.name.startswith(".") and keep.name != ".done":
+                shutil.copy2(keep, staging / keep.name)
         for name, table in arrow.items():
-            path = staging / f"{name}.parquet"
-            pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=True)
+            pq.write_table(table, staging / f"{name}.parquet", compression="zstd", use_dictionary=True,
+                           write_statistics=True)
+        for name, text in (extra or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
+        for path in staging.iterdir():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
-        written = []
-        for name in arrow:
-            target = processed / f"{name}.parquet"
-            os.replace(staging / f"{name}.parquet", target)
-            written.append(target)
-        return written
+        pause = float(os.environ.get("PIPELINE_PUBLISH_PAUSE", "0") or 0)  # fault-injection hook for tests
+        if pause:
+            time.sleep(pause)
+        if not _exchange(staging, processed):
+            for path in staging.iterdir():
+                os.replace(path, processed / path.name)
+        return sorted(processed / f"{name}.parquet" for name in arrow)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_published(path: Path) -> pa.Table:
+    """Read a published table, refusing one written under another schema version."""
+    table = pq.read_table(path)
+    found = (table.schema.metadata or {}).get(METADATA_KEY)
+    if found != SCHEMA_VERSION.encode():
+        raise SchemaVersionError(f"{path} has schema version {found.decode() if found else 'none'}, this pipeline "
+                                 f"writes {SCHEMA_VERSION}: rebuild it with `make all`")
+    return table
 
 
 def write_text_atomic(path: Path, text: str) -> None:

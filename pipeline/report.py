@@ -42,3 +42,23 @@ def summary(run: dict) -> str:
     rows = ", ".join(f"{n} {name}" for name, n in run["totals"]["rows"].items())
     lines.append(f"published: {rows}; quarantined: {len(run['quarantined'])}")
     return "\n".join(lines)
+
+
+_ADVICE = (
+    ("never says which cell", "add its URL to manifest.csv"),
+    ("no content", "check the capture is a page of the Effectiveness Bank and not empty"),
+    ("cannot read", "check the file is a text, Markdown, HTML or WARC capture"),
+    ("over the limit", "raise the limit with --max-bytes if the capture is genuine"),
+)
+
+
+def quarantine_lines(run: dict) -> list[str]:
+    """One line per quarantined capture: file, stage, what was wrong, what to do."""
+    lines = []
+    for q in run["quarantined"]:
+        for error in q["errors"]:
+            stage, _, what = error.partition(": ") if error.split(":")[0] in (
+                "extract", "clean", "structure", "merge") else ("structure", "", error)
+            advice = next((a for key, a in _ADVICE if key in error), "see the report for details")
+            lines.append(f"quarantined: {q['file']} [{stage}] {what} — {advice}")
+    return lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,10 @@ from pipeline import report
 from pipeline.clean import clean
 from pipeline.merge import merge, merge_axes, merge_documents
 from pipeline.model import Axis, Capture, Cell, CleanCapture, Document, Page, from_json, to_json
-from pipeline.publish import ValidationError, safe_name, to_arrow, validate, write_tables, write_text_atomic
+from pipeline.publish import (ValidationError, publish_lock, safe_name, to_arrow, validate, write_tables,
+                              write_text_atomic)
 from pipeline.readers import read_capture
+from pipeline.readers.warc import is_warc, warc_captures
 from pipeline.schemas import data_dictionary
 from pipeline.structure import structure
 from pipeline.tables import build_tables
@@ -72,8 +75,19 @@ def extract(paths: Paths) -> None:
     out = {}
     for path in capture_files(paths.raw):
         row = manifest.get(path.name, {})
+        data = path.read_bytes()
+        if is_warc(data):  # a web archive: one capture per HTML response record, "<file>#0001", …
+            try:
+                for rec in warc_captures(path.name, data):
+                    out[rec.name] = to_json(read_capture(rec.name, rec.payload, rec.url, rec.date, rec.charset))
+            except Exception as exc:
+                out[path.name] = to_json(Capture(path.name, "warc", "", [],
+                                                 errors=[f"extract: cannot read the WARC file: {exc}"]))
+            log.info("extract %s: WARC", path.name)
+            continue
         try:
-            capture = read_capture(path.name, path.read_bytes(), row.get("url") or None, row.get("captured_at") or None)
+            capture = read_capture(path.name, data, row.get("url") or None, row.get("captured_at") or None,
+                                   row.get("charset") or None)
         except Exception as exc:  # one unreadable capture must not stop the others
             capture = Capture(path.name, "unknown", "", [], errors=[f"extract: cannot read the capture: {exc}"])
         out[path.name] = to_json(capture)
@@ -147,10 +161,13 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
     if strict and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; "
                               "nothing published")
-    written = write_tables(to_arrow(tables), paths.processed)
-    write_text_atomic(paths.processed / "report.json", json.dumps(run, indent=1, sort_keys=True, ensure_ascii=False))
+    with publish_lock(paths.processed):
+        written = write_tables(to_arrow(tables), paths.processed,
+                               {"report.json": json.dumps(run, indent=1, sort_keys=True, ensure_ascii=False)})
     log.info("published %s", ", ".join(p.name for p in written))
     print(report.summary(run))
+    for line in report.quarantine_lines(run):
+        print(line, file=sys.stderr)
     return 1 if run["quarantined"] else 0
 
 
