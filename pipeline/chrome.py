@@ -27,7 +27,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "drug treatment matrix", "effectiveness bank drug treatment matrix", "includes harm reduction",
         "about the matrices", "effectiveness bank matrices", "articles slides and video", "drug matrix",
         "alcohol matrix", "drugs matrix", "return to/go to drugs matrix", "return to/go to alcohol matrix",
-        "return to/go to drug matrix",
+        "return to/go to drug matrix", "return to alcohol treatment matrix", "return to drug treatment matrix",
     ),
     "page-controls": (
         "comment/query", "comment/query to editor", "send email for updates", "about updates", "send", "tweet",
@@ -39,7 +39,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "try this alternative source", "key points icon", "print", "share",
     ),
     "site-header": ("drug & alcohol findings", "drug and alcohol findings", "effectiveness bank web site"),
-    "cell-header": ("matrix cell", "matrix cell logo", "matrix row", "matrix row logo"),
+    "cell-header": ("matrix cell", "matrix cell logo", "matrix row", "matrix row logo", "matrix logo",
+                    "drug treatment matrix matrix logo", "alcohol treatment matrix matrix logo"),
     "menu": ("home", "search", "browse", "hot topics", "matrices", "about", "help", "contact"),
     "legend": (
         "s seminal studies", "k key studies", "r reviews", "g guidance", "seminal studies", "key studies",

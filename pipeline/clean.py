@@ -29,7 +29,7 @@ def clean(capture: Capture) -> CleanCapture:
     _mark_chart_labels(blocks)
     _mark_pull_quotes(blocks)
     _rejoin(blocks)
-    return CleanCapture(capture, blocks)
+    return CleanCapture(capture, blocks, _unknown_furniture(blocks))
 
 
 def _mark_landmarks(blocks: list[CleanBlock]) -> None:
@@ -103,6 +103,30 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
             if shared >= 0.85 and fuzz.partial_ratio(text.lower(), other.block.text.lower()) >= 65:
                 cb.role, cb.reason = "pullquote", "pull quote repeating body text"
                 break
+
+
+_KNOWN_SHORT = re.compile(r"^(?:[SKRG](?:\s+[SKRG])?|matrix row logo\b.*|key points|main findings|summary|commentary|"
+                          r"issues to consider and discuss|highlighted study|(?:interventions|practitioners|"
+                          r"management/supervision|organisational functioning|treatment systems)\b.*)$", re.I)
+
+
+def _unknown_furniture(blocks: list[CleanBlock]) -> list[str]:
+    """Short navigation-like lines beside known furniture that the vocabulary does not know.
+
+    They are left in place (they may be content) but reported, so a new site layout is noticed
+    rather than silently mixed into the tables.
+    """
+    warnings = []
+    for i, cb in enumerate(blocks):
+        text = cb.block.text.replace("\n", " ")
+        if (not cb.is_content or cb.block.kind == "heading" or len(text) > 40 or len(text.split()) > 5
+                or _is_sentence(text) or _KNOWN_SHORT.match(text)):
+            continue
+        neighbours = blocks[max(0, i - 1):i] + blocks[i + 1:i + 2]
+        if any(n.role == "chrome" for n in neighbours):
+            warnings.append(f"line {cb.block.line}: short line beside page furniture that the furniture "
+                            f"vocabulary does not know (new site layout?): {text!r}")
+    return warnings
 
 
 def _rejoin(blocks: list[CleanBlock]) -> None:

@@ -103,3 +103,14 @@ def test_cleaning_twice_changes_nothing():
     once = cleaned("Text that runs on", "Tweet", "and continues here.", "- 1 Label", "- 2 Label")
     again = clean(Capture("t", "text", "", once.content()))
     assert [b.text for b in again.content()] == [b.text for b in once.content()]
+
+
+def test_unknown_furniture_is_reported_not_hidden():
+    result = cleaned("Developed with", "Donate to our appeal", "Tweet", "A paragraph of content that ends.")
+    assert [cb.role for cb in result.blocks] == ["chrome", "content", "chrome", "content"]
+    assert len(result.warnings) == 1 and "'Donate to our appeal'" in result.warnings[0]
+
+
+def test_known_structure_lines_beside_furniture_are_not_reported():
+    result = cleaned("Key points icon", "Key points", "Comment/query", "Treatment systems; Medical treatment")
+    assert result.warnings == []
