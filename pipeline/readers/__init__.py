@@ -13,8 +13,10 @@ from pipeline.readers.text import read_text
 READERS = {"html": read_html, "markdown": read_markdown, "text": read_text}
 
 
-def read_capture(file: str, data: bytes, url: str | None = None, captured_at: str | None = None) -> Capture:
-    text, encoding = decode(data)
+def read_capture(file: str, data: bytes, url: str | None = None, captured_at: str | None = None,
+                 charset: str | None = None) -> Capture:
+    """`charset`: what the server's Content-Type header declared (manifest or WARC), if known."""
+    text, encoding = decode(data, charset)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     fmt = detect_format(text)
     blocks: list[Block] = READERS[fmt](text)
