@@ -1,14 +1,16 @@
 """`python -m pipeline <stage>`: the pipeline's command line. Exit status 0 all good, 1 some captures
-quarantined (tables still published), 2 usage, configuration or validation error."""
+quarantined (tables still published) or, for fetch, some pages failed; 2 usage, configuration or
+validation error."""
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from pipeline import stages
-from pipeline.publish import ValidationError
+from pipeline.publish import LockError, ValidationError
 
 STAGES = ("extract", "clean", "structure", "merge", "publish")
 
@@ -36,7 +38,67 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=text, description=text)
         if name in ("publish", "all"):
             p.add_argument("--strict", action="store_true", help="treat any quarantined capture as a failed run")
+    _fetch_parser(sub.add_parser("fetch", parents=[common], help=FETCH_HELP, description=FETCH_HELP))
     return parser
+
+
+FETCH_HELP = ("download fresh captures of both matrices' overview and cell pages (and, with --depth 1, the "
+              "pages the cells link to) into RAW, politely; exit 0 all fetched or unchanged, 1 some failed")
+
+
+def _fetch_parser(p: argparse.ArgumentParser) -> None:
+    from pipeline.fetch.config import FetchConfig
+    d = FetchConfig(contact="-")
+    p.add_argument("--base-url", "--mirror", dest="base_url", default=d.base_url,
+                   help=f"the site, or a mirror of it serving the same paths (default: {d.base_url})")
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                   help="another host requests and redirects may go to (repeatable); the base URL's host always may")
+    p.add_argument("--depth", type=int, default=d.depth, choices=(0, 1),
+                   help="0: overview and cell pages; 1: also the pages the cells link to (default: 0)")
+    p.add_argument("--limit", type=int, default=None, help="at most this many cell pages (for a trial run)")
+    p.add_argument("--contact", default=None,
+                   help="your e-mail address or URL, put in the User-Agent (default: $FETCH_CONTACT; required)")
+    p.add_argument("--user-agent", default=None, help="the whole User-Agent (default: findings-pipeline/VERSION (+CONTACT))")
+    p.add_argument("--interval", type=float, default=d.interval,
+                   help=f"seconds between requests to one host, at least; robots.txt Crawl-delay can raise it "
+                        f"(default: {d.interval:g})")
+    p.add_argument("--concurrency", type=int, default=d.concurrency, help=f"requests in flight, 1–4 (default: {d.concurrency})")
+    p.add_argument("--connect-timeout", type=float, default=d.connect_timeout, help=f"seconds (default: {d.connect_timeout:g})")
+    p.add_argument("--read-timeout", type=float, default=d.read_timeout, help=f"seconds (default: {d.read_timeout:g})")
+    p.add_argument("--retries", type=int, default=d.retries,
+                   help=f"per page, on connection errors, 429 and 5xx (default: {d.retries})")
+    p.add_argument("--backoff", type=float, default=d.backoff_factor,
+                   help=f"backoff factor in seconds, doubled each retry, plus jitter (default: {d.backoff_factor:g})")
+    p.add_argument("--max-redirects", type=int, default=d.max_redirects, help=f"(default: {d.max_redirects})")
+    p.add_argument("--max-bytes", type=int, default=d.max_bytes, help=f"largest page read (default: {d.max_bytes})")
+    p.add_argument("--warc", type=Path, default=None, help="also write the fetched responses to this WARC file "
+                   "(.warc or .warc.gz), outside RAW")
+    p.add_argument("--restart", action="store_true", help="ignore an interrupted run's journal and start over")
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from pipeline.fetch import ConfigError, FetchConfig, crawl
+    from pipeline.fetch.progress import Progress
+    try:
+        if args.warc and args.warc.resolve().parent == args.raw.resolve():
+            raise ConfigError("--warc must be written outside the capture folder (its pages are already there)")
+        config = FetchConfig(
+            raw=args.raw, state=args.interim / "fetch", base_url=args.base_url, allow_hosts=tuple(args.allow_host),
+            depth=args.depth, limit=args.limit, contact=args.contact or os.environ.get("FETCH_CONTACT", ""),
+            user_agent=args.user_agent,
+            interval=args.interval, concurrency=args.concurrency, connect_timeout=args.connect_timeout,
+            read_timeout=args.read_timeout, retries=args.retries, backoff_factor=args.backoff,
+            max_redirects=args.max_redirects, max_bytes=args.max_bytes, warc=args.warc, restart=args.restart)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        summary = crawl(config, progress=Progress(quiet=args.quiet))
+    except KeyboardInterrupt:
+        print("fetch interrupted: run it again to resume where it stopped", file=sys.stderr)
+        return 130
+    print(summary.text())
+    return summary.exit_status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(message)s")
     paths = stages.Paths(args.raw, args.interim, args.processed)
+    if args.command == "fetch":
+        return _fetch(args)
     if args.command != "docs" and not args.raw.is_dir():
         print(f"error: capture folder {args.raw} does not exist", file=sys.stderr)
         return 2
@@ -61,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except ValidationError as exc:
         print(f"error: tables not published: {exc}", file=sys.stderr)
+        return 2
+    except LockError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         if args.verbose:

@@ -1,0 +1,17 @@
+"""The fetch stage: a polite, resumable crawler that adds fresh captures of the Effectiveness Bank's
+matrix pages to raw/ (see README, "Fetching").
+
+config.py   FetchConfig: every politeness setting and its default
+pacing.py   per-host rate limiter (injectable clock and sleep)
+robots.py   robots.txt rules and Crawl-delay
+client.py   the requests Session (urllib3 Retry), one GET with hand-followed redirects and limits
+discover.py pure: overview HTML → cell URLs, cell HTML → analysis URLs
+store.py    content-addressed captures, manifest rows, the journal of an unfinished run
+archive.py  --warc: the run's responses as a WARC file
+progress.py progress bar or log lines
+crawl.py    the run: what to fetch in which order, outcomes, summary, exit status
+"""
+from pipeline.fetch.config import ConfigError, FetchConfig
+from pipeline.fetch.crawl import Summary, crawl
+
+__all__ = ["ConfigError", "FetchConfig", "Summary", "crawl"]

@@ -1,0 +1,162 @@
+"""raw/ stays immutable: each fetched page is stored once under a content-addressed name, written to
+a temporary name and renamed into place, and raw/manifest.csv gains one row per new capture.
+
+The journal (in the state folder) lists the pages an unfinished run already dealt with, so a run
+that was interrupted resumes where it stopped; a run that finishes removes it.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST = "manifest.csv"
+COLUMNS = ("file", "url", "final_url", "status", "captured_at", "etag", "last_modified", "sha256", "bytes",
+           "charset")
+PREFIX = "fetch_"
+TEMP_SUFFIX = ".part"
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def capture_name(body: bytes) -> str:
+    """Safe, content-addressed: the same bytes always get the same name, other bytes another."""
+    return f"{PREFIX}{sha256(body)[:16]}.html"
+
+
+def read_rows(raw: Path) -> list[dict[str, str]]:
+    path = raw / MANIFEST
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return [row for row in csv.DictReader(fh) if row.get("file")]
+
+
+def latest_by_url(rows: list[dict[str, str]], raw: Path) -> dict[str, dict[str, str]]:
+    """For each URL, the newest capture of it that is still in raw/ (later rows win ties)."""
+    latest: dict[str, dict[str, str]] = {}
+    for row in rows:
+        url = row.get("url") or ""
+        if not url or not (raw / row["file"]).is_file():
+            continue
+        if url not in latest or (row.get("captured_at") or "") >= (latest[url].get("captured_at") or ""):
+            latest[url] = row
+    return latest
+
+
+def conditional_headers(row: dict[str, str] | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from the last capture's validators."""
+    if not row:
+        return {}
+    headers = {}
+    if row.get("etag"):
+        headers["If-None-Match"] = row["etag"]
+    if row.get("last_modified"):
+        headers["If-Modified-Since"] = row["last_modified"]
+    return headers
+
+
+def write_capture(raw: Path, body: bytes) -> tuple[str, bool]:
+    """Store body under its content-addressed name; (name, True) if the file is new."""
+    name = capture_name(body)
+    target = raw / name
+    if target.exists():
+        return name, False
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=raw)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return name, True
+
+
+def remove_temp_files(raw: Path) -> list[Path]:
+    """Temporary files a killed run may have left (never a capture: those are renamed into place whole)."""
+    stale = [p for p in raw.glob(f".{PREFIX}*{TEMP_SUFFIX}") if p.is_file()]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
+def ensure_manifest(raw: Path) -> None:
+    """Create manifest.csv with the full header, or upgrade an older one (e.g. file,url,captured_at)
+    by rewriting it atomically with the full header, its rows kept and the new fields blank."""
+    path = raw / MANIFEST
+    if not path.exists():
+        _write_atomic(path, [], list(COLUMNS))
+        return
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        header = list(reader.fieldnames or [])
+    if all(c in header for c in COLUMNS):
+        if not path.read_bytes().endswith(b"\n") and path.stat().st_size:
+            with open(path, "a", encoding="utf-8", newline="") as fh:
+                fh.write("\r\n")
+        return
+    _write_atomic(path, rows, list(COLUMNS) + [c for c in header if c not in COLUMNS])
+
+
+def append_row(raw: Path, row: dict[str, str]) -> None:
+    """One row, in one write, flushed to disk."""
+    path = raw / MANIFEST
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), list(COLUMNS))
+    buf = io.StringIO()
+    csv.DictWriter(buf, fieldnames=header, extrasaction="ignore").writerow({k: row.get(k, "") for k in header})
+    with open(path, "a", encoding="utf-8", newline="") as fh:
+        fh.write(buf.getvalue())
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _write_atomic(path: Path, rows: list[dict[str, str]], header: list[str]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row.get(k) or "" for k in header})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(buf.getvalue())
+    os.replace(tmp, path)
+
+
+@dataclass
+class Journal:
+    """Pages an unfinished run has dealt with: one `url<TAB>outcome` line each, appended as it goes."""
+    path: Path
+    done: dict[str, str] = field(default_factory=dict)
+    resumed: bool = False
+
+    @classmethod
+    def open(cls, state: Path, base: str, restart: bool = False) -> "Journal":
+        path = state / "journal.tsv"
+        state.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not restart:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            if lines and lines[0] == f"# base\t{base}":
+                done = dict(line.split("\t", 1) for line in lines[1:] if line.count("\t") == 1)
+                return cls(path, done, resumed=True)
+        path.write_text(f"# base\t{base}\n", encoding="utf-8")
+        return cls(path)
+
+    def mark(self, url: str, outcome: str) -> None:
+        self.done[url] = outcome
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(f"{url}\t{outcome}\n")
+            fh.flush()
+
+    def finish(self) -> None:
+        self.path.unlink(missing_ok=True)
