@@ -3,11 +3,16 @@
 #   make all                      set up .venv if needed, then run every stage on raw/
 #   make all RAW=dir INTERIM=dir PROCESSED=dir   the same on another folder of captures
 #   make test                     run the test suite
+#   make fetch                    download fresh captures into raw/ (network; see README "Fetching")
+#   make all FETCH=1              fetch first, then run every stage (make all alone stays offline)
 RAW ?= raw
 INTERIM ?= interim
 PROCESSED ?= processed
 VENV ?= .venv
 PYTHON ?= python3
+
+FETCH ?=
+FETCH_ARGS ?=
 
 PY := $(VENV)/bin/python
 RUN := $(PY) -m pipeline
@@ -15,10 +20,10 @@ DIRS := --raw $(RAW) --interim $(INTERIM) --processed $(PROCESSED)
 CAPTURES := $(shell find $(RAW) -maxdepth 1 -type f ! -name '.*' 2>/dev/null)
 CODE := $(shell find pipeline -name '*.py') $(VENV)/.installed
 
-.PHONY: all setup extract clean structure merge publish test docs reset
+.PHONY: all setup fetch extract clean structure merge publish test docs reset
 .DELETE_ON_ERROR:
 
-all: publish
+all: $(if $(FETCH),fetch) publish
 
 setup: $(VENV)/.installed
 
@@ -27,8 +32,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
+# Polite, resumable download of the matrix pages into $(RAW); FETCH_ARGS="--base-url URL --contact ADDR ..."
+fetch: setup
+	$(RUN) fetch --raw $(RAW) --interim $(INTERIM) $(FETCH_ARGS)
+
 extract: $(INTERIM)/extract/.done
-$(INTERIM)/extract/.done: $(CAPTURES) $(CODE)
+$(INTERIM)/extract/.done: $(CAPTURES) $(CODE) $(if $(FETCH),fetch)
 	$(RUN) extract $(DIRS)
 	touch $@
 
