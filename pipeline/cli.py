@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline import stages
 from pipeline.publish import LockError, ValidationError
+from pipeline.readers import MAX_BYTES
 
 STAGES = ("extract", "clean", "structure", "merge", "publish")
 
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     }
     for name, text in helps.items():
         p = sub.add_parser(name, parents=[common], help=text, description=text)
+        if name in ("extract", "all"):
+            p.add_argument("--max-bytes", type=int, default=MAX_BYTES,
+                           help=f"largest capture read; bigger ones are quarantined (default: {MAX_BYTES:,})")
         if name in ("publish", "all"):
             p.add_argument("--strict", action="store_true", help="treat any quarantined capture as a failed run")
     _fetch_parser(sub.add_parser("fetch", parents=[common], help=FETCH_HELP, description=FETCH_HELP))
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "docs":
             stages.write_dictionary(Path("docs/data-dictionary.md"))
             return 0
-        run = {"extract": stages.extract, "clean": stages.clean_stage, "structure": stages.structure_stage,
+        run = {"extract": lambda p: stages.extract(p, getattr(args, "max_bytes", MAX_BYTES)), "clean": stages.clean_stage, "structure": stages.structure_stage,
                "merge": stages.merge_stage}
         for name in STAGES[:-1]:
             if args.command in (name, "all"):

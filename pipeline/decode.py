@@ -1,11 +1,13 @@
-"""Bytes to text: byte-order marks, then the charset the server declared (if known), then UTF-8, then
-what the page declares, then a best guess."""
+"""Bytes to text: byte-order marks, then the charset the server declared (if known), then UTF-16
+without a mark, then UTF-8, then what the page declares, then Windows-1252, then Latin-1.
+Mojibake left by an earlier wrong decoding ("â€™", "‚Äô") is repaired with ftfy."""
 from __future__ import annotations
 
 import codecs
 import re
 from email.message import Message
 
+import ftfy
 from bs4.dammit import UnicodeDammit
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -19,21 +21,53 @@ def decode(data: bytes, charset: str | None = None) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data.decode(name, errors="replace"), name
-    if charset and known_charset(charset):
+    candidates = [charset] if charset and known_charset(charset) else []
+    candidates += _utf16_guess(data) + ["utf-8"]
+    declared = meta_charset(data)
+    if declared and known_charset(declared):
+        candidates.append(declared)
+    for name in candidates:
         try:
-            return data.decode(charset), codecs.lookup(charset).name
+            return data.decode(name), codecs.lookup(name).name
+        except UnicodeDecodeError:
+            continue
+    if _UTF8_SEQUENCE.search(data):  # UTF-8 with Windows-1252 bytes mixed in (a page edited piecemeal)
+        try:
+            return UnicodeDammit.detwingle(data).decode("utf-8"), "utf-8+cp1252"
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
-        pass
-    declared = _META.search(data[:4096])
-    guesses = [declared.group(1).decode("ascii", "ignore")] if declared else []
-    dammit = UnicodeDammit(data, known_definite_encodings=guesses, is_html=bool(declared))
-    if dammit.unicode_markup is not None and dammit.original_encoding:
-        return dammit.unicode_markup, dammit.original_encoding
-    return data.decode("cp1252", errors="replace"), "cp1252"
+        return data.decode("latin-1"), "iso8859-1"
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def _utf16_guess(data: bytes) -> list[str]:
+    """UTF-16 without a byte-order mark: mostly-ASCII text leaves a NUL in every other byte."""
+    sample = data[:4000]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return []
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return ["utf-16-le"] if odd > 3 * even else ["utf-16-be"] if even > 3 * odd else []
+
+
+_FIX = ftfy.TextFixerConfig(unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
+                            uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=False)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def repair(text: str) -> tuple[str, bool, int]:
+    """(text with mojibake repaired and control characters removed, whether anything was repaired,
+    how many control characters were removed)."""
+    fixed = ftfy.fix_text(text, _FIX) if _MOJIBAKE_HINT.search(text) else text
+    cleaned, removed = _CONTROL.subn("", fixed)
+    return cleaned, fixed != text, removed
+
+
+_MOJIBAKE_HINT = re.compile(r"[ÂÃâ€‚Ä][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|[\x80-\x9f]")
 
 
 def known_charset(name: str | None) -> bool:

@@ -48,7 +48,9 @@ _ADVICE = (
     ("never says which cell", "add its URL to manifest.csv"),
     ("no content", "check the capture is a page of the Effectiveness Bank and not empty"),
     ("cannot read", "check the file is a text, Markdown, HTML or WARC capture"),
-    ("over the limit", "raise the limit with --max-bytes if the capture is genuine"),
+    ("over the limit", "raise --max-bytes if the capture is genuine"),
+    ("binary file", "remove it from the capture folder"),
+    ("not a page of the Effectiveness Bank", "remove it from the capture folder"),
 )
 
 

@@ -21,7 +21,7 @@ from pipeline.merge import merge, merge_axes, merge_documents
 from pipeline.model import Axis, Capture, Cell, CleanCapture, Document, Page, from_json, to_json
 from pipeline.publish import (ValidationError, publish_lock, safe_name, to_arrow, validate, write_tables,
                               write_text_atomic)
-from pipeline.readers import read_capture
+from pipeline.readers import MAX_BYTES, read_capture, too_big
 from pipeline.readers.warc import is_warc, warc_captures
 from pipeline.schemas import data_dictionary
 from pipeline.structure import structure
@@ -70,11 +70,16 @@ def _read_all(folder: Path, tp: type) -> list:
     return [from_json(tp, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
 
 
-def extract(paths: Paths) -> None:
+def extract(paths: Paths, max_bytes: int = MAX_BYTES) -> None:
     manifest = read_manifest(paths.raw)
     out = {}
     for path in capture_files(paths.raw):
         row = manifest.get(path.name, {})
+        size = path.stat().st_size
+        if size > max_bytes:  # never loaded: memory stays bounded whatever lands in raw/
+            out[path.name] = to_json(Capture(path.name, "unknown", "", [], row.get("url") or None,
+                                             errors=[f"extract: {too_big(size, max_bytes)}"]))
+            continue
         data = path.read_bytes()
         if is_warc(data):  # a web archive: one capture per HTML response record, "<file>#0001", …
             try:
@@ -87,7 +92,7 @@ def extract(paths: Paths) -> None:
             continue
         try:
             capture = read_capture(path.name, data, row.get("url") or None, row.get("captured_at") or None,
-                                   row.get("charset") or None)
+                                   row.get("charset") or None, max_bytes)
         except Exception as exc:  # one unreadable capture must not stop the others
             capture = Capture(path.name, "unknown", "", [], errors=[f"extract: cannot read the capture: {exc}"])
         out[path.name] = to_json(capture)

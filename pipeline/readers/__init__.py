@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from pipeline.decode import decode
+from pipeline.decode import decode, repair
 from pipeline.model import Block, Capture
 from pipeline.readers.detect import detect_format
 from pipeline.readers.html import read_html
@@ -11,14 +11,46 @@ from pipeline.readers.markdown import read_markdown
 from pipeline.readers.text import read_text
 
 READERS = {"html": read_html, "markdown": read_markdown, "text": read_text}
+MAX_BYTES = 20 * 1024 * 1024
+MAX_BLOCKS = 50_000
+_BINARY = ((b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"), (b"\xff\xd8\xff", "a JPEG image"),
+           (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive or Office document"))
+
+
+def too_big(size: int, max_bytes: int) -> str:
+    return f"capture is {size:,} bytes, over the limit of {max_bytes:,}: raise --max-bytes if it is genuine"
+
+
+def not_a_capture(data: bytes, max_bytes: int = MAX_BYTES) -> str | None:
+    """Why these bytes cannot be a page capture at all, or None."""
+    if len(data) > max_bytes:
+        return too_big(len(data), max_bytes)
+    for magic, what in _BINARY:
+        if data.startswith(magic):
+            return f"binary file ({what}), not a page capture"
+    return None
 
 
 def read_capture(file: str, data: bytes, url: str | None = None, captured_at: str | None = None,
-                 charset: str | None = None) -> Capture:
+                 charset: str | None = None, max_bytes: int = MAX_BYTES) -> Capture:
     """`charset`: what the server's Content-Type header declared (manifest or WARC), if known."""
+    sha = hashlib.sha256(data).hexdigest()
+    problem = not_a_capture(data, max_bytes)
+    if problem:
+        return Capture(file, "unknown", sha, [], url, captured_at, errors=[f"extract: {problem}"])
     text, encoding = decode(data, charset)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, repaired, controls = repair(text.replace("\r\n", "\n").replace("\r", "\n"))
+    warnings = [f"decoded as {encoding}"] if encoding not in ("utf-8", "utf-8-sig", "ascii") else []
+    if repaired:
+        warnings.append("repaired mojibake (text decoded with the wrong encoding before capture)")
+    if controls:
+        warnings.append(f"removed {controls} control characters")
     fmt = detect_format(text)
-    blocks: list[Block] = READERS[fmt](text)
-    return Capture(file=file, format=fmt, sha256=hashlib.sha256(data).hexdigest(), blocks=blocks,
-                   url=url, captured_at=captured_at, encoding=encoding)
+    blocks: list[Block] = READERS[fmt](text, warnings)
+    errors = []
+    if len(blocks) > MAX_BLOCKS:
+        errors.append(f"extract: capture has {len(blocks):,} blocks, over the limit of {MAX_BLOCKS:,}: "
+                      f"not a page of the site")
+        blocks = []
+    return Capture(file=file, format=fmt, sha256=sha, blocks=blocks, url=url, captured_at=captured_at,
+                   encoding=encoding, warnings=warnings, errors=errors)

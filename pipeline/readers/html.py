@@ -25,7 +25,7 @@ _LANDMARK_TAGS = {"nav": "nav", "aside": "sidebar", "header": "header", "footer"
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "sidebar", "banner": "header", "contentinfo": "footer"}
 _LANDMARK_NAME = re.compile(r"(?:^|[-_\s])(sidebar|sidenav|nav|navbar|menu|footer|header|banner)(?:$|[-_\s\d])", re.I)
 
-MAX_DEPTH = 400
+MAX_DEPTH = 200  # below libxml2's own limit of 256, so deep nesting is noticed here
 
 
 def _parser() -> html.HTMLParser:
@@ -33,7 +33,8 @@ def _parser() -> html.HTMLParser:
                            recover=True, default_doctype=False)
 
 
-def read_html(text: str) -> list[Block]:
+def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
+    """Blocks of an HTML page; problems worth reporting are appended to `notes`."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         return []
@@ -44,6 +45,8 @@ def read_html(text: str) -> list[Block]:
     walker = _Walker()
     walker.walk(root, 0, None)
     walker.flush()
+    if walker.too_deep and notes is not None:
+        notes.append(f"HTML nested deeper than {MAX_DEPTH} levels; content below that depth was skipped")
     return walker.blocks
 
 
@@ -71,6 +74,7 @@ class _Walker:
         self.line: int | None = None
         self.landmark: str | None = None
         self.list_depth = 0
+        self.too_deep = False
 
     def flush(self) -> None:
         block = self.builder.build(self.kind, self.level, self.line, self.landmark)
@@ -86,7 +90,10 @@ class _Walker:
 
     def walk(self, el: etree._Element, depth: int, landmark: str | None) -> None:
         tag = el.tag if isinstance(el.tag, str) else None
-        if tag is None or tag in _SKIP or depth > MAX_DEPTH:
+        if depth > MAX_DEPTH:
+            self.too_deep = True
+            return
+        if tag is None or tag in _SKIP:
             return
         landmark = _landmark(el) or landmark
         is_block = tag in _BLOCK

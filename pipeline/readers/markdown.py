@@ -13,7 +13,7 @@ _md = MarkdownIt("commonmark")
 _BLOCK_KIND = {"paragraph_open": "paragraph", "heading_open": "heading"}
 
 
-def read_markdown(text: str) -> list[Block]:
+def read_markdown(text: str, notes: list[str] | None = None) -> list[Block]:
     blocks: list[Block] = []
     tokens = _md.parse(text)
     list_depth = 0

@@ -9,7 +9,7 @@ from pipeline.readers.inline import InlineBuilder
 _BULLET = re.compile(r"^\s*(?:[-*•▪]|\d{1,2}[.)])\s+(?=\S)")
 
 
-def read_text(text: str) -> list[Block]:
+def read_text(text: str, notes: list[str] | None = None) -> list[Block]:
     blocks = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():

@@ -1,6 +1,7 @@
 """Structure stage: a cleaned capture becomes a `Page` – a cell, an analysis page, an overview, or other."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from pipeline.model import CleanCapture, Page
@@ -9,6 +10,10 @@ from pipeline.structure.cell import build_cell
 from pipeline.structure.entries import candidate
 from pipeline.structure.identity import find_identity, page_kind
 from pipeline.structure.overview import build_axes
+
+
+_SITE = re.compile(r"Effectiveness Bank|Drug and Alcohol Findings|DRUG & ALCOHOL FINDINGS|findings\.org\.uk|"
+                   r"(?:Alcohol|Drugs?) (?:Treatment )?Matrix", re.I)
 
 
 def structure(clean: CleanCapture) -> Page:
@@ -39,4 +44,8 @@ def structure(clean: CleanCapture) -> Page:
                            "add a row for it to manifest.csv (file,url,captured_at)")
     elif not any(cb.is_content for cb in blocks):
         page.errors.append("no content: the capture is empty or holds only site furniture")
+    elif page.kind == "other" and not page.chrome_removed and not any(
+            _SITE.search(cb.block.text) for cb in blocks):
+        page.errors.append("not a page of the Effectiveness Bank: no cell, analysis or overview page, and none "
+                           "of the site's furniture")
     return page
