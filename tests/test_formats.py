@@ -72,6 +72,7 @@ def test_script_style_and_comments_never_reach_blocks():
     ("K [Title](#) (2012). Annotation with [a link](#).", "markdown"),
     ("## Heading\n\n**K** Title (2001). Text.", "markdown"),
     ("K Title (2012). Annotation [UK] text.\n\nAnother line", "text"),
+    ("K Title \\(2012\\)\\. Annotation\\.\n\nMore text \\(see\\) here\\.", "markdown"),
     ("", "text"),
 ])
 def test_format_detected_from_content(text, expected):

@@ -1,6 +1,9 @@
 """Property-based tests: arbitrary input never crashes a stage; cleaning is idempotent; order does not matter."""
 from __future__ import annotations
 
+import html
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,3 +65,37 @@ def test_tables_do_not_depend_on_capture_order(pages):
     assert notes == expected_notes
     assert [to_json(d) for d in merge_documents(pages)] == [to_json(d) for d in merge_documents(PAGES)]
     assert build_tables(cells, merge_documents(pages), []) == build_tables(expected_cells, merge_documents(PAGES), [])
+
+
+TEXT_CELLS = [p for p in sorted(RAW.glob("*.txt")) if read_capture(p.name, p.read_bytes()).format == "text"
+              and _run(p.read_bytes(), p.name).kind == "cell"]
+SIDEBAR = ["2020/21 update funded by", "Alcohol Change UK", "Developed with", "Alcohol Treat", "Matrix", "Tweet",
+           "Send email for updates", "Comment/query"]
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+\-.!|()~])")
+
+
+def _as_html(lines: list[str]) -> bytes:
+    return ("<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines) + "</body></html>").encode()
+
+
+def _as_markdown(lines: list[str]) -> bytes:
+    return "\n\n".join(_MD_SPECIAL.sub(r"\\\1", line) for line in lines).encode()
+
+
+def _entries(data: bytes, name: str) -> list[tuple]:
+    page = structure(clean(read_capture(name, data)))
+    return [(tuple(e.types), e.types_inferred, e.title, e.reference and e.reference.text, e.annotation, e.cut_off)
+            for e in page.cell.entries]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(TEXT_CELLS), st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(SIDEBAR)),
+                                             max_size=6))
+def test_text_markdown_and_html_forms_of_a_page_give_the_same_entries(path, insertions):
+    lines = [line for line in path.read_text("utf-8").splitlines() if line.strip()]
+    for position, furniture in insertions:  # the sidebar lands anywhere between paragraphs
+        lines.insert(position % (len(lines) + 1), furniture)
+    text = _entries("\n".join(lines).encode(), "page.txt")
+    assert len(text) >= 16
+    assert _entries(_as_markdown(lines), "page.md") == text
+    assert _entries(_as_html(lines), "page.html") == text

@@ -75,3 +75,10 @@ def test_quarantine_is_explained_on_stderr(tmp_path, capsys):
     assert run_on(raw, tmp_path).status == 1
     err = capsys.readouterr().err
     assert "quarantined: empty.txt [structure] no content" in err
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/abs/path.txt", "..", "a/b\\c.html", "café page.txt", ""])
+def test_names_from_captures_cannot_leave_their_folder(name):
+    from pipeline.publish import safe_name
+    safe = safe_name(name)
+    assert safe and "/" not in safe and "\\" not in safe and not safe.startswith(".")

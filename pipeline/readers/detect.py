@@ -7,6 +7,7 @@ _HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|b
 _HTML_TAG = re.compile(r"</?(?:p|div|table|td|tr|span|a|br|li|ul|h[1-6]|body|b|i|em|strong)\b[^>]*>", re.I)
 _MD_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)")
 _MD_HEADING = re.compile(r"^#{1,6} \S", re.M)
+_MD_ESCAPE = re.compile(r"\\[\\`*_{}\[\]()#+\-.!|]")  # converters backslash-escape punctuation
 _MD_EMPHASIS = re.compile(r"\*\*[^*\n]+\*\*|(?<![*\w])\*[^*\s][^*\n]*\*(?![*\w])")
 
 
@@ -20,5 +21,5 @@ def detect_format(text: str) -> str:
     if tags >= 5 and tags * 40 > len(sample.split()):
         return "html"
     markers = len(_MD_LINK.findall(sample)) * 2 + len(_MD_HEADING.findall(sample)) * 2 + len(
-        _MD_EMPHASIS.findall(sample))
+        _MD_EMPHASIS.findall(sample)) + len(_MD_ESCAPE.findall(sample)) // 3
     return "markdown" if markers >= 2 else "text"
