@@ -220,7 +220,6 @@ class Cell:
 
     page: CellPage
     sources: list[str]
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

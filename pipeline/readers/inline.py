@@ -60,9 +60,6 @@ class InlineBuilder:
                 self.spans.append(Span(start, self._length, kind, href))
                 return
 
-    def empty(self) -> bool:
-        return not "".join(self._parts).strip()
-
     def build(self, kind: str, level: int = 0, line: int | None = None,
               landmark: str | None = None) -> Block | None:
         """Close the block: trim white space at either end (moving spans with it); None if empty."""
