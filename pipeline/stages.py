@@ -8,7 +8,6 @@ processed/*.parquet      tables + report.json     ← merge (+ structure for the
 """
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from pipeline import report
 from pipeline.clean import clean
+from pipeline.fetch.store import MANIFEST, read_rows
 from pipeline.merge import merge, merge_axes, merge_documents
 from pipeline.model import Axis, Capture, Cell, CleanCapture, Document, Page, from_json, to_json
 from pipeline.publish import (ValidationError, publish_lock, safe_name, to_arrow, validate, write_tables,
@@ -28,7 +28,7 @@ from pipeline.structure import structure
 from pipeline.tables import build_tables
 
 log = logging.getLogger("pipeline")
-NOT_CAPTURES = {"manifest.csv"}
+NOT_CAPTURES = {MANIFEST}
 
 
 @dataclass
@@ -42,11 +42,7 @@ class Paths:
 
 
 def read_manifest(raw: Path) -> dict[str, dict[str, str]]:
-    path = raw / "manifest.csv"
-    if not path.exists():
-        return {}
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return {row["file"]: row for row in csv.DictReader(fh) if row.get("file")}
+    return {row["file"]: row for row in read_rows(raw)}
 
 
 def capture_files(raw: Path) -> list[Path]:
