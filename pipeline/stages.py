@@ -80,20 +80,27 @@ def extract(paths: Paths, max_bytes: int = MAX_BYTES) -> None:
         if is_warc(data):  # a web archive: one capture per HTML response record, "<file>#0001", …
             try:
                 for rec in warc_captures(path.name, data):
-                    out[rec.name] = to_json(read_capture(rec.name, rec.payload, rec.url, rec.date, rec.charset))
+                    out[rec.name] = to_json(_read_one(rec.name, rec.payload, rec.url, rec.date, rec.charset,
+                                                      max_bytes))
             except Exception as exc:
                 out[path.name] = to_json(Capture(path.name, "warc", "", [],
                                                  errors=[f"extract: cannot read the WARC file: {exc}"]))
             log.info("extract %s: WARC", path.name)
             continue
-        try:
-            capture = read_capture(path.name, data, row.get("url") or None, row.get("captured_at") or None,
-                                   row.get("charset") or None, max_bytes)
-        except Exception as exc:  # one unreadable capture must not stop the others
-            capture = Capture(path.name, "unknown", "", [], errors=[f"extract: cannot read the capture: {exc}"])
+        capture = _read_one(path.name, data, row.get("url") or None, row.get("captured_at") or None,
+                            row.get("charset") or None, max_bytes)
         out[path.name] = to_json(capture)
         log.info("extract %s: %s, %d blocks", path.name, capture.format, len(capture.blocks))
     _write_all(paths.stage("extract"), out)
+
+
+def _read_one(name: str, data: bytes, url: str | None, captured_at: str | None, charset: str | None,
+              max_bytes: int) -> Capture:
+    """Read one capture; one that cannot be read is quarantined, and the others still go through."""
+    try:
+        return read_capture(name, data, url, captured_at, charset, max_bytes)
+    except Exception as exc:
+        return Capture(name, "unknown", "", [], url, captured_at, errors=[f"extract: cannot read the capture: {exc}"])
 
 
 def _name(record: Capture | CleanCapture | Page) -> str:
