@@ -108,14 +108,25 @@ def _word_matches(word: str, target: str, last: bool, after: int) -> bool:
     return len(word) >= 7 and Indel.normalized_similarity(word, target) >= 0.8
 
 
+@lru_cache(maxsize=None)
+def _by_first_word() -> dict[str, tuple[tuple[tuple[str, ...], int, str], ...]]:
+    """Phrases grouped by their first word, longest first, so a segment only tries phrases that can start it."""
+    groups: dict[str, list] = {}
+    for phrase, category in _phrase_index():
+        groups.setdefault(phrase[0], []).append((phrase, len(phrase), category))
+    return {word: tuple(group) for word, group in groups.items()}
+
+
 def _segment(words: tuple[str, ...]) -> str | None:
     """If `words` is exactly a run of whole phrases, the most telling of their categories."""
-    found: list[tuple[str, ...] | None] = [None] * (len(words) + 1)
-    found[len(words)] = ()
-    for i in range(len(words) - 1, -1, -1):
-        for phrase, category in _phrase_index():
-            rest = found[i + len(phrase)] if i + len(phrase) <= len(words) else None
-            if rest is not None and words[i:i + len(phrase)] == phrase:
+    n = len(words)
+    found: list[tuple[str, ...] | None] = [None] * (n + 1)
+    found[n] = ()
+    starting = _by_first_word()
+    for i in range(n - 1, -1, -1):
+        for phrase, size, category in starting.get(words[i], ()):
+            rest = found[i + size] if i + size <= n else None
+            if rest is not None and words[i:i + size] == phrase:
                 found[i] = (category, *rest)
                 break
     return min(found[0], key=_PRIORITY.index) if found[0] else None
@@ -128,16 +139,23 @@ def _fragment(words: tuple[str, ...], context: str | None) -> str | None:
     ("Society for the S"). After furniture on the line before in the same block, any piece of a
     phrase counts; after a furniture block, a piece from inside a phrase ("of Addiction").
     """
-    for phrase, category in _phrase_index():
-        for start in range(len(phrase)) if context else (0,):
-            if not _in_order(words, phrase[start:]):
-                continue
-            cut = words[-1] not in phrase
-            whole = start == 0 and len(words) == len(phrase)
-            if (context == "block" or whole or (cut and sum(map(len, words)) >= 5)
-                    or (context == "page" and start > 0)):
-                return category
+    for phrase, start, category in _openings(words[0], len(words) == 1, context is not None):
+        if not _in_order(words, phrase[start:]):
+            continue
+        cut = words[-1] not in phrase
+        whole = start == 0 and len(words) == len(phrase)
+        if (context == "block" or whole or (cut and sum(map(len, words)) >= 5)
+                or (context == "page" and start > 0)):
+            return category
     return None
+
+
+@lru_cache(maxsize=8192)
+def _openings(word: str, last: bool, anywhere: bool) -> tuple[tuple[tuple[str, ...], int, str], ...]:
+    """Where a fragment starting with `word` can begin: (phrase, word position, category), in phrase order."""
+    return tuple((phrase, start, category) for phrase, category in _phrase_index()
+                 for start in (range(len(phrase)) if anywhere else (0,))
+                 if _word_matches(word, phrase[start], last, 0))
 
 
 def _in_order(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

@@ -88,15 +88,21 @@ def _words(text: str) -> list[str]:
 def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
     """A short display line that restates a nearby paragraph is a pull quote, not a paragraph."""
     content = [cb for cb in blocks if cb.is_content]
+    all_words: dict[int, list[str]] = {}
+
+    def words_of(j: int) -> list[str]:
+        if j not in all_words:
+            all_words[j] = _words(content[j].block.text)
+        return all_words[j]
+
     for i, cb in enumerate(content):
         text = cb.block.text
-        words = _words(text)
-        if (cb.block.kind == "heading" or not 6 <= len(words) <= 30 or text.startswith(("►", "▶"))
-                or _BITE_HEADING.match(text) or text.rstrip().endswith(".")):
+        if (cb.block.kind == "heading" or text.rstrip().endswith(".") or text.startswith(("►", "▶"))
+                or not 6 <= len(words := words_of(i)) <= 30 or _BITE_HEADING.match(text)):
             continue
         vocab = set(words)
-        for other in content[max(0, i - window):i] + content[i + 1:i + 1 + window]:
-            other_words = _words(other.block.text)
+        for j in [*range(max(0, i - window), i), *range(i + 1, min(len(content), i + 1 + window))]:
+            other, other_words = content[j], words_of(j)
             if 2 * len(other_words) < 3 * len(words):
                 continue
             shared = len(vocab & set(other_words)) / len(vocab)

@@ -6,12 +6,10 @@ dataclasses that round-trip through JSON (`to_json` / `from_json`) for the inter
 """
 from __future__ import annotations
 
-import dataclasses
-import json
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 
 @dataclass(frozen=True)
@@ -235,26 +233,12 @@ class Document:
 # --- JSON round trip -------------------------------------------------------------------------
 
 def to_json(obj: Any) -> str:
-    return json.dumps(dataclasses.asdict(obj), ensure_ascii=False, sort_keys=True, indent=1)
+    return _ENCODER.encode(obj).decode("utf-8")
 
 
-def from_json(tp: type, text: str) -> Any:
-    return _build(tp, json.loads(text))
+def from_json(tp: type, text: str | bytes) -> Any:
+    """Decode and type-check in one pass (msgspec builds the dataclasses directly, ~20x faster than json)."""
+    return msgspec.json.decode(text, type=tp)
 
 
-def _build(tp: Any, value: Any) -> Any:
-    """Rebuild a dataclass tree from `asdict` output, guided by the resolved field types."""
-    if value is None:
-        return None
-    origin = typing.get_origin(tp)
-    if origin is list:
-        (item,) = typing.get_args(tp)
-        return [_build(item, v) for v in value]
-    if origin in (typing.Union, types.UnionType):
-        records = [a for a in typing.get_args(tp) if dataclasses.is_dataclass(a)]
-        return _build(records[0], value) if records and isinstance(value, dict) else value
-    if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        return tp(**{f.name: _build(hints[f.name], value[f.name])
-                     for f in dataclasses.fields(tp) if f.name in value})
-    return value
+_ENCODER = msgspec.json.Encoder(order="sorted")  # sorted keys: the same record always gives the same bytes

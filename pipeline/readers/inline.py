@@ -11,6 +11,7 @@ import unicodedata
 from pipeline.model import Block, Span
 
 _SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ANY_SPACE = re.compile(r"\s+")  # inside a block, any white space (Unicode-aware) is one space
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
@@ -34,8 +35,9 @@ class InlineBuilder:
         return "\n"
 
     def text(self, piece: str) -> None:
-        piece = normalise(piece).replace("\n", " ")
-        piece = re.sub(" +", " ", piece)
+        if not piece.isascii():  # most pieces are plain ASCII: skip the Unicode work for them
+            piece = _INVISIBLE.sub("", unicodedata.normalize("NFC", piece))
+        piece = _ANY_SPACE.sub(" ", piece)
         if piece.startswith(" ") and self._last_char() in " \n":
             piece = piece[1:]
         if piece:
@@ -76,13 +78,18 @@ class InlineBuilder:
 
 def _remap(raw: str, text: str, spans: list[Span]) -> list[Span]:
     """Map span offsets from `raw` to `text`, which is `raw` with some white space removed."""
-    mapping = [0] * (len(raw) + 1)
-    j = 0
-    for i, ch in enumerate(raw):
-        mapping[i] = j
-        if j < len(text) and text[j] == ch:
-            j += 1
-    mapping[len(raw)] = j
+    if not spans:
+        return []
+    if raw == text:
+        mapping = range(len(raw) + 1)
+    else:
+        mapping = [0] * (len(raw) + 1)
+        j, size = 0, len(text)
+        for i, ch in enumerate(raw):
+            mapping[i] = j
+            if j < size and text[j] == ch:
+                j += 1
+        mapping[len(raw)] = j
     out = []
     for s in spans:
         start, end = mapping[s.start], mapping[s.end]
