@@ -5,6 +5,9 @@
 #   make test                     run the test suite
 #   make fetch                    download fresh captures into raw/ (network; see README "Fetching")
 #   make all FETCH=1              fetch first, then run every stage (make all alone stays offline)
+#   make all JOBS=n               per-capture stages on n worker processes (default 0: every core)
+#   make all EXECUTOR=dask SCHEDULER=tcp://host:8786   per-capture stages on a Dask cluster
+#   make bench                    measure speed, scaling and memory (bench/results.json)
 RAW ?= raw
 INTERIM ?= interim
 PROCESSED ?= processed
@@ -13,10 +16,14 @@ PYTHON ?= python3
 
 FETCH ?=
 FETCH_ARGS ?=
+JOBS ?= 0
+EXECUTOR ?= local
+SCHEDULER ?=
 
 PY := $(VENV)/bin/python
 RUN := $(PY) -m pipeline
 DIRS := --raw $(RAW) --interim $(INTERIM) --processed $(PROCESSED)
+PAR := --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 CAPTURES := $(shell find $(RAW) -maxdepth 1 -type f ! -name '.*' 2>/dev/null)
 CODE := $(shell find pipeline -name '*.py') $(VENV)/.installed
 
@@ -38,17 +45,17 @@ fetch: setup
 
 extract: $(INTERIM)/extract/.done
 $(INTERIM)/extract/.done: $(CAPTURES) $(CODE) $(if $(FETCH),fetch)
-	$(RUN) extract $(DIRS)
+	$(RUN) extract $(DIRS) $(PAR)
 	touch $@
 
 clean: $(INTERIM)/clean/.done
 $(INTERIM)/clean/.done: $(INTERIM)/extract/.done
-	$(RUN) clean $(DIRS)
+	$(RUN) clean $(DIRS) $(PAR)
 	touch $@
 
 structure: $(INTERIM)/structure/.done
 $(INTERIM)/structure/.done: $(INTERIM)/clean/.done
-	$(RUN) structure $(DIRS)
+	$(RUN) structure $(DIRS) $(PAR)
 	touch $@
 
 merge: $(INTERIM)/merge/.done

@@ -10,10 +10,13 @@ import sys
 from pathlib import Path
 
 from pipeline import stages
+from pipeline.executors import Executor, session
+from pipeline.progress import Progress
 from pipeline.publish import LockError, ValidationError
 from pipeline.readers import MAX_BYTES
 
 STAGES = ("extract", "clean", "structure", "merge", "publish")
+PER_CAPTURE = ("extract", "clean", "structure")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     }
     for name, text in helps.items():
         p = sub.add_parser(name, parents=[common], help=text, description=text)
+        if name in PER_CAPTURE + ("all",):
+            _executor_options(p)
         if name in ("extract", "all"):
             p.add_argument("--max-bytes", type=int, default=MAX_BYTES,
                            help=f"largest capture read; bigger ones are quarantined (default: {MAX_BYTES:,})")
@@ -44,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--strict", action="store_true", help="treat any quarantined capture as a failed run")
     _fetch_parser(sub.add_parser("fetch", parents=[common], help=FETCH_HELP, description=FETCH_HELP))
     return parser
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                   help="worker processes for the per-capture stages; 0 means one per core (default: 0)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: this machine's cores; dask: a dask.distributed cluster (default: local)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --executor dask, the scheduler to use, e.g. tcp://10.0.0.5:8786 "
+                        "(default: start a local cluster of --jobs workers)")
 
 
 FETCH_HELP = ("download fresh captures of both matrices' overview and cell pages (and, with --depth 1, the "
@@ -82,7 +97,7 @@ def _fetch_parser(p: argparse.ArgumentParser) -> None:
 
 def _fetch(args: argparse.Namespace) -> int:
     from pipeline.fetch import ConfigError, FetchConfig, crawl
-    from pipeline.fetch.progress import Progress
+    from pipeline.progress import Progress
     try:
         if args.warc and args.warc.resolve().parent == args.raw.resolve():
             raise ConfigError("--warc must be written outside the capture folder (its pages are already there)")
@@ -107,34 +122,48 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
+    level = logging.INFO if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(message)s")
-    paths = stages.Paths(args.raw, args.interim, args.processed)
-    if args.command == "fetch":
-        return _fetch(args)
-    if args.command != "docs" and not args.raw.is_dir():
-        print(f"error: capture folder {args.raw} does not exist", file=sys.stderr)
-        return 2
     try:
-        if args.command == "docs":
-            stages.write_dictionary(Path("docs/data-dictionary.md"))
-            return 0
-        run = {"extract": lambda p: stages.extract(p, getattr(args, "max_bytes", MAX_BYTES)), "clean": stages.clean_stage, "structure": stages.structure_stage,
-               "merge": stages.merge_stage}
-        for name in STAGES[:-1]:
-            if args.command in (name, "all"):
-                run[name](paths)
-        if args.command in ("publish", "all"):
-            return stages.publish_stage(paths, strict=args.strict)
-        return 0
-    except ValidationError as exc:
-        print(f"error: tables not published: {exc}", file=sys.stderr)
-        return 2
-    except LockError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again; finished captures are kept", file=sys.stderr)
+        return 130
+    except Exception as exc:
         if args.verbose:
             raise
-        print(f"error: {exc.filename} is missing; run the earlier stages first (make all)", file=sys.stderr)
+        print(f"error: {_explain(exc)} (run with -v for details)", file=sys.stderr)
         return 2
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return f"tables not published: {exc}"
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"{exc.filename} is missing; run the earlier stages first (make all)"
+    return str(exc) if isinstance(exc, (LockError, OSError)) else f"{type(exc).__name__}: {exc}"
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "fetch":
+        return _fetch(args)
+    if args.command == "docs":
+        stages.write_dictionary(Path("docs/data-dictionary.md"))
+        return 0
+    if not args.raw.is_dir():
+        print(f"error: capture folder {args.raw} does not exist", file=sys.stderr)
+        return 2
+    paths = stages.Paths(args.raw, args.interim, args.processed)
+    wanted = STAGES if args.command == "all" else (args.command,)
+    per_capture = [name for name in wanted if name in PER_CAPTURE]
+    if per_capture:
+        executor = Executor(args.executor, args.jobs, args.scheduler)
+        progress = Progress(quiet=args.quiet, prefix="", unit="capture", every_tenth=True)
+        with session(executor) as runner:
+            for name in per_capture:
+                stages.run_stage(paths, name, runner, progress, getattr(args, "max_bytes", MAX_BYTES))
+    if "merge" in wanted:
+        stages.merge_stage(paths)
+    if "publish" in wanted:
+        return stages.publish_stage(paths, strict=args.strict)
+    return 0

@@ -48,7 +48,7 @@ def merge(pages: list[Page]) -> tuple[list[Cell], dict[str, list[str]]]:
         newest = ranked[0].cell.last_revised
         current = [p for p in ranked if not (newest and p.cell.last_revised and p.cell.last_revised != newest)]
         for old in ranked:
-            if old not in current:
+            if newest and old.cell.last_revised and old.cell.last_revised != newest:
                 notes[old.capture].append(
                     f"superseded: {cell_id} last revised {old.cell.last_revised} in this capture, "
                     f"{newest} in {current[0].capture}")

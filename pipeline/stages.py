@@ -1,8 +1,8 @@
 """The I/O edge: each stage reads the previous stage's files, runs the pure functions, writes its own.
 
-interim/extract/*.json   Capture (blocks)         ← raw/*
-interim/clean/*.json     CleanCapture (roles)     ← extract
-interim/structure/*.json Page                     ← clean
+interim/extract/*.json   Capture (blocks)         ← raw/*       (per capture, see tasks.py; only what
+interim/clean/*.json     CleanCapture (roles)     ← extract      changed is redone, see incremental.py;
+interim/structure/*.json Page                     ← clean        on local cores or Dask, see executors.py)
 interim/merge/cells.json Cell list + notes        ← structure
 processed/*.parquet      tables + report.json     ← merge (+ structure for the report)
 """
@@ -14,18 +14,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import report
-from pipeline.clean import clean
+from pipeline import incremental, report
+from pipeline.executors import Runner
 from pipeline.fetch.store import MANIFEST, read_rows
 from pipeline.merge import merge, merge_axes, merge_documents
-from pipeline.model import Axis, Capture, Cell, CleanCapture, Document, Page, from_json, to_json
+from pipeline.model import Axis, Cell, Document, Page, from_json, to_json
+from pipeline.progress import Progress
 from pipeline.publish import (ValidationError, publish_lock, safe_name, to_arrow, validate, write_tables,
                               write_text_atomic)
-from pipeline.readers import MAX_BYTES, read_capture, too_big
-from pipeline.readers.warc import is_warc, warc_captures
+from pipeline.readers import MAX_BYTES
 from pipeline.schemas import data_dictionary
-from pipeline.structure import structure
 from pipeline.tables import build_tables
+from pipeline.tasks import Task, output_path
 
 log = logging.getLogger("pipeline")
 NOT_CAPTURES = {MANIFEST}
@@ -51,96 +51,63 @@ def capture_files(raw: Path) -> list[Path]:
                   and not p.name.lower().startswith("readme"))
 
 
-def _write_all(folder: Path, items: dict[str, str]) -> None:
-    """Write one JSON file per capture and drop files of captures no longer present."""
+def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | None = None,
+              max_bytes: int = MAX_BYTES) -> None:
+    """Run one per-capture stage over what changed since its last run; drop outputs of vanished captures."""
+    folder = paths.stage(stage)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in items.items():
-        write_text_atomic(folder / f"{safe_name(name)}.json", text)
-    keep = {f"{safe_name(n)}.json" for n in items}
+    previous = incremental.load(folder)
+    units = _extract_units(paths, max_bytes) if stage == "extract" else _step_units(paths, stage)
+    kept = {unit: previous[unit] for unit, (key, _) in units.items() if unit in previous
+            and previous[unit].get("key") == key
+            and all(output_path(folder, name).exists() for name in previous[unit].get("outputs", {}))}
+    todo = [task for unit, (_, task) in units.items() if unit not in kept]
+    progress = progress or Progress(quiet=True)
+    progress.start(stage, len(todo))
+    done = dict(kept)
+    try:
+        for result in runner(todo):
+            done[result.unit] = {"key": units[result.unit][0], "outputs": result.outputs}
+            for note in result.notes:
+                log.info(note)
+            progress.advance("done", result.unit)
+    finally:
+        progress.close()
+    names = {f"{safe_name(n)}.json" for unit in done.values() for n in unit["outputs"]}
     for stale in folder.glob("*.json"):
-        if stale.name not in keep:
+        if stale.name not in names and stale.name != incremental.INDEX:
             stale.unlink()
+    incremental.save(folder, done)
+    log.info("%s: %d capture file(s) processed, %d unchanged", stage, len(todo), len(kept))
 
 
-def _read_all(folder: Path, tp: type) -> list:
-    return [from_json(tp, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
-
-
-def extract(paths: Paths, max_bytes: int = MAX_BYTES) -> None:
+def _extract_units(paths: Paths, max_bytes: int) -> dict[str, tuple[str, Task]]:
     manifest = read_manifest(paths.raw)
-    out = {}
+    units = {}
     for path in capture_files(paths.raw):
         row = manifest.get(path.name, {})
-        size = path.stat().st_size
-        if size > max_bytes:  # never loaded: memory stays bounded whatever lands in raw/
-            out[path.name] = to_json(Capture(path.name, "unknown", "", [], row.get("url") or None,
-                                             errors=[f"extract: {too_big(size, max_bytes)}"]))
-            continue
-        data = path.read_bytes()
-        if is_warc(data):  # a web archive: one capture per HTML response record, "<file>#0001", …
-            try:
-                for rec in warc_captures(path.name, data):
-                    out[rec.name] = to_json(_read_one(rec.name, rec.payload, rec.url, rec.date, rec.charset,
-                                                      max_bytes))
-            except Exception as exc:
-                out[path.name] = to_json(Capture(path.name, "warc", "", [],
-                                                 errors=[f"extract: cannot read the WARC file: {exc}"]))
-            log.info("extract %s: WARC", path.name)
-            continue
-        capture = _read_one(path.name, data, row.get("url") or None, row.get("captured_at") or None,
-                            row.get("charset") or None, max_bytes)
-        out[path.name] = to_json(capture)
-        log.info("extract %s: %s, %d blocks", path.name, capture.format, len(capture.blocks))
-    _write_all(paths.stage("extract"), out)
+        url, captured_at, charset = row.get("url") or None, row.get("captured_at") or None, row.get("charset") or None
+        key = incremental.key(incremental.file_digest(path), url, captured_at, charset, max_bytes)
+        units[path.name] = (key, Task("extract", path.name, path, paths.stage("extract"), url, captured_at,
+                                      charset, max_bytes))
+    return units
 
 
-def _read_one(name: str, data: bytes, url: str | None, captured_at: str | None, charset: str | None,
-              max_bytes: int) -> Capture:
-    """Read one capture; one that cannot be read is quarantined, and the others still go through."""
-    try:
-        return read_capture(name, data, url, captured_at, charset, max_bytes)
-    except Exception as exc:
-        return Capture(name, "unknown", "", [], url, captured_at, errors=[f"extract: cannot read the capture: {exc}"])
+_SOURCE = {"clean": "extract", "structure": "clean"}
 
 
-def _name(record: Capture | CleanCapture | Page) -> str:
-    if isinstance(record, Page):
-        return record.capture
-    return record.capture.file if isinstance(record, CleanCapture) else record.file
+def _step_units(paths: Paths, stage: str) -> dict[str, tuple[str, Task]]:
+    source = paths.stage(_SOURCE[stage])
+    return {name: (incremental.key(stage, digest), Task(stage, name, output_path(source, name), paths.stage(stage)))
+            for name, digest in sorted(incremental.outputs(source).items())}
 
 
-def _map_stage(paths: Paths, source: str, target: str, tp: type, step) -> None:
-    """Run a per-capture step over every file of the previous stage; one failure quarantines one capture."""
-    out = {}
-    for record in _read_all(paths.stage(source), tp):
-        try:
-            result = step(record)
-        except Exception as exc:  # isolate: the other captures still go through
-            log.exception("%s failed on %s", target, _name(record))
-            result = _failed(record, target, exc)
-        out[_name(result)] = to_json(result)
-    _write_all(paths.stage(target), out)
-
-
-def _failed(record, stage: str, exc: Exception):
-    capture = record.capture if isinstance(record, CleanCapture) else record
-    error = [f"{stage}: {type(exc).__name__}: {exc}"]
-    if stage == "clean":
-        return CleanCapture(Capture(capture.file, capture.format, capture.sha256, [], capture.url,
-                                    capture.captured_at, errors=error), [])
-    return Page(capture.file, capture.format, capture.sha256, "other", capture.url, capture.captured_at, errors=error)
-
-
-def clean_stage(paths: Paths) -> None:
-    _map_stage(paths, "extract", "clean", Capture, clean)
-
-
-def structure_stage(paths: Paths) -> None:
-    _map_stage(paths, "clean", "structure", CleanCapture, structure)
+def read_stage(folder: Path, tp: type) -> list:
+    return [from_json(tp, output_path(folder, name).read_bytes()) for name in sorted(incremental.outputs(folder))]
 
 
 def merge_stage(paths: Paths) -> None:
-    pages = _read_all(paths.stage("structure"), Page)
+    pages = read_stage(paths.stage("structure"), Page)
     cells, notes = merge(pages)
     folder = paths.stage("merge")
     folder.mkdir(parents=True, exist_ok=True)
@@ -160,7 +127,7 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
     documents = _read_list(folder / "documents.json", Document)
     axes = _read_list(folder / "axes.json", Axis)
     notes = json.loads((folder / "notes.json").read_text("utf-8"))
-    pages = _read_all(paths.stage("structure"), Page)
+    pages = read_stage(paths.stage("structure"), Page)
     tables = build_tables(cells, documents, axes)
     problems = validate(tables)
     if problems:

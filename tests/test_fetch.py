@@ -27,7 +27,7 @@ from pipeline.decode import decode
 from pipeline.fetch import ConfigError, FetchConfig, crawl, discover, store
 from pipeline.fetch.crawl import Crawler
 from pipeline.fetch.pacing import HostPacer
-from pipeline.fetch.progress import Progress
+from pipeline.progress import Progress
 from pipeline.matrix import cell_from_url
 from pipeline.readers.warc import is_warc, warc_captures
 from pipeline.stages import read_manifest

@@ -116,15 +116,15 @@ def test_manifest_url_names_a_cell(tmp_path):
 
 
 def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatch):
-    import pipeline.stages as stages
-    real = stages.structure
+    import pipeline.tasks as tasks
+    tp, real = tasks._STEPS["structure"]
 
     def fragile(cleaned):
         if cleaned.capture.file == "bad.txt":
             raise RuntimeError("boom")
         return real(cleaned)
 
-    monkeypatch.setattr(stages, "structure", fragile)
+    monkeypatch.setitem(tasks._STEPS, "structure", (tp, fragile))  # two captures: run in this process
     run = run_on(folder_of(tmp_path / "raw", {"good.txt": CELL, "bad.txt": CELL.replace("B5", "B4")}), tmp_path)
     assert run.status == 1
     assert run.report["quarantined"] == [{"file": "bad.txt", "errors": ["structure: RuntimeError: boom"]}]

@@ -8,7 +8,6 @@ client.py   the requests Session (urllib3 Retry), one GET with hand-followed red
 discover.py pure: overview HTML → cell URLs, cell HTML → analysis URLs
 store.py    content-addressed captures, manifest rows, the journal of an unfinished run
 archive.py  --warc: the run's responses as a WARC file
-progress.py progress bar or log lines
 crawl.py    the run: what to fetch in which order, outcomes, summary, exit status
 """
 from pipeline.fetch.config import ConfigError, FetchConfig

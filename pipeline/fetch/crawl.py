@@ -17,7 +17,7 @@ from pipeline.fetch import client, discover, robots, store
 from pipeline.fetch.archive import WarcArchive
 from pipeline.fetch.config import FetchConfig
 from pipeline.fetch.pacing import HostPacer
-from pipeline.fetch.progress import Progress
+from pipeline.progress import Progress
 
 KINDS = ("fetched", "unchanged", "failed", "skipped", "resumed")
 

@@ -1,0 +1,94 @@
+"""Where per-capture tasks run: this process, every local core, or a Dask cluster.
+
+Tasks are pure functions of their inputs and write one file each, so the output does not depend on
+the executor, the number of workers or the order tasks finish in (tested).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from pipeline.tasks import Done, Task, run
+
+Runner = Callable[[list[Task]], Iterator[Done]]
+SMALL = 8  # fewer tasks than this run in-process: starting workers would cost more than it saves
+
+
+@dataclass(frozen=True)
+class Executor:
+    kind: str = "local"  # "local" | "dask"
+    jobs: int = 0  # worker processes (local) or workers of a local Dask cluster; 0: every core
+    scheduler: str | None = None  # dask: address of a running scheduler; None starts a local cluster
+
+    @property
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                                else os.cpu_count() or 1)
+
+
+@contextmanager
+def session(executor: Executor) -> Iterator[Runner]:
+    """Workers are started once and kept for every stage of a run."""
+    if executor.kind == "dask":
+        with _dask(executor) as runner:
+            yield runner
+    elif executor.workers == 1:
+        yield _serial
+    else:
+        with _local(executor.workers) as runner:
+            yield runner
+
+
+def _serial(tasks: list[Task]) -> Iterator[Done]:
+    return map(run, tasks)
+
+
+@contextmanager
+def _local(workers: int) -> Iterator[Runner]:
+    # forkserver: workers fork from a clean process that has imported the pipeline once, never from
+    # this one (which may hold threads, such as a progress bar's)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.tasks"])
+    pool: ProcessPoolExecutor | None = None
+
+    def runner(tasks: list[Task]) -> Iterator[Done]:
+        nonlocal pool
+        if len(tasks) < SMALL:
+            return _serial(tasks)
+        if pool is None:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return pool.map(run, tasks, chunksize=max(1, min(64, len(tasks) // (workers * 8))))
+
+    try:
+        yield runner
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+@contextmanager
+def _dask(executor: Executor) -> Iterator[Runner]:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if executor.scheduler:
+        client = Client(executor.scheduler)
+    else:
+        cluster = LocalCluster(n_workers=executor.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+
+    def runner(tasks: list[Task]) -> Iterator[Done]:
+        for future in as_completed(client.map(run, tasks, pure=False)):
+            yield future.result()
+
+    try:
+        yield runner
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
