@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
@@ -23,51 +25,72 @@ def _links(page: CellPage) -> int:
     return sum(1 for e in page.entries for s in e.body.spans if s.kind == "link" and s.href)
 
 
-def _rank(page: Page) -> tuple:
-    cell = page.cell
-    return (
-        -(int(cell.last_revised.replace("-", "")) if cell.last_revised else 0),
-        "".join(chr(0x10FFFF - ord(ch)) for ch in (page.captured_at or "")),
-        cell.truncated,
-        -len(cell.entries),
-        -_links(cell),
-        -len(cell.bite),
-        page.capture,
-    )
+@dataclass(frozen=True)
+class Seen:
+    """What ranking needs of one capture, without its content: merging a corpus holds only these in
+    memory, and loads the captures of one cell (or document) one at a time, best first."""
+
+    capture: str
+    sha256: str
+    group: str  # cell id, or document id
+    rank: tuple
+    revised: str | None = None
+
+
+def seen(page: Page) -> Seen | None:
+    """The capture as a candidate for its cell or its document; None when it is neither."""
+    if page.errors:
+        return None
+    if page.cell:
+        cell = page.cell
+        rank = (-(int(cell.last_revised.replace("-", "")) if cell.last_revised else 0),
+                "".join(chr(0x10FFFF - ord(ch)) for ch in (page.captured_at or "")),
+                cell.truncated, -len(cell.entries), -_links(cell), -len(cell.bite), page.capture)
+        return Seen(page.capture, page.sha256, cell.cell_id, rank, cell.last_revised)
+    if page.analysis and page.analysis.title:
+        a = page.analysis
+        return Seen(page.capture, page.sha256, document_id(a),
+                    (a.cut_off, -len(a.sections), -len(a.related), page.capture))
+    return None
 
 
 def merge(pages: list[Page]) -> tuple[list[Cell], dict[str, list[str]]]:
     """Cells in id order, and notes per capture (superseded versions, fields filled from it)."""
-    groups: dict[str, list[Page]] = defaultdict(list)
-    for page in pages:
-        if page.cell and not page.errors:
-            groups[page.cell.cell_id].append(page)
+    by_name = {p.capture: p for p in pages}
+    return merge_cells([s for p in pages if p.cell and (s := seen(p))], by_name.__getitem__)
+
+
+def merge_cells(candidates: list[Seen], load: Callable[[str], Page]) -> tuple[list[Cell], dict[str, list[str]]]:
+    groups: dict[str, list[Seen]] = defaultdict(list)
+    for s in candidates:
+        groups[s.group].append(s)
     cells, notes = [], defaultdict(list)
     for cell_id in sorted(groups):
-        ranked = sorted(groups[cell_id], key=_rank)
-        newest = ranked[0].cell.last_revised
-        current = [p for p in ranked if not (newest and p.cell.last_revised and p.cell.last_revised != newest)]
-        for old in ranked:
-            if newest and old.cell.last_revised and old.cell.last_revised != newest:
-                notes[old.capture].append(
-                    f"superseded: {cell_id} last revised {old.cell.last_revised} in this capture, "
-                    f"{newest} in {current[0].capture}")
-        seen_sha = set()
-        unique = []
-        for p in current:
-            if p.sha256 in seen_sha:
-                notes[p.capture].append(f"identical to another capture of {cell_id}; counted once")
+        ranked = sorted(groups[cell_id], key=lambda s: s.rank)
+        newest = ranked[0].revised
+        current = []
+        for s in ranked:
+            if newest and s.revised and s.revised != newest:
+                notes[s.capture].append(f"superseded: {cell_id} last revised {s.revised} in this capture, "
+                                        f"{newest} in {ranked[0].capture}")
+            else:
+                current.append(s)
+        seen_sha, unique = set(), []
+        for s in current:
+            if s.sha256 in seen_sha:
+                notes[s.capture].append(f"identical to another capture of {cell_id}; counted once")
                 continue
-            seen_sha.add(p.sha256)
-            unique.append(p)
-        cells.append(Cell(page=_combine([p.cell for p in unique], [p.capture for p in unique], notes),
-                          sources=sorted(p.capture for p in unique)))
+            seen_sha.add(s.sha256)
+            unique.append(s.capture)
+        cells.append(Cell(page=_combine(((load(n).cell, n) for n in unique), notes), sources=sorted(unique)))
     return cells, dict(notes)
 
 
-def _combine(pages: list[CellPage], names: list[str], notes: dict[str, list[str]]) -> CellPage:
-    base = copy.deepcopy(pages[0])
-    for other, name in zip(pages[1:], names[1:]):
+def _combine(pages: Iterator[tuple[CellPage, str]], notes: dict[str, list[str]]) -> CellPage:
+    """Fold the captures of one cell, best first, into one; only the base and one other are held."""
+    first, _ = next(pages)
+    base = copy.deepcopy(first)
+    for other, name in pages:
         for attr in ("description", "last_revised", "first_uploaded", "more"):
             if getattr(base, attr) is None and getattr(other, attr) is not None:
                 setattr(base, attr, copy.deepcopy(getattr(other, attr)))
@@ -131,33 +154,38 @@ def document_id(page: AnalysisPage) -> str:
 
 
 def merge_documents(pages: list[Page]) -> list[Document]:
-    groups: dict[str, list[Page]] = defaultdict(list)
-    for page in pages:
-        if page.analysis and page.analysis.title and not page.errors:
-            groups[document_id(page.analysis)].append(page)
+    by_name = {p.capture: p for p in pages}
+    return merge_document_groups([s for p in pages if p.analysis and (s := seen(p))], by_name.__getitem__)
+
+
+def merge_document_groups(candidates: list[Seen], load: Callable[[str], Page]) -> list[Document]:
+    groups: dict[str, list[Seen]] = defaultdict(list)
+    for s in candidates:
+        groups[s.group].append(s)
     documents = []
     for doc_id in sorted(groups):
-        ranked = sorted(groups[doc_id], key=lambda p: (p.analysis.cut_off, -len(p.analysis.sections),
-                                                       -len(p.analysis.related), p.capture))
-        base = copy.deepcopy(ranked[0].analysis)
-        for other in ranked[1:]:
+        names = [s.capture for s in sorted(groups[doc_id], key=lambda s: s.rank)]
+        base, url = None, None
+        for page in map(load, names):  # best first, one at a time
+            if base is None:
+                base = copy.deepcopy(page.analysis)
             for attr in ("authors", "source", "year", "summary", "commentary", "last_revised", "first_uploaded",
                          "doc_kind"):
                 if getattr(base, attr) is None:
-                    setattr(base, attr, copy.deepcopy(getattr(other.analysis, attr)))
-        url = next((p.url for p in ranked if p.url), None)
-        documents.append(Document(doc_id, base, url, sorted(p.capture for p in ranked)))
+                    setattr(base, attr, copy.deepcopy(getattr(page.analysis, attr)))
+            url = url or page.url
+        documents.append(Document(doc_id, base, url, sorted(names)))
     return documents
 
 
-def merge_axes(pages: list[Page]) -> list[Axis]:
-    """Each matrix's columns and rows: as the overview and row pages label them, else the site's own."""
+def merge_axes(axes: list[Axis]) -> list[Axis]:
+    """Each matrix's columns and rows: as the overview and row pages label them (pages in capture name
+    order), else the site's own."""
     found: dict[tuple[str, str, str], Axis] = {}
-    for page in sorted(pages, key=lambda p: p.capture):
-        for axis in page.axes:
-            key = (axis.matrix, axis.axis, axis.code)
-            if key not in found or (found[key].description is None and axis.description):
-                found[key] = axis
+    for axis in axes:
+        key = (axis.matrix, axis.axis, axis.code)
+        if key not in found or (found[key].description is None and axis.description):
+            found[key] = axis
     for name in matrix.MATRICES:
         for code, label in matrix.COLUMNS.items():
             found.setdefault((name, "column", code), Axis(name, "column", code, label, None))

@@ -7,20 +7,25 @@ from collections import Counter
 from pipeline.model import Cell, Page
 
 
-def build(pages: list[Page], cells: list[Cell], tables: dict[str, list[dict]], notes: dict[str, list[str]]) -> dict:
+def describe(page: Page) -> dict:
+    """What the report says of one capture, taken while merging so the report never reloads pages."""
+    return {
+        "file": page.capture, "format": page.format, "kind": page.kind,
+        "cell_id": page.cell.cell_id if page.cell else None,
+        "entries_found": len(page.cell.entries) if page.cell else 0,
+        "title": page.analysis.title if page.analysis else None,
+        "chrome_removed": page.chrome_removed, "removed": page.removed,
+        "warnings": page.warnings, "errors": page.errors,
+    }
+
+
+def build(described: list[dict], cells: list[Cell], tables: dict[str, list[dict]], notes: dict[str, list[str]]) -> dict:
     published = {src for cell in cells for src in cell.sources}
     captures = []
-    for page in sorted(pages, key=lambda p: p.capture):
-        status = "quarantined" if page.errors else ("published" if page.capture in published or page.kind != "cell"
+    for c in sorted(described, key=lambda c: c["file"]):
+        status = "quarantined" if c["errors"] else ("published" if c["file"] in published or c["kind"] != "cell"
                                                     else "superseded")
-        captures.append({
-            "file": page.capture, "format": page.format, "kind": page.kind, "status": status,
-            "cell_id": page.cell.cell_id if page.cell else None,
-            "entries_found": len(page.cell.entries) if page.cell else 0,
-            "title": page.analysis.title if page.analysis else None,
-            "chrome_removed": page.chrome_removed, "removed": page.removed,
-            "warnings": page.warnings, "errors": page.errors, "notes": notes.get(page.capture, []),
-        })
+        captures.append({**c, "status": status, "notes": notes.get(c["file"], [])})
     return {
         "captures": captures,
         "quarantined": [{"file": c["file"], "errors": c["errors"]} for c in captures if c["status"] == "quarantined"],
@@ -32,9 +37,18 @@ def build(pages: list[Page], cells: list[Cell], tables: dict[str, list[dict]], n
     }
 
 
+LISTED = 40  # more captures than this: the summary lists only those not published, and counts the rest
+
+
 def summary(run: dict) -> str:
     lines = [f"{'capture':<44} {'format':<9} {'kind':<9} {'cell':<11} {'entries':>7} {'chrome':>6}  status"]
-    for c in run["captures"]:
+    listed = run["captures"]
+    if len(listed) > LISTED:
+        listed = [c for c in listed if c["status"] != "published"][:LISTED]
+        counts = Counter(c["status"] for c in run["captures"])
+        lines.insert(0, f"{len(run['captures'])} captures: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+                     + (f"; those not published (first {LISTED}):" if listed else ""))
+    for c in listed:
         lines.append(f"{c['file'][:44]:<44} {c['format']:<9} {c['kind']:<9} {c['cell_id'] or '-':<11} "
                      f"{c['entries_found']:>7} {c['chrome_removed']:>6}  {c['status']}")
         for problem in c["errors"]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from pipeline import incremental, report
 from pipeline.executors import Runner
 from pipeline.fetch.store import MANIFEST, read_rows
-from pipeline.merge import merge, merge_axes, merge_documents
+from pipeline.merge import merge_axes, merge_cells, merge_document_groups, seen
 from pipeline.model import Axis, Cell, Document, Page, from_json, to_json
 from pipeline.progress import Progress
 from pipeline.publish import (ValidationError, publish_lock, safe_name, to_arrow, validate, write_tables,
@@ -102,18 +102,29 @@ def _step_units(paths: Paths, stage: str) -> dict[str, tuple[str, Task]]:
             for name, digest in sorted(incremental.outputs(source).items())}
 
 
-def read_stage(folder: Path, tp: type) -> list:
-    return [from_json(tp, output_path(folder, name).read_bytes()) for name in sorted(incremental.outputs(folder))]
-
-
 def merge_stage(paths: Paths) -> None:
-    pages = read_stage(paths.stage("structure"), Page)
-    cells, notes = merge(pages)
+    """Two passes over the pages, so memory holds one page at a time whatever the corpus size: the first
+    ranks every capture and notes what the report needs; the second folds each cell's captures, best first."""
+    source = paths.stage("structure")
+    names = sorted(incremental.outputs(source))
+
+    def load(name: str) -> Page:
+        return from_json(Page, output_path(source, name).read_bytes())
+
+    candidates, described, axes = [], [], []
+    for page in map(load, names):
+        described.append(report.describe(page))
+        axes.extend(page.axes)
+        if found := seen(page):
+            candidates.append((found, page.cell is not None))
+    cells, notes = merge_cells([s for s, is_cell in candidates if is_cell], load)
+    documents = merge_document_groups([s for s, is_cell in candidates if not is_cell], load)
     folder = paths.stage("merge")
     folder.mkdir(parents=True, exist_ok=True)
-    for name, records in (("cells", cells), ("documents", merge_documents(pages)), ("axes", merge_axes(pages))):
+    for name, records in (("cells", cells), ("documents", documents), ("axes", merge_axes(axes))):
         write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
     write_text_atomic(folder / "notes.json", json.dumps(notes, indent=1, sort_keys=True, ensure_ascii=False))
+    write_text_atomic(folder / "captures.json", json.dumps(described, indent=0, sort_keys=True, ensure_ascii=False))
 
 
 def _read_list(path: Path, tp: type) -> list:
@@ -127,12 +138,12 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
     documents = _read_list(folder / "documents.json", Document)
     axes = _read_list(folder / "axes.json", Axis)
     notes = json.loads((folder / "notes.json").read_text("utf-8"))
-    pages = read_stage(paths.stage("structure"), Page)
+    described = json.loads((folder / "captures.json").read_text("utf-8"))
     tables = build_tables(cells, documents, axes)
     problems = validate(tables)
     if problems:
         raise ValidationError("; ".join(problems[:20]))
-    run = report.build(pages, cells, tables, notes)
+    run = report.build(described, cells, tables, notes)
     if strict and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; "
                               "nothing published")
