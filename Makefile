@@ -27,7 +27,7 @@ PAR := --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCH
 CAPTURES := $(shell find $(RAW) -maxdepth 1 -type f ! -name '.*' 2>/dev/null)
 CODE := $(shell find pipeline -name '*.py') $(VENV)/.installed
 
-.PHONY: all setup fetch extract clean structure merge publish test docs reset
+.PHONY: all setup fetch extract clean structure merge publish test docs reset bench
 .DELETE_ON_ERROR:
 
 all: $(if $(FETCH),fetch) publish
@@ -70,6 +70,15 @@ $(PROCESSED)/.done: $(INTERIM)/merge/.done
 
 test: setup
 	$(PY) -m pytest
+
+# Speed, scaling, memory, incremental runs and the trafilatura comparison on synthetic corpora built
+# from $(RAW); writes bench/results.json (several minutes; the corpora go to bench/work, not committed).
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench.run --raw $(RAW)
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	touch $@
 
 docs: setup
 	$(RUN) docs
