@@ -7,6 +7,7 @@
 #   make all FETCH=1              fetch first, then run every stage (make all alone stays offline)
 #   make all JOBS=n               per-capture stages on n worker processes (default 0: every core)
 #   make all EXECUTOR=dask SCHEDULER=tcp://host:8786   per-capture stages on a Dask cluster
+#   make report                   draw processed/report.html from the published tables (part of make all)
 #   make bench                    measure speed, scaling and memory (bench/results.json)
 RAW ?= raw
 INTERIM ?= interim
@@ -27,10 +28,10 @@ PAR := --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCH
 CAPTURES := $(shell find $(RAW) -maxdepth 1 -type f ! -name '.*' 2>/dev/null)
 CODE := $(shell find pipeline -name '*.py') $(VENV)/.installed
 
-.PHONY: all setup fetch extract clean structure merge publish test docs reset bench
+.PHONY: all setup fetch extract clean structure merge publish report browser test docs reset bench
 .DELETE_ON_ERROR:
 
-all: $(if $(FETCH),fetch) publish
+all: $(if $(FETCH),fetch) publish report
 
 setup: $(VENV)/.installed
 
@@ -68,7 +69,17 @@ $(PROCESSED)/.done: $(INTERIM)/merge/.done
 	$(RUN) publish $(DIRS)
 	touch $@
 
-test: setup
+# A one-page picture of the published tables (charts, counts, the run's quality)
+report: $(PROCESSED)/report.html
+$(PROCESSED)/report.html: $(PROCESSED)/.done
+	$(RUN) report $(DIRS)
+
+# Debian's Chromium, for the test that opens the report in a real browser
+browser:
+	@command -v chromium >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
 	$(PY) -m pytest
 
 # Speed, scaling, memory, incremental runs and the trafilatura comparison on synthetic corpora built
@@ -86,4 +97,5 @@ docs: setup
 # Remove everything derived from raw/ (the captures themselves are never touched).
 reset:
 	rm -rf $(INTERIM)/extract $(INTERIM)/clean $(INTERIM)/structure $(INTERIM)/merge $(INTERIM)/.done
-	rm -f $(PROCESSED)/*.parquet $(PROCESSED)/report.json $(PROCESSED)/.done
+	rm -f $(PROCESSED)/*.parquet $(PROCESSED)/report.json $(PROCESSED)/datapackage.json $(PROCESSED)/report.html \
+		$(PROCESSED)/.done

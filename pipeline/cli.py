@@ -15,6 +15,8 @@ from pipeline.progress import Progress
 from pipeline.publish import LockError, ValidationError
 from pipeline.readers import MAX_BYTES
 
+log = logging.getLogger("pipeline")
+
 STAGES = ("extract", "clean", "structure", "merge", "publish")
 PER_CAPTURE = ("extract", "clean", "structure")
 
@@ -35,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         "structure": "recognise each page and read its cell, entries and bite (interim/structure)",
         "merge": "combine captures of the same cell (interim/merge)",
         "publish": "validate and write the Parquet tables and report.json (processed)",
-        "all": "run every stage in order",
+        "report": "draw processed/report.html, a one-page picture of the published tables",
+        "all": "run every stage in order, then the report",
         "docs": "regenerate docs/data-dictionary.md from the schemas",
     }
     for name, text in helps.items():
@@ -150,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "docs":
         stages.write_dictionary(Path("docs/data-dictionary.md"))
         return 0
-    if not args.raw.is_dir():
+    if args.command != "report" and not args.raw.is_dir():
         print(f"error: capture folder {args.raw} does not exist", file=sys.stderr)
         return 2
     paths = stages.Paths(args.raw, args.interim, args.processed)
@@ -164,6 +167,7 @@ def _run(args: argparse.Namespace) -> int:
                 stages.run_stage(paths, name, runner, progress, getattr(args, "max_bytes", MAX_BYTES))
     if "merge" in wanted:
         stages.merge_stage(paths)
-    if "publish" in wanted:
-        return stages.publish_stage(paths, strict=args.strict)
-    return 0
+    status = stages.publish_stage(paths, strict=args.strict) if "publish" in wanted else 0
+    if args.command in ("report", "all"):
+        log.info("wrote %s", stages.report_stage(paths))
+    return status

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import incremental, report
+from pipeline import datapackage, incremental, report
 from pipeline.executors import Runner
 from pipeline.fetch.store import MANIFEST, read_rows
 from pipeline.merge import merge_axes, merge_cells, merge_document_groups, seen
@@ -149,12 +149,21 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
                               "nothing published")
     with publish_lock(paths.processed):
         written = write_tables(to_arrow(tables), paths.processed,
-                               {"report.json": json.dumps(run, indent=1, sort_keys=True, ensure_ascii=False)})
+                               {"report.json": json.dumps(run, indent=1, sort_keys=True, ensure_ascii=False),
+                                "datapackage.json": datapackage.render()})
     log.info("published %s", ", ".join(p.name for p in written))
     print(report.summary(run))
     for line in report.quarantine_lines(run):
         print(line, file=sys.stderr)
     return 1 if run["quarantined"] else 0
+
+
+def report_stage(paths: Paths) -> Path:
+    """processed/report.html from the published tables (imported here: only this stage needs matplotlib)."""
+    from pipeline import datareport
+    target = paths.processed / "report.html"
+    write_text_atomic(target, datareport.render(datareport.load(paths.processed)))
+    return target
 
 
 def write_dictionary(path: Path) -> None:

@@ -1,0 +1,221 @@
+"""processed/report.html: a first look at the published tables for people who would rather look than read.
+
+One static page, no server and no external assets: matplotlib draws each chart as SVG, embedded as a
+data URI. Every figure is computed from the published Parquet files and report.json only, and each
+number a reader (or the tests) may check carries a `data-metric` attribute. Deterministic: SVG ids are
+salted with a constant and no dates are written, so the same tables give the same page.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import pandas as pd  # noqa: E402
+
+from pipeline import matrix  # noqa: E402
+from pipeline.publish import read_published  # noqa: E402
+
+TAGS = {"S": "seminal studies", "K": "key studies", "R": "reviews", "G": "guidance"}
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies
+TAG_COLOURS = {"S": "#0072B2", "K": "#E69F00", "R": "#009E73", "G": "#CC79A7"}
+MATRIX_COLOURS = {"alcohol": "#0072B2", "drug": "#D55E00"}
+plt.rcParams.update({"svg.hashsalt": "findings-pipeline", "font.size": 9, "axes.titlesize": 10,
+                     "svg.fonttype": "none"})
+
+
+def load(processed: Path) -> dict[str, pd.DataFrame]:
+    names = ("cells", "entries", "links", "documents")
+    tables = {n: read_published(processed / f"{n}.parquet").to_pandas() for n in names}
+    tables["run"] = json.loads((processed / "report.json").read_text("utf-8"))
+    return tables
+
+
+def metrics(t: dict) -> dict[str, int]:
+    """The numbers the page states, computed from the tables (the tests compare them with the Parquet)."""
+    entries, links = t["entries"], t["links"]
+    tags = Counter(tag for types in entries["types"] for tag in types)
+    xref = _cross_references(links)
+    return {"cells": len(t["cells"]), "entries": len(entries), "documents": len(t["documents"]),
+            **{f"entries-{tag}": tags.get(tag, 0) for tag in TAGS},
+            "cross-references": int(xref["n"].sum()), "cross-reference-pairs": len(xref)}
+
+
+def _cross_references(links: pd.DataFrame) -> pd.DataFrame:
+    """Cell → other cell, with the number of links and plain-text mentions."""
+    x = links[links["cell_id"].notna() & links["target_cell_id"].notna() & (links["cell_id"] != links["target_cell_id"])]
+    return x.groupby(["cell_id", "target_cell_id"]).size().reset_index(name="n")
+
+
+def _svg(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figure(fig, alt: str) -> str:
+    return f'<figure><img class="chart" alt="{html.escape(alt)}" src="data:image/svg+xml;base64,{_svg(fig)}"></figure>'
+
+
+def _position(cell_id: str) -> tuple[str, int, int]:
+    name, code = cell_id.split("-")
+    return name, "ABCDE".index(code[0]), int(code[1]) - 1
+
+
+def heatmap(entries: pd.DataFrame, name: str) -> str:
+    counts = {tag: [[0] * 5 for _ in range(5)] for tag in TAGS}
+    for cell_id, types in zip(entries["cell_id"], entries["types"]):
+        m, col, row = _position(cell_id)
+        if m == name:
+            for tag in types:
+                counts[tag][row][col] += 1
+    fig, axes = plt.subplots(1, 4, figsize=(11, 3.2), sharey=True)
+    peak = max(1, max(v for grid in counts.values() for line in grid for v in line))
+    for ax, tag in zip(axes, TAGS):
+        ax.imshow(counts[tag], cmap="Blues", vmin=0, vmax=peak)
+        for r in range(5):
+            for c in range(5):
+                v = counts[tag][r][c]
+                ax.text(c, r, str(v) if v else "·", ha="center", va="center",
+                        color="white" if v > peak * 0.6 else "black")
+        ax.set_title(f"{tag}: {TAGS[tag]}")
+        ax.set_xticks(range(5), list("ABCDE"))
+        ax.set_xlabel("column (level)")
+    axes[0].set_yticks(range(5), [f"{r} {matrix.ROWS[name][r][:18]}" for r in range(1, 6)])
+    axes[0].set_ylabel("row (intervention type)")
+    fig.suptitle(f"{name.capitalize()} matrix: entries per cell by tag")
+    return _figure(fig, f"{name} matrix heatmap of entries per cell, one panel per tag")
+
+
+def years(entries: pd.DataFrame) -> str:
+    fig, ax = plt.subplots(figsize=(8, 3))
+    data = entries.dropna(subset=["year"]).assign(matrix=lambda d: d["cell_id"].str.split("-").str[0])
+    if len(data):
+        bins = range(int(data["year"].min()) // 5 * 5, int(data["year"].max()) // 5 * 5 + 10, 5)
+        groups = [data.loc[data["matrix"] == m, "year"] for m in matrix.MATRICES]
+        ax.hist(groups, bins=list(bins), stacked=True, label=list(matrix.MATRICES),
+                color=[MATRIX_COLOURS[m] for m in matrix.MATRICES])
+        ax.legend(title="matrix")
+    ax.set_title("Year of the listed documents (5-year bins)")
+    ax.set_xlabel("year of publication")
+    ax.set_ylabel("entries")
+    return _figure(fig, "histogram of entry years")
+
+
+def issuers(entries: pd.DataFrame, top: int = 12) -> str:
+    counts = entries["issuer"].dropna().value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    counts = counts.head(top)[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(counts), 3) + 1))
+    ax.barh([i[:60] for i in counts.index], counts.values, color="#0072B2")
+    ax.set_title(f"Most frequent issuers (top {top})")
+    ax.set_xlabel("entries")
+    ax.set_ylabel("issuer")
+    return _figure(fig, "bar chart of the most frequent issuers")
+
+
+def graph(links: pd.DataFrame) -> str:
+    xref = _cross_references(links)
+    fig, ax = plt.subplots(figsize=(10, 4.6))
+    offset = {"alcohol": 0, "drug": 7}
+
+    def xy(cell_id: str) -> tuple[float, float]:
+        m, col, row = _position(cell_id)
+        return offset[m] + col, 4 - row
+
+    for m in matrix.MATRICES:
+        for col in range(5):
+            for row in range(5):
+                ax.add_patch(plt.Rectangle((offset[m] + col - 0.4, 4 - row - 0.4), 0.8, 0.8, fill=False,
+                                           edgecolor="#BBBBBB"))
+                ax.text(offset[m] + col, 4 - row, f"{'ABCDE'[col]}{row + 1}", ha="center", va="center",
+                        fontsize=7, color="#666666")
+        ax.text(offset[m] + 2, 5.0, f"{m} matrix", ha="center", fontsize=10)
+    top = max(1, int(xref["n"].max())) if len(xref) else 1
+    for source, target, n in xref.itertuples(index=False):
+        ax.annotate("", xy=xy(target), xytext=xy(source),
+                    arrowprops={"arrowstyle": "-|>", "color": MATRIX_COLOURS[source.split("-")[0]],
+                                "lw": 0.8 + 2.2 * n / top, "alpha": 0.75, "shrinkA": 9, "shrinkB": 9,
+                                "connectionstyle": "arc3,rad=0.15"})
+    ax.set_xlim(-0.8, 11.8)
+    ax.set_ylim(-0.8, 5.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title("Cross-references between cells (arrow: cell → cell it links to or names; width: how often)")
+    ax.set_xlabel("columns A–E (level) within each matrix")
+    ax.set_ylabel("rows 1–5 (intervention type)")
+    return _figure(fig, "graph of cross-references between matrix cells")
+
+
+def _table(headers: list[str], rows: list[list], metric: str | None = None) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    attr = f' data-metric="{metric}"' if metric else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def shared_works(entries: pd.DataFrame) -> str:
+    shared = (entries.groupby("work_id").agg(cells=("cell_id", lambda c: sorted(set(c))), title=("title", "first"),
+                                            year=("year", "first"))
+              .loc[lambda d: d["cells"].map(len) > 1].sort_values(["title"]))
+    rows = [[r.title, "" if pd.isna(r.year) else int(r.year), len(r.cells), ", ".join(r.cells)]
+            for r in shared.itertuples()]
+    if not rows:
+        return "<p>No work is listed in more than one cell of these tables.</p>"
+    return _table(["work (title as first listed)", "year", "cells", "listed in"], rows, "shared-works")
+
+
+def quality(run: dict) -> str:
+    caps = run["captures"]
+    kinds = Counter(c["kind"] for c in caps)
+    statuses = Counter(c["status"] for c in caps)
+    chrome = sum(c["chrome_removed"] for c in caps)
+    rows = [["captures read", f'<b data-metric="captures">{len(caps)}</b>'],
+            ["page kinds", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))],
+            ["status", ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))],
+            ["furniture blocks removed", f'<b data-metric="chrome-removed">{chrome}</b>']]
+    out = "<table><tbody>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</tbody></table>"
+    quarantined = [[q["file"], "; ".join(q["errors"])] for q in run["quarantined"]]
+    out += "<h3>Quarantined captures</h3>" + (_table(["capture", "reason"], quarantined, "quarantined")
+                                             if quarantined else '<p data-metric="quarantined">None.</p>')
+    return out
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}figure{margin:1em 0}img.chart{max-width:100%}
+table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left}
+.numbers{display:flex;gap:1em;flex-wrap:wrap}.numbers div{background:#f3f6fa;padding:.6em 1em;border-radius:6px}
+.numbers b{display:block;font-size:1.5em}"""
+
+
+def render(t: dict) -> str:
+    m = metrics(t)
+    boxes = [("cells", "cells"), ("entries", "entries"), *[(f"entries-{tag}", f"tagged {tag}") for tag in TAGS],
+             ("documents", "analysis pages"), ("cross-references", "cross-references")]
+    numbers = "".join(f'<div><b data-metric="{k}">{m[k]}</b>{label}</div>' for k, label in boxes)
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Effectiveness Bank matrices: data report</title>", f"<style>{CSS}</style></head><body>",
+        "<h1>Effectiveness Bank treatment matrices: data report</h1>",
+        "<p>Computed from the published tables in this folder (cells, entries, links, documents and report.json).</p>",
+        f'<div class="numbers">{numbers}</div>',
+        "<h2>Entries per cell, by tag</h2>",
+        "<p>An entry with two tags counts under both.</p>",
+        *[heatmap(t["entries"], name) for name in matrix.MATRICES],
+        "<h2>How recent is the evidence</h2>", years(t["entries"]),
+        "<h2>Who issues the guidance and reports</h2>", issuers(t["entries"]),
+        "<h2>Cross-references between cells</h2>",
+        f'<p><span data-metric="cross-reference-pairs">{m["cross-reference-pairs"]}</span> pairs of cells, '
+        f'{m["cross-references"]} links and mentions in all.</p>', graph(t["links"]),
+        "<h2>Works cited in more than one cell</h2>", shared_works(t["entries"]),
+        "<h2>Quality of this run</h2>", quality(t["run"]),
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
