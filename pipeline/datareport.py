@@ -11,6 +11,7 @@ import base64
 import html
 import io
 import json
+import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -89,7 +90,8 @@ def heatmap(entries: pd.DataFrame, name: str) -> str:
         ax.set_title(f"{tag}: {TAGS[tag]}")
         ax.set_xticks(range(5), list("ABCDE"))
         ax.set_xlabel("column (level)")
-    axes[0].set_yticks(range(5), [f"{r} {matrix.ROWS[name][r][:18]}" for r in range(1, 6)])
+    axes[0].set_yticks(range(5), ["\n".join(textwrap.wrap(f"{r} {matrix.ROWS[name][r]}", 22)[:2])
+                                  for r in range(1, 6)])
     axes[0].set_ylabel("row (intervention type)")
     fig.suptitle(f"{name.capitalize()} matrix: entries per cell by tag")
     return _figure(fig, f"{name} matrix heatmap of entries per cell, one panel per tag")
