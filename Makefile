@@ -30,6 +30,10 @@ CODE := $(shell find pipeline -name '*.py') $(VENV)/.installed
 
 .PHONY: all setup fetch extract clean structure merge publish report browser test docs reset bench
 .DELETE_ON_ERROR:
+# No implicit rules: with thousands of captures as prerequisites, make would otherwise spend seconds
+# looking for ways to rebuild each one.
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
 
 all: $(if $(FETCH),fetch) publish report
 

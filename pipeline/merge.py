@@ -124,7 +124,7 @@ def _same(a: Entry, b: Entry) -> bool:
 
 def _reconcile(base: list[Entry], other: list[Entry], base_truncated: bool, name: str,
                notes: dict[str, list[str]]) -> list[Entry]:
-    merged = [copy.deepcopy(e) for e in base]
+    merged = list(base)  # base's entries are already the fold's own copies: change them in place
     used: set[int] = set()
     for entry in merged:
         match = next((j for j, o in enumerate(other) if j not in used and _same(entry, o)), None)
