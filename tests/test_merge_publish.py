@@ -4,7 +4,6 @@ from __future__ import annotations
 import filecmp
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from pipeline.cli import main
 from pipeline.publish import validate
 from pipeline.schemas import data_dictionary
 
-from conftest import FIXTURES, RAW, ROOT, TABLES, folder_of, run_on
+from conftest import RAW, ROOT, TABLES, folder_of, run_on
 
 from test_structure_units import CELL
 
