@@ -20,7 +20,7 @@ from pipeline.fetch.store import MANIFEST, read_rows
 from pipeline.merge import merge_axes, merge_cells, merge_document_groups, seen
 from pipeline.model import Axis, Cell, Document, Page, from_json, to_json
 from pipeline.progress import Progress
-from pipeline.publish import (ValidationError, publish_lock, safe_name, to_arrow, validate, write_tables,
+from pipeline.publish import (ValidationError, publish_lock, to_arrow, validate, write_tables,
                               write_text_atomic)
 from pipeline.readers import MAX_BYTES
 from pipeline.schemas import data_dictionary
@@ -73,7 +73,7 @@ def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | Non
             progress.advance("done", result.unit)
     finally:
         progress.close()
-    names = {f"{safe_name(n)}.json" for unit in done.values() for n in unit["outputs"]}
+    names = {output_path(folder, n).name for unit in done.values() for n in unit["outputs"]}
     for stale in folder.glob("*.json"):
         if stale.name not in names and stale.name != incremental.INDEX:
             stale.unlink()
