@@ -100,7 +100,6 @@ def _fetch_parser(p: argparse.ArgumentParser) -> None:
 
 def _fetch(args: argparse.Namespace) -> int:
     from pipeline.fetch import ConfigError, FetchConfig, crawl
-    from pipeline.progress import Progress
     try:
         if args.warc and args.warc.resolve().parent == args.raw.resolve():
             raise ConfigError("--warc must be written outside the capture folder (its pages are already there)")

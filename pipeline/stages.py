@@ -128,7 +128,7 @@ def merge_stage(paths: Paths) -> None:
 
 
 def _read_list(path: Path, tp: type) -> list:
-    return [from_json(tp, json.dumps(item)) for item in json.loads(path.read_text("utf-8"))]
+    return from_json(list[tp], path.read_bytes())
 
 
 def publish_stage(paths: Paths, strict: bool = False) -> int:
