@@ -62,6 +62,9 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --executor dask, the scheduler to use, e.g. tcp://10.0.0.5:8786 "
                         "(default: start a local cluster of --jobs workers)")
+    p.add_argument("--part-size", type=int, default=None, metavar="N",
+                   help="write the per-capture stages as Parquet parts of N captures (interim/*/part-*.parquet) "
+                        "rather than a JSON file per capture; 0: files (default: 256 with --executor dask, else 0)")
 
 
 FETCH_HELP = ("download fresh captures of both matrices' overview and cell pages (and, with --depth 1, the "
@@ -159,11 +162,11 @@ def _run(args: argparse.Namespace) -> int:
     wanted = STAGES if args.command == "all" else (args.command,)
     per_capture = [name for name in wanted if name in PER_CAPTURE]
     if per_capture:
-        executor = Executor(args.executor, args.jobs, args.scheduler)
+        executor = Executor(args.executor, args.jobs, args.scheduler, args.part_size)
         progress = Progress(quiet=args.quiet, prefix="", unit="capture", every_tenth=True)
         with session(executor) as runner:
             for name in per_capture:
-                stages.run_stage(paths, name, runner, progress, getattr(args, "max_bytes", MAX_BYTES))
+                stages.run_stage(paths, name, runner, progress, getattr(args, "max_bytes", MAX_BYTES), executor.parts)
     if "merge" in wanted:
         stages.merge_stage(paths)
     status = stages.publish_stage(paths, strict=args.strict) if "publish" in wanted else 0

@@ -1,7 +1,8 @@
-"""Where per-capture tasks run: this process, every local core, or a Dask cluster.
+"""Where per-capture work runs: this process, every local core, or a Dask cluster.
 
-Tasks are pure functions of their inputs and write one file each, so the output does not depend on
-the executor, the number of workers or the order tasks finish in (tested).
+Tasks are pure functions of their inputs and write their own outputs (a file per capture, or a
+Parquet part per run of captures), so the output does not depend on the executor, the number of
+workers or the order tasks finish in (tested).
 """
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from pipeline.tasks import Done, Task, run
+from pipeline.tasks import Done, Part, Task, run
 
-Runner = Callable[[list[Task]], Iterator[Done]]
+Work = Task | Part
+Runner = Callable[[list[Work]], Iterator[Done]]
 SMALL = 8  # fewer tasks than this run in-process: starting workers would cost more than it saves
+PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, tens of parts per 10,000 captures
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,13 @@ class Executor:
     kind: str = "local"  # "local" | "dask"
     jobs: int = 0  # worker processes (local) or workers of a local Dask cluster; 0: every core
     scheduler: str | None = None  # dask: address of a running scheduler; None starts a local cluster
+    part_size: int | None = None  # captures per Parquet part; 0: a file per capture; None: PART_SIZE on dask, else 0
+
+    @property
+    def parts(self) -> int:
+        if self.part_size is not None:
+            return self.part_size
+        return PART_SIZE if self.kind == "dask" else 0
 
     @property
     def workers(self) -> int:
@@ -43,7 +53,7 @@ def session(executor: Executor) -> Iterator[Runner]:
             yield runner
 
 
-def _serial(tasks: list[Task]) -> Iterator[Done]:
+def _serial(tasks: list[Work]) -> Iterator[Done]:
     return map(run, tasks)
 
 
@@ -55,7 +65,7 @@ def _local(workers: int) -> Iterator[Runner]:
     context.set_forkserver_preload(["pipeline.tasks"])
     pool: ProcessPoolExecutor | None = None
 
-    def runner(tasks: list[Task]) -> Iterator[Done]:
+    def runner(tasks: list[Work]) -> Iterator[Done]:
         nonlocal pool
         if len(tasks) < SMALL:
             return _serial(tasks)
@@ -82,7 +92,7 @@ def _dask(executor: Executor) -> Iterator[Runner]:
                                dashboard_address=None)
         client = Client(cluster)
 
-    def runner(tasks: list[Task]) -> Iterator[Done]:
+    def runner(tasks: list[Work]) -> Iterator[Done]:
         for future in as_completed(client.map(run, tasks, pure=False)):
             yield future.result()
 

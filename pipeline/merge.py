@@ -32,6 +32,7 @@ class Seen:
 
     capture: str
     sha256: str
+    kind: str  # "cell" | "document"
     group: str  # cell id, or document id
     rank: tuple
     revised: str | None = None
@@ -46,10 +47,10 @@ def seen(page: Page) -> Seen | None:
         rank = (-(int(cell.last_revised.replace("-", "")) if cell.last_revised else 0),
                 "".join(chr(0x10FFFF - ord(ch)) for ch in (page.captured_at or "")),
                 cell.truncated, -len(cell.entries), -_links(cell), -len(cell.bite), page.capture)
-        return Seen(page.capture, page.sha256, cell.cell_id, rank, cell.last_revised)
+        return Seen(page.capture, page.sha256, "cell", cell.cell_id, rank, cell.last_revised)
     if page.analysis and page.analysis.title:
         a = page.analysis
-        return Seen(page.capture, page.sha256, document_id(a),
+        return Seen(page.capture, page.sha256, "document", document_id(a),
                     (a.cut_off, -len(a.sections), -len(a.related), page.capture))
     return None
 
@@ -60,13 +61,17 @@ def merge(pages: list[Page]) -> tuple[list[Cell], dict[str, list[str]]]:
     return merge_cells([s for p in pages if p.cell and (s := seen(p))], by_name.__getitem__)
 
 
-def merge_cells(candidates: list[Seen], load: Callable[[str], Page]) -> tuple[list[Cell], dict[str, list[str]]]:
+def _ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
+    """Each cell's (or document's) candidates, best first, in id order."""
     groups: dict[str, list[Seen]] = defaultdict(list)
     for s in candidates:
         groups[s.group].append(s)
+    return [(group, sorted(groups[group], key=lambda s: s.rank)) for group in sorted(groups)]
+
+
+def merge_cells(candidates: list[Seen], load: Callable[[str], Page]) -> tuple[list[Cell], dict[str, list[str]]]:
     cells, notes = [], defaultdict(list)
-    for cell_id in sorted(groups):
-        ranked = sorted(groups[cell_id], key=lambda s: s.rank)
+    for cell_id, ranked in _ranked_groups(candidates):
         newest = ranked[0].revised
         current = []
         for s in ranked:
@@ -159,12 +164,9 @@ def merge_documents(pages: list[Page]) -> list[Document]:
 
 
 def merge_document_groups(candidates: list[Seen], load: Callable[[str], Page]) -> list[Document]:
-    groups: dict[str, list[Seen]] = defaultdict(list)
-    for s in candidates:
-        groups[s.group].append(s)
     documents = []
-    for doc_id in sorted(groups):
-        names = [s.capture for s in sorted(groups[doc_id], key=lambda s: s.rank)]
+    for doc_id, ranked in _ranked_groups(candidates):
+        names = [s.capture for s in ranked]
         base, url = None, None
         for page in map(load, names):  # best first, one at a time
             if base is None:

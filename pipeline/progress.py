@@ -19,12 +19,15 @@ class Progress:
         self._tqdm: tqdm | None = None
         self._done = self._total = 0
         self._label = ""
+        self._unit = unit
 
-    def start(self, label: str, total: int) -> None:
+    def start(self, label: str, total: int, unit: str | None = None) -> None:
+        """unit: what this step counts, when not the default (a stage written in parts counts parts)."""
         self.close()
         self._label, self._total, self._done = label, total, 0
+        self._unit = unit or self.unit
         if self.bar:
-            self._tqdm = tqdm(total=total, desc=self._name(), unit=self.unit, file=self.stream,
+            self._tqdm = tqdm(total=total, desc=self._name(), unit=self._unit, file=self.stream,
                               leave=True)
 
     def advance(self, kind: str, url: str, detail: str = "") -> None:
@@ -35,7 +38,7 @@ class Progress:
                 self._tqdm.write(f"failed {url}: {detail}", file=self.stream)
         elif self.every_tenth:
             if not self.quiet and (self._done == self._total or self._done % max(1, self._total // 10) == 0):
-                print(f"{self._name()}: {self._done}/{self._total} {self.unit}s", file=self.stream,
+                print(f"{self._name()}: {self._done}/{self._total} {self._unit}s", file=self.stream,
                       flush=True)
         elif not self.quiet:
             tail = f" ({detail})" if detail else ""

@@ -2,8 +2,9 @@
 
 interim/extract/*.json   Capture (blocks)         ← raw/*       (per capture, see tasks.py; only what
 interim/clean/*.json     CleanCapture (roles)     ← extract      changed is redone, see incremental.py;
-interim/structure/*.json Page                     ← clean        on local cores or Dask, see executors.py)
-interim/merge/cells.json Cell list + notes        ← structure
+interim/structure/*.json Page                     ← clean        on local cores or Dask, see executors.py;
+                                                                 or part-*.parquet, see parts.py)
+interim/merge/cells.json Cell list + notes        ← structure (+ its index's facts)
 processed/*.parquet      tables + report.json     ← merge (+ structure for the report)
 """
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import datapackage, incremental, report
+from pipeline import datapackage, facts, incremental, parts, report
 from pipeline.executors import Runner
 from pipeline.fetch.store import MANIFEST, read_rows
-from pipeline.merge import merge_axes, merge_cells, merge_document_groups, seen
+from pipeline.merge import merge_axes, merge_cells, merge_document_groups
 from pipeline.model import Axis, Cell, Document, Page, from_json, to_json
 from pipeline.progress import Progress
 from pipeline.publish import (ValidationError, publish_lock, to_arrow, validate, write_tables,
@@ -25,7 +27,7 @@ from pipeline.publish import (ValidationError, publish_lock, to_arrow, validate,
 from pipeline.readers import MAX_BYTES
 from pipeline.schemas import data_dictionary
 from pipeline.tables import build_tables
-from pipeline.tasks import Task, output_path
+from pipeline.tasks import Part, Task, output_path
 
 log = logging.getLogger("pipeline")
 NOT_CAPTURES = {MANIFEST}
@@ -52,33 +54,41 @@ def capture_files(raw: Path) -> list[Path]:
 
 
 def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | None = None,
-              max_bytes: int = MAX_BYTES) -> None:
-    """Run one per-capture stage over what changed since its last run; drop outputs of vanished captures."""
+              max_bytes: int = MAX_BYTES, part_size: int = 0) -> None:
+    """Run one per-capture stage over what changed since its last run; drop outputs of vanished captures.
+
+    part_size > 0 writes Parquet parts of that many captures instead of a file per capture; clean and
+    structure keep their source's parts (part i of clean is made from part i of extract)."""
     folder = paths.stage(stage)
     folder.mkdir(parents=True, exist_ok=True)
     previous = incremental.load(folder)
     units = _extract_units(paths, max_bytes) if stage == "extract" else _step_units(paths, stage)
+    source = paths.stage(_SOURCE.get(stage, stage))
+    source_parts = _parts_of(source) if stage in _SOURCE else {}
+    if part_size or source_parts:
+        units = _parted(units, folder, part_size, source, source_parts)
     kept = {unit: previous[unit] for unit, (key, _) in units.items() if unit in previous
-            and previous[unit].get("key") == key
-            and all(output_path(folder, name).exists() for name in previous[unit].get("outputs", {}))}
-    todo = [task for unit, (_, task) in units.items() if unit not in kept]
+            and previous[unit].get("key") == key and all(p.exists() for p in _written(folder, unit, previous[unit]))}
+    todo = [work for unit, (_, work) in units.items() if unit not in kept]
     progress = progress or Progress(quiet=True)
-    progress.start(stage, len(todo))
+    progress.start(stage, len(todo), unit="part" if part_size or source_parts else None)
     done = dict(kept)
     try:
         for result in runner(todo):
-            done[result.unit] = {"key": units[result.unit][0], "outputs": result.outputs}
+            done[result.unit] = {"key": units[result.unit][0], "outputs": result.outputs, "facts": result.facts}
+            if isinstance(units[result.unit][1], Part):
+                done[result.unit]["part"] = result.unit
             for note in result.notes:
                 log.info(note)
             progress.advance("done", result.unit)
     finally:
         progress.close()
-    names = {output_path(folder, n).name for unit in done.values() for n in unit["outputs"]}
-    for stale in folder.glob("*.json"):
+    names = {p.name for unit, entry in done.items() for p in _written(folder, unit, entry)}
+    for stale in [*folder.glob("*.json"), *folder.glob(f"*{parts.SUFFIX}")]:
         if stale.name not in names and stale.name != incremental.INDEX:
             stale.unlink()
     incremental.save(folder, done)
-    log.info("%s: %d capture file(s) processed, %d unchanged", stage, len(todo), len(kept))
+    log.info("%s: %d of %d unit(s) processed, the others unchanged", stage, len(todo), len(units))
 
 
 def _extract_units(paths: Paths, max_bytes: int) -> dict[str, tuple[str, Task]]:
@@ -102,29 +112,64 @@ def _step_units(paths: Paths, stage: str) -> dict[str, tuple[str, Task]]:
             for name, digest in sorted(incremental.outputs(source).items())}
 
 
+def _written(folder: Path, unit: str, entry: dict) -> list[Path]:
+    """The files an index entry stands for: its part, or a file per capture."""
+    if "part" in entry:
+        return [folder / entry["part"]]
+    return [output_path(folder, name) for name in entry.get("outputs", {})]
+
+
+def _parts_of(folder: Path) -> dict[str, str]:
+    """capture → the part holding it, when a stage wrote parts."""
+    return {name: entry["part"] for entry in incremental.load(folder).values() if "part" in entry
+            for name in entry["outputs"]}
+
+
+def _parted(units: dict[str, tuple[str, Task]], folder: Path, size: int, source: Path,
+            source_parts: dict[str, str]) -> dict[str, tuple[str, Part]]:
+    """Tasks gathered into parts: those of one source part together (read once), else runs of `size`
+    in name order."""
+    if source_parts:
+        groups: dict[str, list[str]] = {}
+        for unit in units:
+            groups.setdefault(source_parts[unit], []).append(unit)
+    else:
+        names = sorted(units)
+        groups = {parts.part_name(n): names[i:i + size] for n, i in enumerate(range(0, len(names), size))}
+    return {name: (incremental.key([units[u][0] for u in members]),
+                   Part(units[members[0]][1].stage, folder / name, tuple(units[u][1] for u in members),
+                        source / name if source_parts else None))
+            for name, members in sorted(groups.items())}
+
+
 def merge_stage(paths: Paths) -> None:
-    """Two passes over the pages, so memory holds one page at a time whatever the corpus size: the first
-    ranks every capture and notes what the report needs; the second folds each cell's captures, best first."""
+    """Ranks every capture from the facts the structure stage indexed (no page is read for that),
+    then folds each cell's captures, best first, loading one page at a time: memory holds one page
+    whatever the corpus size."""
     source = paths.stage("structure")
-    names = sorted(incremental.outputs(source))
-
-    def load(name: str) -> Page:
-        return from_json(Page, output_path(source, name).read_bytes())
-
-    candidates, described, axes = [], [], []
-    for page in map(load, names):
-        described.append(report.describe(page))
-        axes.extend(page.axes)
-        if found := seen(page):
-            candidates.append((found, page.cell is not None))
-    cells, notes = merge_cells([s for s, is_cell in candidates if is_cell], load)
-    documents = merge_document_groups([s for s, is_cell in candidates if not is_cell], load)
+    if not (source / incremental.INDEX).exists():
+        raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
+    found = sorted(((name, facts.read(values)) for entry in incremental.load(source).values()
+                    for name, values in entry["facts"].items()), key=lambda item: item[0])
+    load = _page_loader(source)
+    candidates = [f.seen for _, f in found if f.seen]
+    cells, notes = merge_cells([s for s in candidates if s.kind == "cell"], load)
+    documents = merge_document_groups([s for s in candidates if s.kind == "document"], load)
+    axes = merge_axes([axis for _, f in found for axis in f.axes])
     folder = paths.stage("merge")
     folder.mkdir(parents=True, exist_ok=True)
-    for name, records in (("cells", cells), ("documents", documents), ("axes", merge_axes(axes))):
+    for name, records in (("cells", cells), ("documents", documents), ("axes", axes)):
         write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
     write_text_atomic(folder / "notes.json", json.dumps(notes, indent=1, sort_keys=True, ensure_ascii=False))
-    write_text_atomic(folder / "captures.json", json.dumps(described, indent=0, sort_keys=True, ensure_ascii=False))
+    write_text_atomic(folder / "captures.json", json.dumps([f.described for _, f in found], indent=0,
+                                                           sort_keys=True, ensure_ascii=False))
+
+
+def _page_loader(folder: Path) -> Callable[[str], Page]:
+    if _parts_of(folder):
+        rows = parts.Rows(folder)
+        return lambda name: from_json(Page, rows.record(name))
+    return lambda name: from_json(Page, output_path(folder, name).read_bytes())
 
 
 def _read_list(path: Path, tp: type) -> list:

@@ -1,15 +1,18 @@
 """One unit of per-capture work, run wherever an executor sends it (this process, a worker process,
-a Dask worker). A task reads its input file, runs the stage's pure function and writes its output
-file itself, so that parsing and serialising run in parallel too; it returns the digests of what it
-wrote, which the incremental index keeps. Workers only need the same file system and the package.
+a Dask worker). A task reads its input, runs the stage's pure function and writes its output itself,
+so that parsing and serialising run in parallel too; it returns the digests of what it wrote (and,
+from structure, each page's facts), which the incremental index keeps. A `Part` is a run of tasks
+whose records go to one Parquet file (parts.py). Workers only need the same file system and the package.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import parts
 from pipeline.clean import clean
+from pipeline.facts import facts
 from pipeline.model import Capture, CleanCapture, Page, from_json, to_json
 from pipeline.publish import safe_name, write_text_atomic
 from pipeline.readers import read_capture, too_big
@@ -30,26 +33,72 @@ class Task:
 
 
 @dataclass(frozen=True)
+class Part:
+    """Tasks whose records are written together to `target`, a Parquet file. `source`: the previous
+    stage's part holding every input of these tasks (read once), or None to read each task's own."""
+
+    stage: str
+    target: Path
+    tasks: tuple[Task, ...]
+    source: Path | None = None
+
+    @property
+    def unit(self) -> str:
+        return self.target.name
+
+
+@dataclass(frozen=True)
 class Done:
     unit: str
-    outputs: dict[str, str]  # capture name → sha256 of the file written
+    outputs: dict[str, str]  # capture name → sha256 of the record written
     notes: tuple[str, ...] = ()
+    facts: dict[str, dict] = field(default_factory=dict)  # structure: capture name → facts.Facts as values
 
 
 def output_path(folder: Path, capture: str) -> Path:
     return folder / f"{safe_name(capture)}.json"
 
 
-def run(task: Task) -> Done:
-    records = _extract(task) if task.stage == "extract" else [_step(task)]
-    outputs, notes = {}, []
-    for record in records:
-        name = _name(record)
-        text = to_json(record)
+def run(work: Task | Part) -> Done:
+    """Either kind of work: what executors send to workers."""
+    return run_part(work) if isinstance(work, Part) else run_task(work)
+
+
+def run_task(task: Task) -> Done:
+    done, written = _encode(task.unit, task.stage, _records(task, None))
+    for name, _, text in written:
         write_text_atomic(output_path(task.target, name), text)
+    return done
+
+
+def run_part(part: Part) -> Done:
+    inputs = parts.read(part.source) if part.source else {}
+    rows, outputs, notes, found = [], {}, [], {}
+    for task in part.tasks:
+        done, written = _encode(task.unit, task.stage, _records(task, inputs.get(task.unit)))
+        rows.extend(written)
+        outputs.update(done.outputs)
+        notes.extend(done.notes)
+        found.update(done.facts)
+    parts.write(part.target, sorted(rows))
+    return Done(part.unit, outputs, tuple(notes), found)
+
+
+def _records(task: Task, data: bytes | None) -> list[Capture | CleanCapture | Page]:
+    return _extract(task) if task.stage == "extract" else [_step(task, task.source.read_bytes() if data is None else data)]
+
+
+def _encode(unit: str, stage: str, records: list) -> tuple[Done, list[tuple[str, str, str]]]:
+    """The records as JSON, with what the index keeps of them: (Done, [(capture, sha256, JSON)])."""
+    written, outputs, notes, found = [], {}, [], {}
+    for record in records:
+        name, text = _name(record), to_json(record)
         outputs[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        notes.extend(f"{task.stage} failed on {name}: {e}" for e in _new_errors(record, task.stage))
-    return Done(task.unit, outputs, tuple(notes))
+        written.append((name, outputs[name], text))
+        notes.extend(f"{stage} failed on {name}: {e}" for e in _new_errors(record, stage))
+        if isinstance(record, Page):
+            found[name] = facts(record)
+    return Done(unit, outputs, tuple(notes), found), written
 
 
 def _extract(task: Task) -> list[Capture]:
@@ -78,9 +127,9 @@ def _read_one(name: str, data: bytes, url: str | None, captured_at: str | None, 
 _STEPS = {"clean": (Capture, clean), "structure": (CleanCapture, structure)}
 
 
-def _step(task: Task) -> CleanCapture | Page:
+def _step(task: Task, data: bytes) -> CleanCapture | Page:
     tp, step = _STEPS[task.stage]
-    record = from_json(tp, task.source.read_bytes())
+    record = from_json(tp, data)
     try:
         return step(record)
     except Exception as exc:  # isolate: the other captures still go through

@@ -1,8 +1,10 @@
 """Parallel, distributed and incremental runs give exactly the tables of a plain run, and redo only what changed."""
 from __future__ import annotations
 
+import hashlib
 import shutil
 
+import pyarrow.parquet as pq
 import pytest
 
 import pipeline.executors as executors
@@ -33,11 +35,61 @@ def test_two_worker_processes_give_byte_identical_files(tmp_path):
     assert one == two
 
 
-def test_a_local_dask_cluster_gives_byte_identical_tables(tmp_path):
+def _published(work) -> dict[str, bytes]:
+    return {k: v for k, v in _outputs(work).items() if k.startswith(("processed/", "interim/merge/"))}
+
+
+def test_a_local_dask_cluster_writes_parquet_parts_and_the_same_tables(tmp_path):
     pytest.importorskip("dask.distributed", reason="the dev extra installs dask[distributed]")
     _all(SITE, tmp_path / "local", "--jobs", "1")
-    _all(SITE, tmp_path / "dask", "--executor", "dask", "--jobs", "2")
-    assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "local")
+    _all(SITE, tmp_path / "dask", "--executor", "dask", "--jobs", "2", "--part-size", "4")
+    assert _published(tmp_path / "dask") == _published(tmp_path / "local")
+    names = sorted(p.name for p in capture_files(SITE))
+    for stage in ("extract", "clean", "structure"):
+        folder = tmp_path / "dask" / "interim" / stage
+        assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+            f"part-0000{n}.parquet" for n in range(5)]  # 17 captures in parts of 4
+        table = pq.read_table(folder)  # the folder reads as one dataset
+        assert table.column_names == ["capture", "sha256", "record"]
+        assert sorted(table.column("capture").to_pylist()) == names
+        local = tmp_path / "local" / "interim" / stage
+        for name, digest, record in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+            assert hashlib.sha256(record.encode()).hexdigest() == digest
+            assert (local / f"{name}.json").read_text("utf-8") == record  # the same record either layout
+
+
+def test_the_default_part_size_on_dask_puts_a_small_corpus_in_one_part(tmp_path):
+    pytest.importorskip("dask.distributed", reason="the dev extra installs dask[distributed]")
+    _all(RAW, tmp_path, "--executor", "dask", "--jobs", "1")
+    assert sorted(p.name for p in (tmp_path / "interim" / "structure").glob("*.*")) == [
+        ".index.json", "part-00000.parquet"]
+    assert pq.read_table(tmp_path / "interim" / "structure").num_rows == 5
+
+
+def test_parts_are_redone_only_where_a_capture_changed(tmp_path, calls):
+    seeds = sorted(RAW.iterdir())
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in seeds[:-1]})
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    assert calls == [f"{stage} part-0000{n}.parquet" for stage in ("extract", "clean", "structure") for n in (0, 1)]
+    calls.clear()
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    assert calls == []
+    shutil.copy(seeds[-1], raw / seeds[-1].name)  # sorts last: a third part, the first two unchanged
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    assert calls == [f"{stage} part-00002.parquet" for stage in ("extract", "clean", "structure")]
+    fresh = tmp_path / "fresh"
+    _all(raw, fresh, "-j", "1")
+    assert _published(tmp_path) == _published(fresh)
+
+
+def test_going_back_to_a_file_per_capture_leaves_no_part(tmp_path):
+    work, fresh = tmp_path / "work", tmp_path / "fresh"
+    _all(RAW, work, "-j", "1", "--part-size", "2")
+    _all(RAW, work, "-j", "1")
+    assert not list((work / "interim").rglob("*.parquet"))
+    _all(RAW, fresh, "-j", "1")
+    assert _outputs(work) == _outputs(fresh)
+    assert len([p for p in _outputs(work) if p.startswith("interim/structure/")]) == 5
 
 
 @pytest.fixture

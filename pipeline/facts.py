@@ -1,0 +1,28 @@
+"""What merging and the report need of one structured capture, taken as it is structured: the
+structure stage keeps these in its index, so merge ranks the whole corpus without reading a page
+and then loads only the pages it folds, one at a time."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import msgspec
+
+from pipeline import report
+from pipeline.merge import Seen, seen
+from pipeline.model import Axis, Page
+
+
+@dataclass
+class Facts:
+    described: dict  # the report's record of the capture
+    seen: Seen | None = None  # a candidate for a cell or a document
+    axes: list[Axis] = field(default_factory=list)
+
+
+def facts(page: Page) -> dict:
+    """As plain JSON-ready values, for the index."""
+    return msgspec.to_builtins(Facts(report.describe(page), seen(page), page.axes), order="sorted")
+
+
+def read(values: dict) -> Facts:
+    return msgspec.convert(values, Facts)

@@ -1,0 +1,61 @@
+"""A per-capture stage's records as Parquet partitions: the layout for clusters, where tens of
+thousands of small files on shared storage cost more than the work itself. One file holds a run of
+captures (`part-00000.parquet`, …); each row holds the capture's name, the sha256 of its record and
+the record as the same JSON a per-capture file would hold, so digests, incremental keys and every
+later stage are the same whichever layout wrote them. One row per row group: merge reads single
+pages back, best first, without decoding their neighbours.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.publish import replacing
+
+SCHEMA = pa.schema([
+    pa.field("capture", pa.string(), nullable=False),
+    pa.field("sha256", pa.string(), nullable=False),
+    pa.field("record", pa.large_string(), nullable=False),
+])
+SUFFIX = ".parquet"
+
+
+def part_name(number: int) -> str:
+    return f"part-{number:05d}{SUFFIX}"
+
+
+def write(path: Path, rows: list[tuple[str, str, str]]) -> None:
+    """rows: (capture, sha256, record JSON); written whole or not at all."""
+    columns = [list(column) for column in zip(*rows)] if rows else [[], [], []]
+    table = pa.table(columns, schema=SCHEMA)
+    with replacing(path) as tmp:
+        pq.write_table(table, tmp, row_group_size=1, compression="zstd")
+
+
+def read(path: Path) -> dict[str, bytes]:
+    """capture → record JSON, for a task that works through a whole part."""
+    table = pq.read_table(path, columns=["capture", "record"])
+    return {name: record.encode("utf-8") for name, record in
+            zip(table.column("capture").to_pylist(), table.column("record").to_pylist())}
+
+
+class Rows:
+    """Single records of a folder of parts, read on demand (the file footers are read once)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._files: dict[Path, pq.ParquetFile] = {}
+        self._where: dict[str, tuple[Path, int]] = {}
+        for path in sorted(folder.glob(f"part-*{SUFFIX}")):
+            names = pq.read_table(path, columns=["capture"]).column(0).to_pylist()
+            self._where.update((name, (path, row)) for row, name in enumerate(names))
+
+    def __contains__(self, capture: str) -> bool:
+        return capture in self._where
+
+    def record(self, capture: str) -> bytes:
+        path, row = self._where[capture]
+        if path not in self._files:
+            self._files[path] = pq.ParquetFile(path)
+        return self._files[path].read_row_group(row, columns=["record"]).column(0)[0].as_py().encode("utf-8")
