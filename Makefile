@@ -6,7 +6,8 @@
 #   make fetch                    download fresh captures into raw/ (network; see README "Fetching")
 #   make all FETCH=1              fetch first, then run every stage (make all alone stays offline)
 #   make all JOBS=n               per-capture stages on n worker processes (default 0: every core)
-#   make all EXECUTOR=dask SCHEDULER=tcp://host:8786   per-capture stages on a Dask cluster
+#   make all EXECUTOR=dask SCHEDULER=tcp://host:8786   per-capture stages on a Dask cluster, written as
+#                                 Parquet parts of 256 captures (PARTS=n to change; PARTS=0: a file each)
 #   make report                   draw processed/report.html from the published tables (part of make all)
 #   make bench                    measure speed, scaling and memory (bench/results.json)
 RAW ?= raw
@@ -20,11 +21,12 @@ FETCH_ARGS ?=
 JOBS ?= 0
 EXECUTOR ?= local
 SCHEDULER ?=
+PARTS ?=
 
 PY := $(VENV)/bin/python
 RUN := $(PY) -m pipeline
 DIRS := --raw $(RAW) --interim $(INTERIM) --processed $(PROCESSED)
-PAR := --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+PAR := --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(PARTS),--part-size $(PARTS))
 CAPTURES := $(shell find $(RAW) -maxdepth 1 -type f ! -name '.*' 2>/dev/null)
 CODE := $(shell find pipeline -name '*.py') $(VENV)/.installed
 
