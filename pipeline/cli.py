@@ -13,7 +13,7 @@ from pipeline import stages
 from pipeline.executors import Executor, session
 from pipeline.progress import Progress
 from pipeline.publish import LockError, ValidationError
-from pipeline.readers import MAX_BYTES
+from pipeline.limits import MAX_BYTES
 
 log = logging.getLogger("pipeline")
 
@@ -102,7 +102,8 @@ def _fetch_parser(p: argparse.ArgumentParser) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from pipeline.fetch import ConfigError, FetchConfig, crawl
+    from pipeline.fetch.config import ConfigError, FetchConfig
+    from pipeline.fetch.crawl import crawl
     try:
         if args.warc and args.warc.resolve().parent == args.raw.resolve():
             raise ConfigError("--warc must be written outside the capture folder (its pages are already there)")

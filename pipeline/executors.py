@@ -62,7 +62,7 @@ def _local(workers: int) -> Iterator[Runner]:
     # forkserver: workers fork from a clean process that has imported the pipeline once, never from
     # this one (which may hold threads, such as a progress bar's)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.tasks"])
+    context.set_forkserver_preload(["pipeline.tasks", "pipeline.readers", "pipeline.readers.warc"])
     pool: ProcessPoolExecutor | None = None
 
     def runner(tasks: list[Work]) -> Iterator[Done]:

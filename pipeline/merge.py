@@ -58,10 +58,15 @@ def seen(page: Page) -> Seen | None:
 def merge(pages: list[Page]) -> tuple[list[Cell], dict[str, list[str]]]:
     """Cells in id order, and notes per capture (superseded versions, fields filled from it)."""
     by_name = {p.capture: p for p in pages}
-    return merge_cells([s for p in pages if p.cell and (s := seen(p))], by_name.__getitem__)
+    cells, notes = [], {}
+    for cell_id, ranked in ranked_groups([s for p in pages if p.cell and (s := seen(p))]):
+        cell, found = merge_cell(cell_id, ranked, by_name.__getitem__)
+        cells.append(cell)
+        notes.update(found)
+    return cells, notes
 
 
-def _ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
+def ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
     """Each cell's (or document's) candidates, best first, in id order."""
     groups: dict[str, list[Seen]] = defaultdict(list)
     for s in candidates:
@@ -69,26 +74,25 @@ def _ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
     return [(group, sorted(groups[group], key=lambda s: s.rank)) for group in sorted(groups)]
 
 
-def merge_cells(candidates: list[Seen], load: Callable[[str], Page]) -> tuple[list[Cell], dict[str, list[str]]]:
-    cells, notes = [], defaultdict(list)
-    for cell_id, ranked in _ranked_groups(candidates):
-        newest = ranked[0].revised
-        current = []
-        for s in ranked:
-            if newest and s.revised and s.revised != newest:
-                notes[s.capture].append(f"superseded: {cell_id} last revised {s.revised} in this capture, "
-                                        f"{newest} in {ranked[0].capture}")
-            else:
-                current.append(s)
-        seen_sha, unique = set(), []
-        for s in current:
-            if s.sha256 in seen_sha:
-                notes[s.capture].append(f"identical to another capture of {cell_id}; counted once")
-                continue
-            seen_sha.add(s.sha256)
-            unique.append(s.capture)
-        cells.append(Cell(page=_combine(((load(n).cell, n) for n in unique), notes), sources=sorted(unique)))
-    return cells, dict(notes)
+def merge_cell(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> tuple[Cell, dict[str, list[str]]]:
+    """One cell from its captures, best first; notes name only these captures."""
+    notes: dict[str, list[str]] = defaultdict(list)
+    newest = ranked[0].revised
+    current = []
+    for s in ranked:
+        if newest and s.revised and s.revised != newest:
+            notes[s.capture].append(f"superseded: {cell_id} last revised {s.revised} in this capture, "
+                                    f"{newest} in {ranked[0].capture}")
+        else:
+            current.append(s)
+    seen_sha, unique = set(), []
+    for s in current:
+        if s.sha256 in seen_sha:
+            notes[s.capture].append(f"identical to another capture of {cell_id}; counted once")
+            continue
+        seen_sha.add(s.sha256)
+        unique.append(s.capture)
+    return Cell(page=_combine(((load(n).cell, n) for n in unique), notes), sources=sorted(unique)), dict(notes)
 
 
 def _combine(pages: Iterator[tuple[CellPage, str]], notes: dict[str, list[str]]) -> CellPage:
@@ -160,24 +164,23 @@ def document_id(page: AnalysisPage) -> str:
 
 def merge_documents(pages: list[Page]) -> list[Document]:
     by_name = {p.capture: p for p in pages}
-    return merge_document_groups([s for p in pages if p.analysis and (s := seen(p))], by_name.__getitem__)
+    return [merge_document(doc_id, ranked, by_name.__getitem__)
+            for doc_id, ranked in ranked_groups([s for p in pages if p.analysis and (s := seen(p))])]
 
 
-def merge_document_groups(candidates: list[Seen], load: Callable[[str], Page]) -> list[Document]:
-    documents = []
-    for doc_id, ranked in _ranked_groups(candidates):
-        names = [s.capture for s in ranked]
-        base, url = None, None
-        for page in map(load, names):  # best first, one at a time
-            if base is None:
-                base = copy.deepcopy(page.analysis)
-            for attr in ("authors", "source", "year", "summary", "commentary", "last_revised", "first_uploaded",
-                         "doc_kind"):
-                if getattr(base, attr) is None:
-                    setattr(base, attr, copy.deepcopy(getattr(page.analysis, attr)))
-            url = url or page.url
-        documents.append(Document(doc_id, base, url, sorted(names)))
-    return documents
+def merge_document(doc_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> Document:
+    """One document from its captures, best first, loaded one at a time."""
+    names = [s.capture for s in ranked]
+    base, url = None, None
+    for page in map(load, names):
+        if base is None:
+            base = copy.deepcopy(page.analysis)
+        for attr in ("authors", "source", "year", "summary", "commentary", "last_revised", "first_uploaded",
+                     "doc_kind"):
+            if getattr(base, attr) is None:
+                setattr(base, attr, copy.deepcopy(getattr(page.analysis, attr)))
+        url = url or page.url
+    return Document(doc_id, base, url, sorted(names))
 
 
 def merge_axes(axes: list[Axis]) -> list[Axis]:

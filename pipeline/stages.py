@@ -24,7 +24,7 @@ from pipeline.model import Axis, Cell, Document, Page, from_json, to_json
 from pipeline.progress import Progress
 from pipeline.publish import (ValidationError, publish_lock, to_arrow, validate, write_tables,
                               write_text_atomic)
-from pipeline.readers import MAX_BYTES
+from pipeline.limits import MAX_BYTES
 from pipeline.schemas import data_dictionary
 from pipeline.tables import build_tables
 from pipeline.tasks import Part, Task, output_path

@@ -13,10 +13,9 @@ from pathlib import Path
 from pipeline import parts
 from pipeline.clean import clean
 from pipeline.facts import facts
+from pipeline.limits import too_big
 from pipeline.model import Capture, CleanCapture, Page, from_json, to_json
 from pipeline.publish import safe_name, write_text_atomic
-from pipeline.readers import read_capture, too_big
-from pipeline.readers.warc import is_warc, warc_captures
 from pipeline.structure import structure
 
 
@@ -102,6 +101,10 @@ def _encode(unit: str, stage: str, records: list) -> tuple[Done, list[tuple[str,
 
 
 def _extract(task: Task) -> list[Capture]:
+    # the readers (HTML, Markdown, WARC, encodings) load here, so that processes running the other
+    # stages start without them
+    from pipeline.readers.warc import is_warc, warc_captures
+
     size = task.source.stat().st_size
     if size > task.max_bytes:  # never loaded: memory stays bounded whatever lands in raw/
         return [Capture(task.unit, "unknown", "", [], task.url, errors=[f"extract: {too_big(size, task.max_bytes)}"])]
@@ -118,6 +121,8 @@ def _extract(task: Task) -> list[Capture]:
 def _read_one(name: str, data: bytes, url: str | None, captured_at: str | None, charset: str | None,
               max_bytes: int) -> Capture:
     """Read one capture; one that cannot be read is quarantined, and the others still go through."""
+    from pipeline.readers import read_capture
+
     try:
         return read_capture(name, data, url, captured_at, charset, max_bytes)
     except Exception as exc:

@@ -24,8 +24,9 @@ from fetchsite import ALL_CELLS, NICE_PATH, FetchSite, Reply, cell_html, cell_pa
 
 from pipeline.cli import main
 from pipeline.decode import decode
-from pipeline.fetch import ConfigError, FetchConfig, crawl, discover, store
-from pipeline.fetch.crawl import Crawler
+from pipeline.fetch import discover, store
+from pipeline.fetch.config import ConfigError, FetchConfig
+from pipeline.fetch.crawl import Crawler, crawl
 from pipeline.fetch.pacing import HostPacer
 from pipeline.progress import Progress
 from pipeline.matrix import cell_from_url

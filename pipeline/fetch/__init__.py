@@ -9,8 +9,6 @@ discover.py pure: overview HTML → cell URLs, cell HTML → analysis URLs
 store.py    content-addressed captures, manifest rows, the journal of an unfinished run
 archive.py  --warc: the run's responses as a WARC file
 crawl.py    the run: what to fetch in which order, outcomes, summary, exit status
-"""
-from pipeline.fetch.config import ConfigError, FetchConfig
-from pipeline.fetch.crawl import Summary, crawl
 
-__all__ = ["ConfigError", "FetchConfig", "Summary", "crawl"]
+Nothing is imported here, so the other stages can read store.py's manifest without loading requests.
+"""

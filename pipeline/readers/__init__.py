@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 
 from pipeline.decode import decode, repair
+from pipeline.limits import MAX_BLOCKS, MAX_BYTES, not_a_capture
 from pipeline.model import Block, Capture
 from pipeline.readers.detect import detect_format
 from pipeline.readers.html import read_html
@@ -11,26 +12,6 @@ from pipeline.readers.markdown import read_markdown
 from pipeline.readers.text import read_text
 
 READERS = {"html": read_html, "markdown": read_markdown, "text": read_text}
-MAX_BYTES = 20 * 1024 * 1024
-MAX_BLOCKS = 50_000
-_BINARY = ((b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"), (b"\xff\xd8\xff", "a JPEG image"),
-           (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive or Office document"))
-
-
-def too_big(size: int, max_bytes: int) -> str:
-    return f"capture is {size:,} bytes, over the limit of {max_bytes:,}: raise --max-bytes if it is genuine"
-
-
-def not_a_capture(data: bytes, max_bytes: int = MAX_BYTES) -> str | None:
-    """Why these bytes cannot be a page capture at all, or None."""
-    if len(data) > max_bytes:
-        return too_big(len(data), max_bytes)
-    for magic, what in _BINARY:
-        if data.startswith(magic):
-            return f"binary file ({what}), not a page capture"
-    return None
-
-
 def read_capture(file: str, data: bytes, url: str | None = None, captured_at: str | None = None,
                  charset: str | None = None, max_bytes: int = MAX_BYTES) -> Capture:
     """`charset`: what the server's Content-Type header declared (manifest or WARC), if known."""
