@@ -164,8 +164,8 @@ def document_id(page: AnalysisPage) -> str:
 
 def merge_documents(pages: list[Page]) -> list[Document]:
     by_name = {p.capture: p for p in pages}
-    return [merge_document(doc_id, ranked, by_name.__getitem__)
-            for doc_id, ranked in ranked_groups([s for p in pages if p.analysis and (s := seen(p))])]
+    candidates = [s for p in pages if p.analysis and (s := seen(p))]
+    return [merge_document(doc_id, ranked, by_name.__getitem__) for doc_id, ranked in ranked_groups(candidates)]
 
 
 def merge_document(doc_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> Document:

@@ -19,7 +19,7 @@ from pathlib import Path
 from pipeline import datapackage, facts, incremental, parts, report
 from pipeline.executors import Runner
 from pipeline.fetch.store import MANIFEST, read_rows
-from pipeline.merge import merge_axes, merge_cells, merge_document_groups
+from pipeline.merge import merge_axes, merge_cell, merge_document, ranked_groups
 from pipeline.model import Axis, Cell, Document, Page, from_json, to_json
 from pipeline.progress import Progress
 from pipeline.publish import (ValidationError, publish_lock, to_arrow, validate, write_tables,
@@ -143,26 +143,51 @@ def _parted(units: dict[str, tuple[str, Task]], folder: Path, size: int, source:
 
 
 def merge_stage(paths: Paths) -> None:
-    """Ranks every capture from the facts the structure stage indexed (no page is read for that),
-    then folds each cell's captures, best first, loading one page at a time: memory holds one page
-    whatever the corpus size."""
-    source = paths.stage("structure")
+    """Ranks every capture from the facts the structure stage indexed (no page is read for that), then
+    folds each cell's (and document's) captures, best first, loading one page at a time: memory holds
+    one page whatever the corpus size. A group whose captures are unchanged since the last run is
+    taken from that run's output (merge's index keeps each group's key and notes)."""
+    source, folder = paths.stage("structure"), paths.stage("merge")
     if not (source / incremental.INDEX).exists():
         raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
     found = sorted(((name, facts.read(values)) for entry in incremental.load(source).values()
                     for name, values in entry["facts"].items()), key=lambda item: item[0])
-    load = _page_loader(source)
     candidates = [f.seen for _, f in found if f.seen]
-    cells, notes = merge_cells([s for s in candidates if s.kind == "cell"], load)
-    documents = merge_document_groups([s for s in candidates if s.kind == "document"], load)
+    load = _page_loader(source)
+    previous, index, notes = incremental.load(folder), {}, {}
+    earlier = _earlier_groups(folder) if previous else {}
+    merged: dict[str, list] = {"cell": [], "document": []}
+    for kind in merged:
+        for group, ranked in ranked_groups([s for s in candidates if s.kind == kind]):
+            key = incremental.key(kind, group, [(s.capture, s.sha256) for s in ranked])
+            if previous.get(group, {}).get("key") == key and group in earlier:
+                result, group_notes = earlier[group], previous[group]["notes"]
+            elif kind == "cell":
+                result, group_notes = merge_cell(group, ranked, load)
+            else:
+                result, group_notes = merge_document(group, ranked, load), {}
+            merged[kind].append(result)
+            index[group] = {"key": key, "notes": group_notes}
+            notes.update(group_notes)
     axes = merge_axes([axis for _, f in found for axis in f.axes])
-    folder = paths.stage("merge")
     folder.mkdir(parents=True, exist_ok=True)
-    for name, records in (("cells", cells), ("documents", documents), ("axes", axes)):
+    (folder / incremental.INDEX).unlink(missing_ok=True)  # the outputs change first, so a run cut short
+    # here cannot leave an index that vouches for them
+    for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
         write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
     write_text_atomic(folder / "notes.json", json.dumps(notes, indent=1, sort_keys=True, ensure_ascii=False))
     write_text_atomic(folder / "captures.json", json.dumps([f.described for _, f in found], indent=0,
                                                            sort_keys=True, ensure_ascii=False))
+    incremental.save(folder, index)
+
+
+def _earlier_groups(folder: Path) -> dict[str, Cell | Document]:
+    """The last run's cells and documents by id (none when it left no readable output)."""
+    try:
+        return {**{c.page.cell_id: c for c in _read_list(folder / "cells.json", Cell)},
+                **{d.document_id: d for d in _read_list(folder / "documents.json", Document)}}
+    except (OSError, ValueError):
+        return {}
 
 
 def _page_loader(folder: Path) -> Callable[[str], Page]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 
 import pyarrow.parquet as pq
@@ -161,3 +162,28 @@ def test_an_edited_capture_is_redone_and_its_changes_published(tmp_path, calls):
     page.write_text(page.read_text("utf-8") + "\nA new closing paragraph.\n", encoding="utf-8")
     _all(raw, tmp_path, "-j", "1")
     assert calls == [f"extract {page.name}", f"clean {page.name}", f"structure {page.name}"]
+
+
+def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypatch):
+    from pipeline import stages
+    seeds = {p.name: p for p in sorted(RAW.iterdir())}
+    added = next(name for name in seeds if name.startswith("002"))  # a second capture of one cell
+    raw = folder_of(tmp_path / "raw", {n: p for n, p in seeds.items() if n != added})
+    _all(raw, tmp_path, "-j", "1")
+    loaded: list[str] = []
+    real = stages._page_loader
+
+    def counting(folder):
+        load = real(folder)
+        return lambda name: loaded.append(name) or load(name)
+
+    monkeypatch.setattr(stages, "_page_loader", counting)
+    shutil.copy(seeds[added], raw / added)
+    _all(raw, tmp_path, "-j", "1")
+    described = json.loads((tmp_path / "processed" / "report.json").read_text("utf-8"))["captures"]
+    cell = next(c["cell_id"] for c in described if c["file"] == added)
+    same_cell = sorted(c["file"] for c in described if c["cell_id"] == cell)
+    assert len(same_cell) == 2 and sorted(loaded) == same_cell
+    fresh = tmp_path / "fresh"
+    _all(raw, fresh, "-j", "1")
+    assert _published(tmp_path) == _published(fresh)
