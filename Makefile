@@ -75,7 +75,7 @@ $(PROCESSED)/.done: $(INTERIM)/merge/.done
 	$(RUN) publish $(DIRS)
 	touch $@
 
-# A one-page picture of the published tables (charts, counts, the run's quality)
+# A one-page picture of the published tables (charts, counts, the run's quality); charts kept in $(INTERIM)/report
 report: $(PROCESSED)/report.html
 $(PROCESSED)/report.html: $(PROCESSED)/.done
 	$(RUN) report $(DIRS)
@@ -102,6 +102,6 @@ docs: setup
 
 # Remove everything derived from raw/ (the captures themselves are never touched).
 reset:
-	rm -rf $(INTERIM)/extract $(INTERIM)/clean $(INTERIM)/structure $(INTERIM)/merge $(INTERIM)/.done
+	rm -rf $(INTERIM)/extract $(INTERIM)/clean $(INTERIM)/structure $(INTERIM)/merge $(INTERIM)/report $(INTERIM)/.done
 	rm -f $(PROCESSED)/*.parquet $(PROCESSED)/report.json $(PROCESSED)/datapackage.json $(PROCESSED)/report.html \
 		$(PROCESSED)/.done

@@ -3,7 +3,9 @@
 One static page, no server and no external assets: matplotlib draws each chart as SVG, embedded as a
 data URI. Every figure is computed from the published Parquet files and report.json only, and each
 number a reader (or the tests) may check carries a `data-metric` attribute. Deterministic: SVG ids are
-salted with a constant and no dates are written, so the same tables give the same page.
+salted with a constant and no dates are written, so the same tables give the same page. Each chart is
+drawn from a small plain-data summary; the SVG is kept under that summary's hash, so a run whose new
+captures leave a chart's data as it was neither draws it nor loads matplotlib.
 """
 from __future__ import annotations
 
@@ -13,23 +15,56 @@ import io
 import json
 import textwrap
 from collections import Counter
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import pandas as pd  # noqa: E402
-
-from pipeline import matrix  # noqa: E402
-from pipeline.publish import read_published  # noqa: E402
+from pipeline import incremental, matrix
+from pipeline.publish import read_published, write_text_atomic
 
 TAGS = {"S": "seminal studies", "K": "key studies", "R": "reviews", "G": "guidance"}
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 TAG_COLOURS = {"S": "#0072B2", "K": "#E69F00", "R": "#009E73", "G": "#CC79A7"}
 MATRIX_COLOURS = {"alcohol": "#0072B2", "drug": "#D55E00"}
-plt.rcParams.update({"svg.hashsalt": "findings-pipeline", "font.size": 9, "axes.titlesize": 10,
-                     "svg.fonttype": "none"})
+
+
+@lru_cache(maxsize=None)
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.rcParams.update({"svg.hashsalt": "findings-pipeline", "font.size": 9, "axes.titlesize": 10,
+                         "svg.fonttype": "none"})
+    return plt
+
+
+class Charts:
+    """SVGs by the hash of (code, chart, data), in `folder` (None: draw every time)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder, self.used = folder, set()
+
+    def svg(self, draw: Callable, data) -> str:
+        name = incremental.key(draw.__name__, data) + ".svg.b64"
+        self.used.add(name)
+        if self.folder and (self.folder / name).exists():
+            return (self.folder / name).read_text("ascii")
+        fig = draw(_plt(), data)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+        _plt().close(fig)
+        text = base64.b64encode(buf.getvalue()).decode("ascii")
+        if self.folder:
+            write_text_atomic(self.folder / name, text)
+        return text
+
+    def prune(self) -> None:
+        """Drop the charts this page no longer shows."""
+        for path in self.folder.glob("*.svg.b64") if self.folder else ():
+            if path.name not in self.used:
+                path.unlink()
 
 
 def load(processed: Path) -> dict[str, pd.DataFrame]:
@@ -55,15 +90,9 @@ def _cross_references(links: pd.DataFrame) -> pd.DataFrame:
     return x.groupby(["cell_id", "target_cell_id"]).size().reset_index(name="n")
 
 
-def _svg(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _figure(fig, alt: str) -> str:
-    return f'<figure><img class="chart" alt="{html.escape(alt)}" src="data:image/svg+xml;base64,{_svg(fig)}"></figure>'
+def _figure(charts: Charts, draw: Callable, data, alt: str) -> str:
+    return (f'<figure><img class="chart" alt="{html.escape(alt)}" '
+            f'src="data:image/svg+xml;base64,{charts.svg(draw, data)}"></figure>')
 
 
 def _position(cell_id: str) -> tuple[str, int, int]:
@@ -71,13 +100,19 @@ def _position(cell_id: str) -> tuple[str, int, int]:
     return name, "ABCDE".index(code[0]), int(code[1]) - 1
 
 
-def heatmap(entries: pd.DataFrame, name: str) -> str:
+def heatmap(charts: Charts, entries: pd.DataFrame, name: str) -> str:
     counts = {tag: [[0] * 5 for _ in range(5)] for tag in TAGS}
     for cell_id, types in zip(entries["cell_id"], entries["types"]):
         m, col, row = _position(cell_id)
         if m == name:
             for tag in types:
                 counts[tag][row][col] += 1
+    return _figure(charts, _draw_heatmap, {"matrix": name, "counts": counts},
+                   f"{name} matrix heatmap of entries per cell, one panel per tag")
+
+
+def _draw_heatmap(plt, data: dict):
+    name, counts = data["matrix"], data["counts"]
     fig, axes = plt.subplots(1, 4, figsize=(11, 3.2), sharey=True)
     peak = max(1, max(v for grid in counts.values() for line in grid for v in line))
     for ax, tag in zip(axes, TAGS):
@@ -94,37 +129,51 @@ def heatmap(entries: pd.DataFrame, name: str) -> str:
                                   for r in range(1, 6)])
     axes[0].set_ylabel("row (intervention type)")
     fig.suptitle(f"{name.capitalize()} matrix: entries per cell by tag")
-    return _figure(fig, f"{name} matrix heatmap of entries per cell, one panel per tag")
+    return fig
 
 
-def years(entries: pd.DataFrame) -> str:
-    fig, ax = plt.subplots(figsize=(8, 3))
+def years(charts: Charts, entries: pd.DataFrame) -> str:
     data = entries.dropna(subset=["year"]).assign(matrix=lambda d: d["cell_id"].str.split("-").str[0])
-    if len(data):
-        bins = range(int(data["year"].min()) // 5 * 5, int(data["year"].max()) // 5 * 5 + 10, 5)
-        groups = [data.loc[data["matrix"] == m, "year"] for m in matrix.MATRICES]
-        ax.hist(groups, bins=list(bins), stacked=True, label=list(matrix.MATRICES),
-                color=[MATRIX_COLOURS[m] for m in matrix.MATRICES])
+    by_matrix = {m: sorted(int(y) for y in data.loc[data["matrix"] == m, "year"]) for m in matrix.MATRICES}
+    return _figure(charts, _draw_years, by_matrix, "histogram of entry years")
+
+
+def _draw_years(plt, by_matrix: dict[str, list[int]]):
+    fig, ax = plt.subplots(figsize=(8, 3))
+    every = [y for ys in by_matrix.values() for y in ys]
+    if every:
+        bins = range(min(every) // 5 * 5, max(every) // 5 * 5 + 10, 5)
+        ax.hist([by_matrix[m] for m in matrix.MATRICES], bins=list(bins), stacked=True,
+                label=list(matrix.MATRICES), color=[MATRIX_COLOURS[m] for m in matrix.MATRICES])
         ax.legend(title="matrix")
     ax.set_title("Year of the listed documents (5-year bins)")
     ax.set_xlabel("year of publication")
     ax.set_ylabel("entries")
-    return _figure(fig, "histogram of entry years")
+    return fig
 
 
-def issuers(entries: pd.DataFrame, top: int = 12) -> str:
+def issuers(charts: Charts, entries: pd.DataFrame, top: int = 12) -> str:
     counts = entries["issuer"].dropna().value_counts().sort_index().sort_values(ascending=False, kind="stable")
-    counts = counts.head(top)[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(counts), 3) + 1))
-    ax.barh([i[:60] for i in counts.index], counts.values, color="#0072B2")
-    ax.set_title(f"Most frequent issuers (top {top})")
+    bars = [[issuer[:60], int(n)] for issuer, n in counts.head(top)[::-1].items()]
+    return _figure(charts, _draw_issuers, {"top": top, "bars": bars}, "bar chart of the most frequent issuers")
+
+
+def _draw_issuers(plt, data: dict):
+    bars = data["bars"]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(bars), 3) + 1))
+    ax.barh([b[0] for b in bars], [b[1] for b in bars], color="#0072B2")
+    ax.set_title(f"Most frequent issuers (top {data['top']})")
     ax.set_xlabel("entries")
     ax.set_ylabel("issuer")
-    return _figure(fig, "bar chart of the most frequent issuers")
+    return fig
 
 
-def graph(links: pd.DataFrame) -> str:
-    xref = _cross_references(links)
+def graph(charts: Charts, links: pd.DataFrame) -> str:
+    arrows = [[source, target, int(n)] for source, target, n in _cross_references(links).itertuples(index=False)]
+    return _figure(charts, _draw_graph, arrows, "graph of cross-references between matrix cells")
+
+
+def _draw_graph(plt, arrows: list[list]):
     fig, ax = plt.subplots(figsize=(10, 4.6))
     offset = {"alcohol": 0, "drug": 7}
 
@@ -140,8 +189,8 @@ def graph(links: pd.DataFrame) -> str:
                 ax.text(offset[m] + col, 4 - row, f"{'ABCDE'[col]}{row + 1}", ha="center", va="center",
                         fontsize=7, color="#666666")
         ax.text(offset[m] + 2, 5.0, f"{m} matrix", ha="center", fontsize=10)
-    top = max(1, int(xref["n"].max())) if len(xref) else 1
-    for source, target, n in xref.itertuples(index=False):
+    top = max([1, *(n for _, _, n in arrows)])
+    for source, target, n in arrows:
         ax.annotate("", xy=xy(target), xytext=xy(source),
                     arrowprops={"arrowstyle": "-|>", "color": MATRIX_COLOURS[source.split("-")[0]],
                                 "lw": 0.8 + 2.2 * n / top, "alpha": 0.75, "shrinkA": 9, "shrinkB": 9,
@@ -153,7 +202,7 @@ def graph(links: pd.DataFrame) -> str:
     ax.set_title("Cross-references between cells (arrow: cell → cell it links to or names; width: how often)")
     ax.set_xlabel("columns A–E (level) within each matrix")
     ax.set_ylabel("rows 1–5 (intervention type)")
-    return _figure(fig, "graph of cross-references between matrix cells")
+    return fig
 
 
 def _table(headers: list[str], rows: list[list], metric: str | None = None) -> str:
@@ -197,7 +246,8 @@ table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;paddin
 .numbers b{display:block;font-size:1.5em}"""
 
 
-def render(t: dict) -> str:
+def render(t: dict, charts: Charts | None = None) -> str:
+    charts = charts or Charts(None)
     m = metrics(t)
     boxes = [("cells", "cells"), ("entries", "entries"), *[(f"entries-{tag}", f"tagged {tag}") for tag in TAGS],
              ("documents", "analysis pages"), ("cross-references", "cross-references")]
@@ -210,12 +260,12 @@ def render(t: dict) -> str:
         f'<div class="numbers">{numbers}</div>',
         "<h2>Entries per cell, by tag</h2>",
         "<p>An entry with two tags counts under both.</p>",
-        *[heatmap(t["entries"], name) for name in matrix.MATRICES],
-        "<h2>How recent is the evidence</h2>", years(t["entries"]),
-        "<h2>Who issues the guidance and reports</h2>", issuers(t["entries"]),
+        *[heatmap(charts, t["entries"], name) for name in matrix.MATRICES],
+        "<h2>How recent is the evidence</h2>", years(charts, t["entries"]),
+        "<h2>Who issues the guidance and reports</h2>", issuers(charts, t["entries"]),
         "<h2>Cross-references between cells</h2>",
         f'<p><span data-metric="cross-reference-pairs">{m["cross-reference-pairs"]}</span> pairs of cells, '
-        f'{m["cross-references"]} links and mentions in all.</p>', graph(t["links"]),
+        f'{m["cross-references"]} links and mentions in all.</p>', graph(charts, t["links"]),
         "<h2>Works cited in more than one cell</h2>", shared_works(t["entries"]),
         "<h2>Quality of this run</h2>", quality(t["run"]),
         "</body></html>",

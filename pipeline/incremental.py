@@ -1,18 +1,22 @@
 """Incremental rebuilds by content hash: each per-capture stage keeps, in `.index.json` beside its
 outputs, the key each output was made from (hash of the input + the pipeline's own code + options)
 and the hash of what it wrote, which is the next stage's input key. A rerun redoes only the captures
-whose key changed, without reading any unchanged file but the raw captures themselves.
+whose key changed, without reading any unchanged file (a raw capture is hashed again only when its
+size or modification time changed).
 """
 from __future__ import annotations
 
 import hashlib
-import json
+import time
 from functools import lru_cache
 from pathlib import Path
+
+import msgspec
 
 from pipeline.publish import write_text_atomic
 
 INDEX = ".index.json"  # capture files are named by safe_name, which never starts with a dot
+DIGESTS = ".digests.json"  # extract: size, modification time and sha256 of each raw file
 
 
 @lru_cache(maxsize=None)
@@ -27,29 +31,50 @@ def code_fingerprint() -> str:
 
 
 def key(*parts: object) -> str:
-    return hashlib.sha256(json.dumps([code_fingerprint(), *parts]).encode("utf-8")).hexdigest()
+    return hashlib.sha256(msgspec.json.encode([code_fingerprint(), *parts])).hexdigest()
 
 
-def file_digest(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+def file_digests(paths: list[Path], cache: Path) -> dict[Path, str]:
+    """The sha256 of each file, hashing again only files whose size or modification time changed since
+    `cache` was written (as git's index does): a rerun over thousands of captures reads none of them."""
+    try:
+        known = msgspec.json.decode(cache.read_bytes(), type=dict[str, tuple[int, int, str]])
+    except (OSError, ValueError):
+        known = {}
+    found, digests = {}, {}
+    recent = time.time_ns() - 2_000_000_000  # a file this new could change again within the same clock tick:
+    for path in paths:                       # it is not vouched for, and is hashed again next time
+        stat = path.stat()
+        size, mtime, digest = known.get(str(path), (-1, -1, ""))
+        if (size, mtime) != (stat.st_size, stat.st_mtime_ns):
+            with path.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        found[str(path)] = (stat.st_size, stat.st_mtime_ns if stat.st_mtime_ns < recent else -1, digest)
+        digests[path] = digest
+    if found != known:
+        write_text_atomic(cache, msgspec.json.encode(found, order="sorted").decode())
+    return digests
 
 
 def load(folder: Path) -> dict[str, dict]:
-    """unit → {"key", "outputs": {capture: sha256}}; empty when there is no usable index."""
+    """unit → {"key", "outputs": {capture: sha256}, …}; empty when there is no usable index."""
     try:
-        units = json.loads((folder / INDEX).read_text("utf-8"))
+        return msgspec.json.decode((folder / INDEX).read_bytes(), type=dict[str, dict])
     except (OSError, ValueError):
         return {}
-    return units if isinstance(units, dict) else {}
 
 
 def save(folder: Path, units: dict[str, dict]) -> None:
-    write_text_atomic(folder / INDEX, json.dumps(units, indent=0, sort_keys=True))
+    write_text_atomic(folder / INDEX, msgspec.json.encode(units, order="sorted").decode())
 
 
-def outputs(folder: Path) -> dict[str, str]:
-    """Every capture a stage holds, with the hash of its file: the next stage's inputs."""
+def outputs(index: dict[str, dict]) -> dict[str, str]:
+    """Every capture a stage holds, with the hash of its record: the next stage's inputs."""
+    return {name: digest for unit in index.values() for name, digest in unit["outputs"].items()}
+
+
+def require(folder: Path) -> dict[str, dict]:
+    """A stage's index, which the next stage cannot run without."""
     if not (folder / INDEX).exists():
         raise FileNotFoundError(2, "no such file", str(folder / INDEX))
-    return {name: digest for unit in load(folder).values() for name, digest in unit["outputs"].items()}
+    return load(folder)

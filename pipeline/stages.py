@@ -62,9 +62,10 @@ def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | Non
     folder = paths.stage(stage)
     folder.mkdir(parents=True, exist_ok=True)
     previous = incremental.load(folder)
-    units = _extract_units(paths, max_bytes) if stage == "extract" else _step_units(paths, stage)
     source = paths.stage(_SOURCE.get(stage, stage))
-    source_parts = _parts_of(source) if stage in _SOURCE else {}
+    source_index = incremental.require(source) if stage in _SOURCE else {}
+    units = _extract_units(paths, max_bytes) if stage == "extract" else _step_units(paths, stage, source_index)
+    source_parts = _parts_of(source_index)
     if part_size or source_parts:
         units = _parted(units, folder, part_size, source, source_parts)
     kept = {unit: previous[unit] for unit, (key, _) in units.items() if unit in previous
@@ -85,7 +86,7 @@ def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | Non
         progress.close()
     names = {p.name for unit, entry in done.items() for p in _written(folder, unit, entry)}
     for stale in [*folder.glob("*.json"), *folder.glob(f"*{parts.SUFFIX}")]:
-        if stale.name not in names and stale.name != incremental.INDEX:
+        if stale.name not in names and not stale.name.startswith("."):  # the index and caches are dot files
             stale.unlink()
     incremental.save(folder, done)
     log.info("%s: %d of %d unit(s) processed, the others unchanged", stage, len(todo), len(units))
@@ -94,10 +95,12 @@ def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | Non
 def _extract_units(paths: Paths, max_bytes: int) -> dict[str, tuple[str, Task]]:
     manifest = read_manifest(paths.raw)
     units = {}
-    for path in capture_files(paths.raw):
+    paths.stage("extract").mkdir(parents=True, exist_ok=True)
+    digests = incremental.file_digests(capture_files(paths.raw), paths.stage("extract") / incremental.DIGESTS)
+    for path, digest in digests.items():
         row = manifest.get(path.name, {})
         url, captured_at, charset = row.get("url") or None, row.get("captured_at") or None, row.get("charset") or None
-        key = incremental.key(incremental.file_digest(path), url, captured_at, charset, max_bytes)
+        key = incremental.key(digest, url, captured_at, charset, max_bytes)
         units[path.name] = (key, Task("extract", path.name, path, paths.stage("extract"), url, captured_at,
                                       charset, max_bytes))
     return units
@@ -106,10 +109,10 @@ def _extract_units(paths: Paths, max_bytes: int) -> dict[str, tuple[str, Task]]:
 _SOURCE = {"clean": "extract", "structure": "clean"}
 
 
-def _step_units(paths: Paths, stage: str) -> dict[str, tuple[str, Task]]:
+def _step_units(paths: Paths, stage: str, source_index: dict[str, dict]) -> dict[str, tuple[str, Task]]:
     source = paths.stage(_SOURCE[stage])
     return {name: (incremental.key(stage, digest), Task(stage, name, output_path(source, name), paths.stage(stage)))
-            for name, digest in sorted(incremental.outputs(source).items())}
+            for name, digest in sorted(incremental.outputs(source_index).items())}
 
 
 def _written(folder: Path, unit: str, entry: dict) -> list[Path]:
@@ -119,10 +122,9 @@ def _written(folder: Path, unit: str, entry: dict) -> list[Path]:
     return [output_path(folder, name) for name in entry.get("outputs", {})]
 
 
-def _parts_of(folder: Path) -> dict[str, str]:
+def _parts_of(index: dict[str, dict]) -> dict[str, str]:
     """capture → the part holding it, when a stage wrote parts."""
-    return {name: entry["part"] for entry in incremental.load(folder).values() if "part" in entry
-            for name in entry["outputs"]}
+    return {name: entry["part"] for entry in index.values() if "part" in entry for name in entry["outputs"]}
 
 
 def _parted(units: dict[str, tuple[str, Task]], folder: Path, size: int, source: Path,
@@ -148,12 +150,11 @@ def merge_stage(paths: Paths) -> None:
     one page whatever the corpus size. A group whose captures are unchanged since the last run is
     taken from that run's output (merge's index keeps each group's key and notes)."""
     source, folder = paths.stage("structure"), paths.stage("merge")
-    if not (source / incremental.INDEX).exists():
-        raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
-    found = sorted(((name, facts.read(values)) for entry in incremental.load(source).values()
+    source_index = incremental.require(source)
+    found = sorted(((name, facts.read(values)) for entry in source_index.values()
                     for name, values in entry["facts"].items()), key=lambda item: item[0])
     candidates = [f.seen for _, f in found if f.seen]
-    load = _page_loader(source)
+    load = _page_loader(source, source_index)
     previous, index, notes = incremental.load(folder), {}, {}
     earlier = _earlier_groups(folder) if previous else {}
     merged: dict[str, list] = {"cell": [], "document": []}
@@ -190,8 +191,8 @@ def _earlier_groups(folder: Path) -> dict[str, Cell | Document]:
         return {}
 
 
-def _page_loader(folder: Path) -> Callable[[str], Page]:
-    if _parts_of(folder):
+def _page_loader(folder: Path, index: dict[str, dict]) -> Callable[[str], Page]:
+    if _parts_of(index):
         rows = parts.Rows(folder)
         return lambda name: from_json(Page, rows.record(name))
     return lambda name: from_json(Page, output_path(folder, name).read_bytes())
@@ -229,10 +230,13 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
 
 
 def report_stage(paths: Paths) -> Path:
-    """processed/report.html from the published tables (imported here: only this stage needs matplotlib)."""
+    """processed/report.html from the published tables (imported here: only this stage needs pandas and
+    matplotlib); charts already drawn from the same data are kept in interim/report."""
     from pipeline import datareport
     target = paths.processed / "report.html"
-    write_text_atomic(target, datareport.render(datareport.load(paths.processed)))
+    charts = datareport.Charts(paths.stage("report"))
+    write_text_atomic(target, datareport.render(datareport.load(paths.processed), charts))
+    charts.prune()
     return target
 
 

@@ -62,8 +62,34 @@ def test_the_report_is_the_same_for_the_same_tables(seeds, tmp_path):
     again = tmp_path / "processed"
     shutil.copytree(seeds.processed, again)
     (again / "report.html").unlink()
-    assert main(["report", "-q", "--processed", str(again)]) == 0
+    assert main(["report", "-q", "--processed", str(again), "--interim", str(tmp_path / "interim")]) == 0
     assert (again / "report.html").read_bytes() == (seeds.processed / "report.html").read_bytes()
+
+
+def test_charts_whose_data_did_not_change_are_not_drawn_again(seeds, tmp_path, monkeypatch):
+    from pipeline import datareport
+    again, interim = tmp_path / "processed", tmp_path / "interim"
+    shutil.copytree(seeds.processed, again)
+    report = ["report", "-q", "--processed", str(again), "--interim", str(interim)]
+    assert main(report) == 0
+    drawn = sorted((interim / "report").iterdir())
+    assert len(drawn) == 5  # one per chart
+
+    def no_drawing():
+        raise AssertionError("a chart was drawn again")
+
+    monkeypatch.setattr(datareport, "_plt", no_drawing)
+    assert main(report) == 0
+    assert (again / "report.html").read_bytes() == (seeds.processed / "report.html").read_bytes()
+    monkeypatch.undo()
+    entries = pd.read_parquet(again / "entries.parquet")
+    t = datareport.load(again)
+    t["entries"] = entries[entries.cell_id.str.startswith("drug")]  # the alcohol heatmap's data changes
+    charts = datareport.Charts(interim / "report")
+    datareport.render(t, charts)
+    charts.prune()
+    kept = sorted((interim / "report").iterdir())
+    assert len(kept) == 5 and len(set(kept) - set(drawn)) == 3  # alcohol heatmap, years, issuers redrawn
 
 
 PROBE = """<script>window.addEventListener("load", () => {

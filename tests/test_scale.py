@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 import shutil
 
 import pyarrow.parquet as pq
@@ -173,8 +175,8 @@ def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypa
     loaded: list[str] = []
     real = stages._page_loader
 
-    def counting(folder):
-        load = real(folder)
+    def counting(folder, index):
+        load = real(folder, index)
         return lambda name: loaded.append(name) or load(name)
 
     monkeypatch.setattr(stages, "_page_loader", counting)
@@ -187,3 +189,24 @@ def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypa
     fresh = tmp_path / "fresh"
     _all(raw, fresh, "-j", "1")
     assert _published(tmp_path) == _published(fresh)
+
+
+def test_unchanged_captures_are_not_read_again_and_a_touched_one_is_hashed_not_redone(tmp_path, calls, monkeypatch):
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    an_hour_ago = time.time() - 3600
+    for path in raw.iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    _all(raw, tmp_path, "-j", "1")
+    hashed: list[str] = []
+    real = incremental.hashlib.file_digest
+    monkeypatch.setattr(incremental.hashlib, "file_digest", lambda fh, algo: hashed.append(fh.name) or real(fh, algo))
+    calls.clear()
+    _all(raw, tmp_path, "-j", "1")
+    assert hashed == [] and calls == []
+    touched = next(raw.glob("001_*"))
+    touched.write_bytes(touched.read_bytes())  # same bytes, a new modification time
+    _all(raw, tmp_path, "-j", "1")
+    assert hashed == [str(touched)] and calls == []
+    hashed.clear()
+    _all(raw, tmp_path, "-j", "1")
+    assert hashed == [str(touched)]  # written just now: hashed until it is old enough to trust its time
