@@ -9,8 +9,8 @@ processed/*.parquet      tables + report.json     ← merge (+ structure for the
 """
 from __future__ import annotations
 
-import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,14 +20,14 @@ from pipeline import datapackage, facts, incremental, parts, report
 from pipeline.executors import Runner
 from pipeline.fetch.store import MANIFEST, read_rows
 from pipeline.merge import merge_axes, merge_cell, merge_document, ranked_groups
-from pipeline.model import Axis, Cell, Document, Page, from_json, to_json
+from pipeline.model import Axis, Cell, Document, Page, from_json, to_json, to_pretty_json
 from pipeline.progress import Progress
 from pipeline.publish import (ValidationError, publish_lock, to_arrow, validate, write_tables,
                               write_text_atomic)
 from pipeline.limits import MAX_BYTES
 from pipeline.schemas import data_dictionary
 from pipeline.tables import build_tables
-from pipeline.tasks import Part, Task, output_path
+from pipeline.tasks import Part, Task, output_name, output_path
 
 log = logging.getLogger("pipeline")
 NOT_CAPTURES = {MANIFEST}
@@ -48,9 +48,10 @@ def read_manifest(raw: Path) -> dict[str, dict[str, str]]:
 
 
 def capture_files(raw: Path) -> list[Path]:
-    return sorted(p for p in raw.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.name not in NOT_CAPTURES
-                  and not p.name.lower().startswith("readme"))
+    with os.scandir(raw) as found:  # scandir: the file type comes with the listing, no stat per file
+        return sorted(raw / e.name for e in found
+                      if e.is_file() and not e.name.startswith(".") and e.name not in NOT_CAPTURES
+                      and not e.name.lower().startswith("readme"))
 
 
 def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | None = None,
@@ -68,8 +69,9 @@ def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | Non
     source_parts = _parts_of(source_index)
     if part_size or source_parts:
         units = _parted(units, folder, part_size, source, source_parts)
+    present = set(os.listdir(folder))
     kept = {unit: previous[unit] for unit, (key, _) in units.items() if unit in previous
-            and previous[unit].get("key") == key and all(p.exists() for p in _written(folder, unit, previous[unit]))}
+            and previous[unit].get("key") == key and all(n in present for n in _written(previous[unit]))}
     todo = [work for unit, (_, work) in units.items() if unit not in kept]
     progress = progress or Progress(quiet=True)
     progress.start(stage, len(todo), unit="part" if part_size or source_parts else None)
@@ -84,10 +86,10 @@ def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | Non
             progress.advance("done", result.unit)
     finally:
         progress.close()
-    names = {p.name for unit, entry in done.items() for p in _written(folder, unit, entry)}
-    for stale in [*folder.glob("*.json"), *folder.glob(f"*{parts.SUFFIX}")]:
-        if stale.name not in names and not stale.name.startswith("."):  # the index and caches are dot files
-            stale.unlink()
+    names = {name for entry in done.values() for name in _written(entry)}
+    for name in os.listdir(folder):  # the index and caches are dot files
+        if name.endswith((".json", parts.SUFFIX)) and name not in names and not name.startswith("."):
+            (folder / name).unlink()
     incremental.save(folder, done)
     log.info("%s: %d of %d unit(s) processed, the others unchanged", stage, len(todo), len(units))
 
@@ -115,11 +117,11 @@ def _step_units(paths: Paths, stage: str, source_index: dict[str, dict]) -> dict
             for name, digest in sorted(incremental.outputs(source_index).items())}
 
 
-def _written(folder: Path, unit: str, entry: dict) -> list[Path]:
+def _written(entry: dict) -> list[str]:
     """The files an index entry stands for: its part, or a file per capture."""
     if "part" in entry:
-        return [folder / entry["part"]]
-    return [output_path(folder, name) for name in entry.get("outputs", {})]
+        return [entry["part"]]
+    return [output_name(name) for name in entry.get("outputs", {})]
 
 
 def _parts_of(index: dict[str, dict]) -> dict[str, str]:
@@ -176,9 +178,8 @@ def merge_stage(paths: Paths) -> None:
     # here cannot leave an index that vouches for them
     for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
         write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
-    write_text_atomic(folder / "notes.json", json.dumps(notes, indent=1, sort_keys=True, ensure_ascii=False))
-    write_text_atomic(folder / "captures.json", json.dumps([f.described for _, f in found], indent=0,
-                                                           sort_keys=True, ensure_ascii=False))
+    write_text_atomic(folder / "notes.json", to_pretty_json(notes))
+    write_text_atomic(folder / "captures.json", to_pretty_json([f.described for _, f in found]))
     incremental.save(folder, index)
 
 
@@ -208,8 +209,8 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
     cells = _read_list(folder / "cells.json", Cell)
     documents = _read_list(folder / "documents.json", Document)
     axes = _read_list(folder / "axes.json", Axis)
-    notes = json.loads((folder / "notes.json").read_text("utf-8"))
-    described = json.loads((folder / "captures.json").read_text("utf-8"))
+    notes = from_json(dict[str, list[str]], (folder / "notes.json").read_bytes())
+    described = from_json(list[dict], (folder / "captures.json").read_bytes())
     tables = build_tables(cells, documents, axes)
     problems = validate(tables)
     if problems:
@@ -220,7 +221,7 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
                               "nothing published")
     with publish_lock(paths.processed):
         written = write_tables(to_arrow(tables), paths.processed,
-                               {"report.json": json.dumps(run, indent=1, sort_keys=True, ensure_ascii=False),
+                               {"report.json": to_pretty_json(run),
                                 "datapackage.json": datapackage.render()})
     log.info("published %s", ", ".join(p.name for p in written))
     print(report.summary(run))

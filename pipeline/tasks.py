@@ -54,8 +54,12 @@ class Done:
     facts: dict[str, dict] = field(default_factory=dict)  # structure: capture name → facts.Facts as values
 
 
+def output_name(capture: str) -> str:
+    return f"{safe_name(capture)}.json"
+
+
 def output_path(folder: Path, capture: str) -> Path:
-    return folder / f"{safe_name(capture)}.json"
+    return folder / output_name(capture)
 
 
 def run(work: Task | Part) -> Done:
