@@ -112,6 +112,19 @@ def incremental(work: Path, seeds: list[synth.Seed]) -> dict:
             "no_change_fraction": round(unchanged / full, 4), "one_new_fraction": round(one_new / full, 4)}
 
 
+def dask_parts(work: Path, jobs: int) -> dict:
+    """`all` on a local Dask cluster writing Parquet parts, beside the local run's folders; its tables
+    must be the local run's, byte for byte."""
+    interim, processed = work / "interim-dask", work / "processed-dask"
+    shutil.rmtree(interim, ignore_errors=True)
+    shutil.rmtree(processed, ignore_errors=True)
+    seconds, peak = measure([PY, "-m", "pipeline", "all", "-q", "--executor", "dask", "--jobs", str(jobs),
+                             "--raw", str(work / "raw"), "--interim", str(interim), "--processed", str(processed)])
+    same = all((processed / p.name).read_bytes() == p.read_bytes() for p in (work / "processed").glob("*.parquet"))
+    return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak / 2**20, 1),
+            "parts_per_stage": len(list((interim / "structure").glob("part-*.parquet"))), "same_tables": same}
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -137,6 +150,10 @@ def table(results: dict) -> str:
     i = results["incremental"]
     lines.append(f"make all: full {i['full_s']} s; no change {i['no_change_s']} s ({i['no_change_fraction']:.1%}); "
                  f"one new capture {i['one_new_capture_s']} s ({i['one_new_fraction']:.1%})")
+    d = results["dask"]
+    lines.append(f"dask, local cluster of {results['jobs']}, Parquet parts: all {d['seconds']} s, "
+                 f"{d['parts_per_stage']} parts per stage, peak {d['peak_rss_mb']} MB, "
+                 f"tables identical to the local run: {'yes' if d['same_tables'] else 'NO'}")
     lines.append(f"{'extractor':<22} {'ms/capture':>10} {'chrome kept':>11} {'content kept':>12}")
     for name, e in results["extractors"].items():
         if not isinstance(e, dict):
@@ -170,6 +187,8 @@ def main() -> None:
     largest = args.work / f"corpus-{max(args.sizes)}"  # where fixed start-up costs matter least
     print("cores ...", flush=True)
     results["cores"] = cores(largest, args.jobs)
+    print("dask ...", flush=True)
+    results["dask"] = dask_parts(largest, args.jobs)  # before incremental, which adds a capture to raw/
     print("incremental ...", flush=True)
     results["incremental"] = incremental(args.work / f"corpus-{max(args.sizes)}", seeds)
     print("extractors and parsers ...", flush=True)
