@@ -51,9 +51,6 @@ class Rows:
             names = pq.read_table(path, columns=["capture"]).column(0).to_pylist()
             self._where.update((name, (path, row)) for row, name in enumerate(names))
 
-    def __contains__(self, capture: str) -> bool:
-        return capture in self._where
-
     def record(self, capture: str) -> bytes:
         path, row = self._where[capture]
         if path not in self._files:

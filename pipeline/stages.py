@@ -63,9 +63,13 @@ def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | Non
     folder = paths.stage(stage)
     folder.mkdir(parents=True, exist_ok=True)
     previous = incremental.load(folder)
-    source = paths.stage(_SOURCE.get(stage, stage))
-    source_index = incremental.require(source) if stage in _SOURCE else {}
-    units = _extract_units(paths, max_bytes) if stage == "extract" else _step_units(paths, stage, source_index)
+    if stage == "extract":
+        source, source_index = paths.raw, {}
+        units = _extract_units(paths, max_bytes)
+    else:
+        source = paths.stage(_SOURCE[stage])
+        source_index = incremental.require(source)
+        units = _step_units(paths, stage, source_index)
     source_parts = _parts_of(source_index)
     if part_size or source_parts:
         units = _parted(units, folder, part_size, source, source_parts)
