@@ -42,8 +42,10 @@ def file_digests(paths: list[Path], cache: Path) -> dict[Path, str]:
     except (OSError, ValueError):
         known = {}
     found, digests = {}, {}
-    recent = time.time_ns() - 2_000_000_000  # a file this new could change again within the same clock tick:
-    for path in paths:                       # it is not vouched for, and is hashed again next time
+    # a file changed this recently could change again within the same clock tick unseen: its time is
+    # not recorded, so it is hashed again next run
+    recent = time.time_ns() - 2_000_000_000
+    for path in paths:
         stat = path.stat()
         size, mtime, digest = known.get(str(path), (-1, -1, ""))
         if (size, mtime) != (stat.st_size, stat.st_mtime_ns):
