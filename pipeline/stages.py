@@ -178,8 +178,8 @@ def merge_stage(paths: Paths) -> None:
             notes.update(group_notes)
     axes = merge_axes([axis for _, f in found for axis in f.axes])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / incremental.INDEX).unlink(missing_ok=True)  # the outputs change first, so a run cut short
-    # here cannot leave an index that vouches for them
+    # the index goes before the outputs change, so a run cut short cannot leave one that vouches for them
+    (folder / incremental.INDEX).unlink(missing_ok=True)
     for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
         write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
     write_text_atomic(folder / "notes.json", to_pretty_json(notes))
