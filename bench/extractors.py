@@ -6,8 +6,8 @@ import time
 import warnings
 
 from bench.synth import Page
-from pipeline.clean import clean
-from pipeline.readers import read_capture
+from pipeline.clean.passes import clean
+from pipeline.extract.read import read_capture
 from pipeline.structure import structure
 
 

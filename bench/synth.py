@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.clean import clean
-from pipeline.readers import read_capture
-from pipeline.stages import capture_files
+from pipeline.clean.passes import clean
+from pipeline.extract.read import read_capture
+from pipeline.runtime.orchestrator import capture_files
 
 FUNDING = ["2020/21 update funded by", "2019/20 update funded by", "Funded by"]
 SPONSORS = ["Alcohol Change UK", "Previously also funded by", "Development also funded by",

@@ -9,11 +9,15 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline import stages
-from pipeline.executors import Executor, session
-from pipeline.progress import Progress
-from pipeline.publish import LockError, ValidationError
-from pipeline.limits import MAX_BYTES
+from pipeline.extract.limits import MAX_BYTES
+from pipeline.publish.write import ValidationError
+from pipeline.merge.stage import merge_stage
+from pipeline.publish.stage import publish_stage
+from pipeline.report.stage import report_stage, write_dictionary
+from pipeline.runtime.orchestrator import Paths, run_stage
+from pipeline.runtime.executors import Executor, session
+from pipeline.runtime.lock import LockError
+from pipeline.runtime.progress import Progress
 
 log = logging.getLogger("pipeline")
 
@@ -154,12 +158,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "fetch":
         return _fetch(args)
     if args.command == "docs":
-        stages.write_dictionary(Path("docs/data-dictionary.md"))
+        write_dictionary(Path("docs/data-dictionary.md"))
         return 0
     if args.command != "report" and not args.raw.is_dir():
         print(f"error: capture folder {args.raw} does not exist", file=sys.stderr)
         return 2
-    paths = stages.Paths(args.raw, args.interim, args.processed)
+    paths = Paths(args.raw, args.interim, args.processed)
     wanted = STAGES if args.command == "all" else (args.command,)
     per_capture = [name for name in wanted if name in PER_CAPTURE]
     if per_capture:
@@ -167,10 +171,10 @@ def _run(args: argparse.Namespace) -> int:
         progress = Progress(quiet=args.quiet, prefix="", unit="capture", every_tenth=True)
         with session(executor) as runner:
             for name in per_capture:
-                stages.run_stage(paths, name, runner, progress, getattr(args, "max_bytes", MAX_BYTES), executor.parts)
+                run_stage(paths, name, runner, progress, getattr(args, "max_bytes", MAX_BYTES), executor.parts)
     if "merge" in wanted:
-        stages.merge_stage(paths)
-    status = stages.publish_stage(paths, strict=args.strict) if "publish" in wanted else 0
+        merge_stage(paths)
+    status = publish_stage(paths, strict=args.strict) if "publish" in wanted else 0
     if args.command in ("report", "all"):
-        log.info("wrote %s", stages.report_stage(paths))
+        log.info("wrote %s", report_stage(paths))
     return status

@@ -13,14 +13,13 @@ import matplotlib.image
 import nbformat
 import pandas as pd
 import pytest
+from conftest import ROOT
 from lxml import html
 from nbclient import NotebookClient
 
 from pipeline.cli import main
-from pipeline.datapackage import descriptor
-from pipeline.schemas import TABLES
-
-from conftest import ROOT
+from pipeline.publish.datapackage import descriptor
+from pipeline.publish.schemas import TABLES
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -67,7 +66,7 @@ def test_the_report_is_the_same_for_the_same_tables(seeds, tmp_path):
 
 
 def test_charts_whose_data_did_not_change_are_not_drawn_again(seeds, tmp_path, monkeypatch):
-    from pipeline import datareport
+    from pipeline.report import page as datareport
     again, interim = tmp_path / "processed", tmp_path / "interim"
     shutil.copytree(seeds.processed, again)
     report = ["report", "-q", "--processed", str(again), "--interim", str(interim)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import RAW, folder_of, run_on
 from test_structure_units import CELL
 
@@ -144,5 +143,5 @@ def test_identical_captures_count_once_and_newer_version_wins(corpus):
     (b"\xef\xbb\xbfcaf\xc3\xa9", "café", "utf-8-sig"),
 ])
 def test_decoding(data, text, encoding):
-    from pipeline.decode import decode
+    from pipeline.extract.decode import decode
     assert decode(data) == (text, encoding)

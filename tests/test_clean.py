@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.chrome import classify_block
-from pipeline.clean import clean
+from pipeline.clean.passes import clean
 from pipeline.model import Block, Capture
+from pipeline.site.furniture import classify_block
 
 
 def cleaned(*texts: str, kind: str = "paragraph"):

@@ -7,7 +7,6 @@ import re
 
 import pandas as pd
 import pytest
-
 from conftest import FIXTURES, RAW, folder_of, run_on
 from test_seed_tables import CHROME
 from test_structure_units import CELL

@@ -20,18 +20,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import FIXTURES, ROOT, folder_of, run_on
-from fetchsite import ALL_CELLS, NICE_PATH, FetchSite, Reply, cell_html, cell_path, overview_path
+from fetchsite import (
+    ALL_CELLS,
+    NICE_PATH,
+    FetchSite,
+    Reply,
+    cell_html,
+    cell_path,
+    overview_path,
+)
 
 from pipeline.cli import main
-from pipeline.decode import decode
+from pipeline.extract.decode import decode
+from pipeline.extract.warc import is_warc, warc_captures
 from pipeline.fetch import discover, store
 from pipeline.fetch.config import ConfigError, FetchConfig
 from pipeline.fetch.crawl import Crawler, crawl
 from pipeline.fetch.pacing import HostPacer
-from pipeline.progress import Progress
-from pipeline.matrix import cell_from_url
-from pipeline.readers.warc import is_warc, warc_captures
-from pipeline.stages import read_manifest
+from pipeline.runtime.orchestrator import read_manifest
+from pipeline.runtime.progress import Progress
+from pipeline.site.matrix import cell_from_url
 
 CONTACT = "fetch-tests@example.org"
 MANIFEST_HEADER = "file,url,final_url,status,captured_at,etag,last_modified,sha256,bytes,charset"

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import pytest
-
-from pipeline.clean import clean
-from pipeline.readers import read_capture
-from pipeline.readers.detect import detect_format
-from pipeline.structure import structure
-
 from conftest import FIXTURES, RAW
+
+from pipeline.clean.passes import clean
+from pipeline.extract.detect import detect_format
+from pipeline.extract.read import read_capture
+from pipeline.structure import structure
 
 PAGES = {
     "alcohol-E4": ["000_4de8c99393e6b4f0.txt", "002_ce4cb470b6e6483c.txt", "html/alcohol-E4.html"],

@@ -6,14 +6,12 @@ import subprocess
 import sys
 
 import pytest
+from conftest import RAW, ROOT, TABLES, folder_of, run_on
+from test_structure_units import CELL
 
 from pipeline.cli import main
-from pipeline.publish import validate
-from pipeline.schemas import data_dictionary
-
-from conftest import RAW, ROOT, TABLES, folder_of, run_on
-
-from test_structure_units import CELL
+from pipeline.publish.schemas import data_dictionary
+from pipeline.publish.write import validate
 
 
 def test_two_captures_of_one_cell_become_one(seeds):
@@ -115,7 +113,7 @@ def test_manifest_url_names_a_cell(tmp_path):
 
 
 def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatch):
-    import pipeline.tasks as tasks
+    import pipeline.runtime.tasks as tasks
     tp, real = tasks._STEPS["structure"]
 
     def fragile(cleaned):

@@ -4,17 +4,16 @@ from __future__ import annotations
 import html
 import re
 
+from conftest import FIXTURES, RAW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import clean
-from pipeline.merge import merge, merge_documents
+from pipeline.clean.passes import clean
+from pipeline.extract.read import read_capture
+from pipeline.merge.fold import merge, merge_documents
 from pipeline.model import Capture, to_json
-from pipeline.readers import read_capture
+from pipeline.publish.tables import build_tables
 from pipeline.structure import structure
-from pipeline.tables import build_tables
-
-from conftest import FIXTURES, RAW
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -10,12 +10,11 @@ import time
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from pipeline.cli import main
-from pipeline.publish import SchemaVersionError, read_published
-
 from conftest import RAW, ROOT, TABLES, folder_of, run_on
 from test_structure_units import CELL
+
+from pipeline.cli import main
+from pipeline.publish.write import SchemaVersionError, read_published
 
 
 def _snapshot(folder):
@@ -79,6 +78,6 @@ def test_quarantine_is_explained_on_stderr(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "/abs/path.txt", "..", "a/b\\c.html", "café page.txt", ""])
 def test_names_from_captures_cannot_leave_their_folder(name):
-    from pipeline.publish import safe_name
+    from pipeline.runtime.atomic import safe_name
     safe = safe_name(name)
     assert safe and "/" not in safe and "\\" not in safe and not safe.startswith(".")

@@ -4,18 +4,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 import shutil
+import time
 
 import pyarrow.parquet as pq
 import pytest
-
-import pipeline.executors as executors
-from pipeline import incremental
-from pipeline.cli import main
-from pipeline.stages import capture_files
-
 from conftest import FIXTURES, RAW, folder_of
+
+import pipeline.runtime.executors as executors
+from pipeline.cli import main
+from pipeline.runtime import incremental
+from pipeline.runtime.orchestrator import capture_files
 
 SITE = FIXTURES / "site"
 
@@ -167,7 +166,7 @@ def test_an_edited_capture_is_redone_and_its_changes_published(tmp_path, calls):
 
 
 def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypatch):
-    from pipeline import stages
+    from pipeline.merge import stage as stages
     seeds = {p.name: p for p in sorted(RAW.iterdir())}
     added = next(name for name in seeds if name.startswith("002"))  # a second capture of one cell
     raw = folder_of(tmp_path / "raw", {n: p for n, p in seeds.items() if n != added})

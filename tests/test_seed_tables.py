@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.schemas import METADATA_KEY, SCHEMA_VERSION
+from pipeline.publish.schemas import METADATA_KEY, SCHEMA_VERSION
 
 CHROME = ["2020/21 update funded by", "Developed with", "Send email for updates", "Tweet", "Comment/query",
           "Hover over for notes", "Unfold extra text", "Close Matrix Bite", "Alcohol Treat\nMatrix",

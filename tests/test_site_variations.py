@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import FIXTURES
 
 from pipeline.model import Page, from_json
-
-from conftest import FIXTURES
 
 EXPECTED = json.loads((FIXTURES / "site-expected.json").read_text(encoding="utf-8"))["captures"]
 

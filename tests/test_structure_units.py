@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import matrix
-from pipeline.clean import clean
+from pipeline.clean.passes import clean
+from pipeline.extract.read import read_capture
 from pipeline.model import Block, Capture
-from pipeline.readers import read_capture
+from pipeline.site import matrix
 from pipeline.structure import structure
 from pipeline.structure.crossrefs import find_cell_mentions
 from pipeline.structure.references import parse_reference

@@ -14,7 +14,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from pipeline.decode import header_charset
+from pipeline.extract.decode import header_charset
 from pipeline.fetch.config import FetchConfig
 from pipeline.fetch.pacing import HostPacer
 

@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 from typing import Callable
 from urllib.parse import urlsplit
 
-from pipeline.decode import decode
+from pipeline.extract.decode import decode
 from pipeline.fetch import client, discover, robots, store
 from pipeline.fetch.archive import WarcArchive
 from pipeline.fetch.config import FetchConfig
 from pipeline.fetch.pacing import HostPacer
-from pipeline.progress import Progress
+from pipeline.runtime.progress import Progress
 
 KINDS = ("fetched", "unchanged", "failed", "skipped", "resumed")
 

@@ -1,7 +1,7 @@
 """Which pages to fetch: pure functions from a page's HTML (and the URL it came from) to URLs.
 
 Cell pages are named by their canonical URL, `<base>/PHP/dl.php?file=Matrix/<Alcohol|Drugs>/<A1>.htm`,
-the form pipeline.matrix.cell_from_url reads. Absolute links to the live site are read as links to the
+the form pipeline.site.matrix.cell_from_url reads. Absolute links to the live site are read as links to the
 base URL, so a mirror serving the site's pages verbatim is crawled on the mirror.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit, urlunsplit
 from lxml import html as lxml_html
 
 from pipeline.fetch.config import CANONICAL_HOSTS
-from pipeline.matrix import COLUMNS, cell_from_url
+from pipeline.site.matrix import COLUMNS, cell_from_url
 
 OVERVIEWS = {"alcohol": "/docs/amatrix.php", "drug": "/docs/dmatrix.php"}
 _FOLDER = {"alcohol": "Alcohol", "drug": "Drugs"}

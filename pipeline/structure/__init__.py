@@ -11,7 +11,6 @@ from pipeline.structure.entries import candidate
 from pipeline.structure.identity import find_identity, page_kind
 from pipeline.structure.overview import build_axes
 
-
 _SITE = re.compile(r"Effectiveness Bank|Drug and Alcohol Findings|DRUG & ALCOHOL FINDINGS|findings\.org\.uk|"
                    r"(?:Alcohol|Drugs?) (?:Treatment )?Matrix", re.I)
 

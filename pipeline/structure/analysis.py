@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.chrome import classify_line
 from pipeline.model import AnalysisPage, Block, CleanBlock, Paragraph, Related, Rich
+from pipeline.site.furniture import classify_line
 from pipeline.structure.cell import dates
 from pipeline.structure.identity import self_named_cell
 

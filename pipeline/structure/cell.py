@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pipeline import matrix
 from pipeline.model import Block, CellPage, CleanBlock, Entry, Paragraph, Rich, Span
+from pipeline.site import matrix
 from pipeline.structure import entries as E
 from pipeline.structure.identity import Identity
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline import matrix
+from pipeline.site import matrix
 
 _MENTION = re.compile(r"\bcells?\s+(?P<codes>[A-E][1-5](?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)[A-E][1-5])*)"
                       r"(?P<bite>['’]s bite)?\b", re.I)

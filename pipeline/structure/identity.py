@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline import matrix
 from pipeline.model import CleanBlock
+from pipeline.site import matrix
 
 _SELF = re.compile(
     r"^(?P<matrix>Alcohol|Drugs?)\s+(?:Treatment\s+)?Matrix\s+cell\s+(?P<code>[A-E][1-5])\b"

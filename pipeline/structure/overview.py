@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline import matrix
 from pipeline.model import Axis, CleanBlock
+from pipeline.site import matrix
 
 _PAGE_MATRIX = re.compile(r"\b(Alcohol|Drugs?) (?:Treatment )?Matrix\b", re.I)
 _ROW_PAGE = re.compile(r"^Matrix Row logo\s+(?P<label>.+)$", re.I)

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from pipeline.tasks import Done, Part, Task, run
+from pipeline.runtime.tasks import Done, Part, Task, run
 
 Work = Task | Part
 Runner = Callable[[list[Work]], Iterator[Done]]
@@ -62,7 +62,7 @@ def _local(workers: int) -> Iterator[Runner]:
     # forkserver: workers fork from a clean process that has imported the pipeline once, never from
     # this one (which may hold threads, such as a progress bar's)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.tasks", "pipeline.readers", "pipeline.readers.warc"])
+    context.set_forkserver_preload(["pipeline.runtime.tasks", "pipeline.extract.read", "pipeline.extract.warc"])
     pool: ProcessPoolExecutor | None = None
 
     def runner(tasks: list[Work]) -> Iterator[Done]:

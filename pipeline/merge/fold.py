@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline import matrix
-from pipeline.ids import stable_id
 from pipeline.model import AnalysisPage, Axis, Cell, CellPage, Document, Entry, Page
+from pipeline.runtime.ids import stable_id
+from pipeline.site import matrix
 
 _SAME_TITLE = 88
 

@@ -8,7 +8,7 @@ from typing import Iterator, NamedTuple
 
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.decode import header_charset
+from pipeline.extract.decode import header_charset
 
 _HTML = ("text/html", "application/xhtml+xml")
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from pipeline import report
-from pipeline.merge import Seen, seen
+from pipeline.merge.fold import Seen, seen
 from pipeline.model import Axis, Page
+from pipeline.publish import runreport as report
 
 
 @dataclass

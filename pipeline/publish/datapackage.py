@@ -8,7 +8,7 @@ import re
 
 import pyarrow as pa
 
-from pipeline.schemas import KEYS, SCHEMA_VERSION, TABLES
+from pipeline.publish.schemas import KEYS, SCHEMA_VERSION, TABLES
 
 _REFERENCE = re.compile(r"\(→ (\w+)\.(\w+)\)")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline.ids import stable_id
+from pipeline.runtime.ids import stable_id
 
 TITLE_SAME = 90
 TITLE_OVERLAP = 75

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.publish import replacing
+from pipeline.runtime.atomic import replacing
 
 SCHEMA = pa.schema([
     pa.field("capture", pa.string(), nullable=False),

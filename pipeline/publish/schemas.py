@@ -154,7 +154,7 @@ def with_version(schema: pa.Schema) -> pa.Schema:
 
 def data_dictionary() -> str:
     lines = ["# Data dictionary", "",
-             "Generated from `pipeline/schemas.py` (`make docs`); a test fails if this file falls out of date.",
+             "Generated from `pipeline/publish/schemas.py` (`make docs`); a test fails if this file falls out of date.",
              f"Schema version {SCHEMA_VERSION} (in each Parquet file's metadata under "
              f"`{METADATA_KEY.decode()}`).", ""]
     for name, schema in TABLES.items():

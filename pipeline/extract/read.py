@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import hashlib
 
-from pipeline.decode import decode, repair
-from pipeline.limits import MAX_BLOCKS, MAX_BYTES, not_a_capture
+from pipeline.extract.decode import decode, repair
+from pipeline.extract.detect import detect_format
+from pipeline.extract.html import read_html
+from pipeline.extract.limits import MAX_BLOCKS, MAX_BYTES, not_a_capture
+from pipeline.extract.markdown import read_markdown
+from pipeline.extract.text import read_text
 from pipeline.model import Block, Capture
-from pipeline.readers.detect import detect_format
-from pipeline.readers.html import read_html
-from pipeline.readers.markdown import read_markdown
-from pipeline.readers.text import read_text
 
 READERS = {"html": read_html, "markdown": read_markdown, "text": read_text}
 def read_capture(file: str, data: bytes, url: str | None = None, captured_at: str | None = None,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.extract.inline import InlineBuilder
 from pipeline.model import Block
-from pipeline.readers.inline import InlineBuilder
 
 _BULLET = re.compile(r"^\s*(?:[-*•▪]|\d{1,2}[.)])\s+(?=\S)")
 

@@ -10,12 +10,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import parts
-from pipeline.clean import clean
-from pipeline.facts import facts
-from pipeline.limits import too_big
+from pipeline.clean.passes import clean
+from pipeline.extract.limits import too_big
+from pipeline.merge.facts import facts
 from pipeline.model import Capture, CleanCapture, Page, from_json, to_json
-from pipeline.publish import safe_name, write_text_atomic
+from pipeline.runtime import parts
+from pipeline.runtime.atomic import safe_name, write_text_atomic
 from pipeline.structure import structure
 
 
@@ -107,7 +107,7 @@ def _encode(unit: str, stage: str, records: list) -> tuple[Done, list[tuple[str,
 def _extract(task: Task) -> list[Capture]:
     # the readers (HTML, Markdown, WARC, encodings) load here, so that processes running the other
     # stages start without them
-    from pipeline.readers.warc import is_warc, warc_captures
+    from pipeline.extract.warc import is_warc, warc_captures
 
     size = task.source.stat().st_size
     if size > task.max_bytes:  # never loaded: memory stays bounded whatever lands in raw/
@@ -125,7 +125,7 @@ def _extract(task: Task) -> list[Capture]:
 def _read_one(name: str, data: bytes, url: str | None, captured_at: str | None, charset: str | None,
               max_bytes: int) -> Capture:
     """Read one capture; one that cannot be read is quarantined, and the others still go through."""
-    from pipeline.readers import read_capture
+    from pipeline.extract.read import read_capture
 
     try:
         return read_capture(name, data, url, captured_at, charset, max_bytes)

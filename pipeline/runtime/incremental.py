@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgspec
 
-from pipeline.publish import write_text_atomic
+from pipeline.runtime.atomic import write_text_atomic
 
 INDEX = ".index.json"  # capture files are named by safe_name, which never starts with a dot
 DIGESTS = ".digests.json"  # extract: size, modification time and sha256 of each raw file
@@ -22,7 +22,7 @@ DIGESTS = ".digests.json"  # extract: size, modification time and sha256 of each
 @lru_cache(maxsize=None)
 def code_fingerprint() -> str:
     """Any change to the pipeline's code changes every key, so nothing stale survives an upgrade."""
-    root = Path(__file__).parent
+    root = Path(__file__).parent.parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode())

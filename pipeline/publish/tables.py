@@ -6,11 +6,11 @@ from collections import Counter
 from datetime import date
 from urllib.parse import urlparse
 
-from pipeline import matrix
-from pipeline.ids import stable_id
 from pipeline.model import Axis, Cell, Document, Entry, Paragraph, Rich
-from pipeline.resolve import resolve_document
-from pipeline.works import WorkKey, assign_works
+from pipeline.publish.resolve import resolve_document
+from pipeline.publish.works import WorkKey, assign_works
+from pipeline.runtime.ids import stable_id
+from pipeline.site import matrix
 from pipeline.structure.crossrefs import find_cell_mentions
 from pipeline.structure.references import find_references
 

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import incremental, matrix
-from pipeline.publish import read_published, write_text_atomic
+from pipeline.publish.write import read_published
+from pipeline.runtime import incremental
+from pipeline.runtime.atomic import write_text_atomic
+from pipeline.site import matrix
 
 TAGS = {"S": "seminal studies", "K": "key studies", "R": "reviews", "G": "guidance"}
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies

@@ -5,8 +5,8 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from pipeline.extract.inline import InlineBuilder
 from pipeline.model import Block
-from pipeline.readers.inline import InlineBuilder
 
 _md = MarkdownIt("commonmark")
 

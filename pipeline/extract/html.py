@@ -11,8 +11,8 @@ import re
 
 from lxml import etree, html
 
+from pipeline.extract.inline import InlineBuilder
 from pipeline.model import Block
-from pipeline.readers.inline import InlineBuilder
 
 _SKIP = {"script", "style", "template", "noscript", "head", "title", "meta", "link", "svg", "math",
          "iframe", "object", "embed", "canvas", "select", "option", "button", "input", "textarea", "img"}

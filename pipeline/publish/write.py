@@ -1,24 +1,27 @@
 """Publish stage: typed Arrow tables, checked before anything is written, then swapped into place."""
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import re
 import shutil
-import socket
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import matrix
-from pipeline.schemas import KEYS, METADATA_KEY, SCHEMA_VERSION, SORT, TABLES, with_version
+from pipeline.publish.schemas import (
+    KEYS,
+    METADATA_KEY,
+    SCHEMA_VERSION,
+    SORT,
+    TABLES,
+    with_version,
+)
+from pipeline.runtime.atomic import exchange
+from pipeline.site import matrix
 
 log = logging.getLogger("pipeline")
 
@@ -77,65 +80,8 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[s
     return problems
 
 
-class LockError(Exception):
-    """Another run is publishing to the same folder."""
-
-
 class SchemaVersionError(Exception):
     """A published table was written under another schema version."""
-
-
-def _lock_path(processed: Path) -> Path:
-    return processed.parent / f".{processed.name}.lock"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@contextmanager
-def publish_lock(processed: Path):
-    """One publisher per folder. A lock left by a run that is no longer running is explained and taken over."""
-    path = _lock_path(processed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    me = f"{os.getpid()} {socket.gethostname()}"
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            holder = path.read_text(encoding="utf-8", errors="replace").split()
-            pid, host = (int(holder[0]) if holder and holder[0].isdigit() else -1), (holder[1] if len(holder) > 1 else "")
-            if host == socket.gethostname() and not _alive(pid):
-                log.warning("stale lock %s left by process %s, which is no longer running; taking it over", path, pid)
-                path.unlink(missing_ok=True)
-                continue
-            raise LockError(f"{path} is held by process {pid} on {host or 'an unknown host'}: another run is "
-                            f"publishing to {processed}. Wait for it, or delete the lock if that run is gone.")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(me)
-        break
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
 
 
 def write_tables(arrow: dict[str, pa.Table], processed: Path, extra: dict[str, str] | None = None) -> list[Path]:
@@ -166,7 +112,7 @@ def write_tables(arrow: dict[str, pa.Table], processed: Path, extra: dict[str, s
         pause = float(os.environ.get("PIPELINE_PUBLISH_PAUSE", "0") or 0)  # fault-injection hook for tests
         if pause:
             time.sleep(pause)
-        if not _exchange(staging, processed):
+        if not exchange(staging, processed):
             for path in staging.iterdir():
                 os.replace(path, processed / path.name)
         return sorted(processed / f"{name}.parquet" for name in arrow)
@@ -184,30 +130,3 @@ def read_published(path: Path) -> pa.Table:
     return table
 
 
-@contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary file beside `path`, moved over it only if the block finishes: readers see the old
-    file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide published files from other readers
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    with replacing(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-def safe_name(name: str) -> str:
-    """A capture's name as a file name inside one folder: no separators, no leading dots."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".")
-    return cleaned or "capture"

@@ -9,8 +9,8 @@ import re
 
 from rapidfuzz import fuzz
 
-from pipeline.chrome import classify_block
 from pipeline.model import Block, Capture, CleanBlock, CleanCapture, Span
+from pipeline.site.furniture import classify_block
 
 _CHROME_LANDMARKS = {"nav", "sidebar", "footer"}
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
