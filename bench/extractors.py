@@ -1,5 +1,6 @@
 """The pipeline's text against trafilatura's on the same HTML pages, scored against what the synthetic
 pages are known to hold; and the HTML parsers the pipeline could be built on, timed on the same pages."""
+
 from __future__ import annotations
 
 import time
@@ -42,15 +43,27 @@ def _trafilatura(precision: bool):
     import trafilatura
 
     def extract(page: Page) -> str:
-        return trafilatura.extract(page.data.decode("utf-8"), include_comments=False, include_tables=True,
-                                   favor_precision=precision, deduplicate=False) or ""
+        return (
+            trafilatura.extract(
+                page.data.decode("utf-8"),
+                include_comments=False,
+                include_tables=True,
+                favor_precision=precision,
+                deduplicate=False,
+            )
+            or ""
+        )
+
     return extract
 
 
 def compare_extractors(pages: list[Page]) -> dict:
-    extractors = {"findings-pipeline (text)": _pipeline_text, "findings-pipeline (tables)": _pipeline_tables,
-                  "trafilatura": _trafilatura(False),
-                  "trafilatura (precision)": _trafilatura(True)}
+    extractors = {
+        "findings-pipeline (text)": _pipeline_text,
+        "findings-pipeline (tables)": _pipeline_tables,
+        "trafilatura": _trafilatura(False),
+        "trafilatura (precision)": _trafilatura(True),
+    }
     results = {}
     for name, extract in extractors.items():
         extract(pages[0])  # warm up imports and caches
@@ -58,13 +71,17 @@ def compare_extractors(pages: list[Page]) -> dict:
         texts = [extract(p) for p in pages]
         seconds = time.perf_counter() - start
         scores = [score(p, t) for p, t in zip(pages, texts)]
-        results[name] = {"captures": len(pages), "ms_per_capture": round(1000 * seconds / len(pages), 3),
-                         "input_mb_per_s": round(sum(len(p.data) for p in pages) / 2**20 / seconds, 2),
-                         "chrome_surviving": round(sum(s for s, _ in scores) / len(scores), 4),
-                         "content_kept": round(sum(k for _, k in scores) / len(scores), 4)}
+        results[name] = {
+            "captures": len(pages),
+            "ms_per_capture": round(1000 * seconds / len(pages), 3),
+            "input_mb_per_s": round(sum(len(p.data) for p in pages) / 2**20 / seconds, 2),
+            "chrome_surviving": round(sum(s for s, _ in scores) / len(scores), 4),
+            "content_kept": round(sum(k for _, k in scores) / len(scores), 4),
+        }
     for kind in ("text", "tables"):
         results[f"speed_ratio_vs_trafilatura_{kind}"] = round(
-            results["trafilatura"]["ms_per_capture"] / results[f"findings-pipeline ({kind})"]["ms_per_capture"], 2)
+            results["trafilatura"]["ms_per_capture"] / results[f"findings-pipeline ({kind})"]["ms_per_capture"], 2
+        )
     return results
 
 
@@ -79,6 +96,7 @@ def compare_parsers(pages: list[Page]) -> dict[str, float]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return len(BeautifulSoup(data, features).get_text(" "))
+
         return parse
 
     parsers = {

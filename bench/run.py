@@ -4,6 +4,7 @@ Builds synthetic corpora from raw/ (bench/synth.py), runs the real command line 
 processes, and writes bench/results.json plus a short table. Not a test: figures depend on the machine.
     python -m bench.run [--sizes 100 1000 10000] [--work bench/work]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,11 +72,18 @@ def scale(sizes: list[int], seeds: list[synth.Seed], root: Path, jobs: int) -> d
         for s in stages.values():
             s["captures_per_s"] = round(size / s["seconds"], 1)
             s["input_mb_per_s"] = round(nbytes / 2**20 / s["seconds"], 2)
-        out[size] = {"captures": size, "input_mb": round(nbytes / 2**20, 2), "stages": stages,
-                     "end_to_end": {"seconds": round(total, 3), "captures_per_s": round(size / total, 1),
-                                    "input_mb_per_s": round(nbytes / 2**20 / total, 2),
-                                    "input_mb_per_s_per_core": round(nbytes / 2**20 / total / jobs, 2),
-                                    "peak_rss_mb": max(s["peak_rss_mb"] for s in stages.values())}}
+        out[size] = {
+            "captures": size,
+            "input_mb": round(nbytes / 2**20, 2),
+            "stages": stages,
+            "end_to_end": {
+                "seconds": round(total, 3),
+                "captures_per_s": round(size / total, 1),
+                "input_mb_per_s": round(nbytes / 2**20 / total, 2),
+                "input_mb_per_s_per_core": round(nbytes / 2**20 / total / jobs, 2),
+                "peak_rss_mb": max(s["peak_rss_mb"] for s in stages.values()),
+            },
+        }
         print(f"  {size:>6} captures: {total:7.2f} s", flush=True)
     return out
 
@@ -85,12 +93,15 @@ def cores(work: Path, jobs: int) -> dict:
     result = {}
     for n in sorted({1, jobs}):
         stages = run_stages(work, n)
-        result[n] = {"end_to_end_s": round(sum(s["seconds"] for s in stages.values()), 3),
-                     "per_capture_stages_s": round(sum(stages[s]["seconds"] for s in STAGES[:3]), 3)}
+        result[n] = {
+            "end_to_end_s": round(sum(s["seconds"] for s in stages.values()), 3),
+            "per_capture_stages_s": round(sum(stages[s]["seconds"] for s in STAGES[:3]), 3),
+        }
     if jobs > 1:
         result["speedup_end_to_end"] = round(result[1]["end_to_end_s"] / result[jobs]["end_to_end_s"], 2)
-        result["speedup_per_capture_stages"] = round(result[1]["per_capture_stages_s"]
-                                                     / result[jobs]["per_capture_stages_s"], 2)
+        result["speedup_per_capture_stages"] = round(
+            result[1]["per_capture_stages_s"] / result[jobs]["per_capture_stages_s"], 2
+        )
     return result
 
 
@@ -98,8 +109,16 @@ def incremental(work: Path, seeds: list[synth.Seed]) -> dict:
     """`make all` from scratch, again with nothing changed, and after one new capture lands in raw/."""
     shutil.rmtree(work / "interim", ignore_errors=True)
     shutil.rmtree(work / "processed", ignore_errors=True)
-    make = ["make", "--no-print-directory", "-s", "all", f"RAW={work / 'raw'}", f"INTERIM={work / 'interim'}",
-            f"PROCESSED={work / 'processed'}", f"PYTHON={PY}"]
+    make = [
+        "make",
+        "--no-print-directory",
+        "-s",
+        "all",
+        f"RAW={work / 'raw'}",
+        f"INTERIM={work / 'interim'}",
+        f"PROCESSED={work / 'processed'}",
+        f"PYTHON={PY}",
+    ]
     full, _ = measure(make)
     unchanged, _ = measure(make)
     direct_unchanged, _ = measure([PY, "-m", "pipeline", "all", "-q", *_dirs(work)])
@@ -107,9 +126,14 @@ def incremental(work: Path, seeds: list[synth.Seed]) -> dict:
     (work / "raw" / f"new-{new.name}").write_bytes(new.data)
     one_new, _ = measure(make)
     (work / "raw" / f"new-{new.name}").unlink()
-    return {"full_s": round(full, 3), "no_change_s": round(unchanged, 3),
-            "no_change_without_make_stamps_s": round(direct_unchanged, 3), "one_new_capture_s": round(one_new, 3),
-            "no_change_fraction": round(unchanged / full, 4), "one_new_fraction": round(one_new / full, 4)}
+    return {
+        "full_s": round(full, 3),
+        "no_change_s": round(unchanged, 3),
+        "no_change_without_make_stamps_s": round(direct_unchanged, 3),
+        "one_new_capture_s": round(one_new, 3),
+        "no_change_fraction": round(unchanged / full, 4),
+        "one_new_fraction": round(one_new / full, 4),
+    }
 
 
 def dask_parts(work: Path, jobs: int) -> dict:
@@ -118,50 +142,100 @@ def dask_parts(work: Path, jobs: int) -> dict:
     interim, processed = work / "interim-dask", work / "processed-dask"
     shutil.rmtree(interim, ignore_errors=True)
     shutil.rmtree(processed, ignore_errors=True)
-    seconds, peak = measure([PY, "-m", "pipeline", "all", "-q", "--executor", "dask", "--jobs", str(jobs),
-                             "--raw", str(work / "raw"), "--interim", str(interim), "--processed", str(processed)])
+    seconds, peak = measure(
+        [
+            PY,
+            "-m",
+            "pipeline",
+            "all",
+            "-q",
+            "--executor",
+            "dask",
+            "--jobs",
+            str(jobs),
+            "--raw",
+            str(work / "raw"),
+            "--interim",
+            str(interim),
+            "--processed",
+            str(processed),
+        ]
+    )
     same = all((processed / p.name).read_bytes() == p.read_bytes() for p in (work / "processed").glob("*.parquet"))
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak / 2**20, 1),
-            "parts_per_stage": len(list((interim / "structure").glob("part-*.parquet"))), "same_tables": same}
+    return {
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "parts_per_stage": len(list((interim / "structure").glob("part-*.parquet"))),
+        "same_tables": same,
+    }
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "memory_gb": round(psutil.virtual_memory().total / 2**30),
-            "python": platform.python_version(), "system": platform.platform()}
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 def table(results: dict) -> str:
-    lines = [f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
-             f"Python {results['machine']['python']}",
-             f"{'captures':>8} {'input MB':>8} {'stage':<10} {'seconds':>8} {'capt/s':>8} {'MB/s':>7} {'peak MB':>8}"]
+    lines = [
+        f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"Python {results['machine']['python']}",
+        f"{'captures':>8} {'input MB':>8} {'stage':<10} {'seconds':>8} {'capt/s':>8} {'MB/s':>7} {'peak MB':>8}",
+    ]
     for size, r in results["scale"].items():
         for name, s in [*r["stages"].items(), ("end-to-end", r["end_to_end"])]:
-            lines.append(f"{size:>8} {r['input_mb']:>8} {name:<10} {s['seconds']:>8.2f} {s['captures_per_s']:>8.1f} "
-                         f"{s['input_mb_per_s']:>7.2f} {s['peak_rss_mb']:>8.1f}")
+            lines.append(
+                f"{size:>8} {r['input_mb']:>8} {name:<10} {s['seconds']:>8.2f} {s['captures_per_s']:>8.1f} "
+                f"{s['input_mb_per_s']:>7.2f} {s['peak_rss_mb']:>8.1f}"
+            )
     g = results.get("growth_exponent")
     if g is not None:
         lines.append(f"growth exponent {results['growth_between']}: {g}")
     c = results["cores"]
     if "speedup_end_to_end" in c:
-        lines.append(f"{results['machine']['cores']} cores vs 1: end to end x{c['speedup_end_to_end']}, "
-                     f"per-capture stages x{c['speedup_per_capture_stages']}")
+        lines.append(
+            f"{results['machine']['cores']} cores vs 1: end to end x{c['speedup_end_to_end']}, "
+            f"per-capture stages x{c['speedup_per_capture_stages']}"
+        )
     i = results["incremental"]
-    lines.append(f"make all: full {i['full_s']} s; no change {i['no_change_s']} s ({i['no_change_fraction']:.1%}); "
-                 f"one new capture {i['one_new_capture_s']} s ({i['one_new_fraction']:.1%})")
+    lines.append(
+        f"make all: full {i['full_s']} s; no change {i['no_change_s']} s ({i['no_change_fraction']:.1%}); "
+        f"one new capture {i['one_new_capture_s']} s ({i['one_new_fraction']:.1%})"
+    )
     d = results["dask"]
-    lines.append(f"dask, local cluster of {results['jobs']}, Parquet parts: all {d['seconds']} s, "
-                 f"{d['parts_per_stage']} parts per stage, peak {d['peak_rss_mb']} MB, "
-                 f"tables identical to the local run: {'yes' if d['same_tables'] else 'NO'}")
+    lines.append(
+        f"dask, local cluster of {results['jobs']}, Parquet parts: all {d['seconds']} s, "
+        f"{d['parts_per_stage']} parts per stage, peak {d['peak_rss_mb']} MB, "
+        f"tables identical to the local run: {'yes' if d['same_tables'] else 'NO'}"
+    )
     lines.append(f"{'extractor':<22} {'ms/capture':>10} {'chrome kept':>11} {'content kept':>12}")
     for name, e in results["extractors"].items():
         if not isinstance(e, dict):
             continue
-        lines.append(f"{name:<22} {e['ms_per_capture']:>10.2f} {e['chrome_surviving']:>11.1%} {e['content_kept']:>12.1%}")
+        lines.append(
+            f"{name:<22} {e['ms_per_capture']:>10.2f} {e['chrome_surviving']:>11.1%} {e['content_kept']:>12.1%}"
+        )
     ex = results["extractors"]
-    lines.append(f"trafilatura's time per capture / the pipeline's: x{ex['speed_ratio_vs_trafilatura_text']} (text), "
-                 f"x{ex['speed_ratio_vs_trafilatura_tables']} (text and tables)")
+    lines.append(
+        f"trafilatura's time per capture / the pipeline's: x{ex['speed_ratio_vs_trafilatura_text']} (text), "
+        f"x{ex['speed_ratio_vs_trafilatura_tables']} (text and tables)"
+    )
     lines.append(f"{'HTML parser':<22} {'ms/capture':>10}")
     for name, ms in results["parsers"].items():
         lines.append(f"{name:<22} {ms:>10.2f}")

@@ -8,6 +8,7 @@ vocabulary as SITE.md records it, not from the pipeline's own list, and every pa
 which content and which chrome it holds, so an extractor's output can be scored against it.
 Deterministic: the same seed captures and `seed` give the same bytes.
 """
+
 from __future__ import annotations
 
 import html
@@ -21,13 +22,31 @@ from pipeline.extract.read import read_capture
 from pipeline.runtime.orchestrator import capture_files
 
 FUNDING = ["2020/21 update funded by", "2019/20 update funded by", "Funded by"]
-SPONSORS = ["Alcohol Change UK", "Previously also funded by", "Development also funded by",
-            "Society for the Study of Addiction", "Developed with", "Skills Consortium web site. Opens new window"]
-NAVIGATION = ["Alcohol Treatment Matrix", "Effectiveness Bank Alcohol Treatment Matrix", "Includes brief interventions",
-              "Drug Treatment Matrix", "Effectiveness Bank Drug Treatment Matrix", "Includes harm reduction",
-              "About the matrices", "Effectiveness Bank matrices", "Articles, slides, and video"]
-CONTACT = ["Comment/query", "Send email for updates", "About updates",
-           "Federation of Drug and Alcohol Professionals web site. Opens a new window"]
+SPONSORS = [
+    "Alcohol Change UK",
+    "Previously also funded by",
+    "Development also funded by",
+    "Society for the Study of Addiction",
+    "Developed with",
+    "Skills Consortium web site. Opens new window",
+]
+NAVIGATION = [
+    "Alcohol Treatment Matrix",
+    "Effectiveness Bank Alcohol Treatment Matrix",
+    "Includes brief interventions",
+    "Drug Treatment Matrix",
+    "Effectiveness Bank Drug Treatment Matrix",
+    "Includes harm reduction",
+    "About the matrices",
+    "Effectiveness Bank matrices",
+    "Articles, slides, and video",
+]
+CONTACT = [
+    "Comment/query",
+    "Send email for updates",
+    "About updates",
+    "Federation of Drug and Alcohol Professionals web site. Opens a new window",
+]
 CUT = ["Alcohol Treat", "Society for the S", "Articles, and vid", "Send email fo", "Effectiveness Bank Drug Tre"]
 MENU = ["Effectiveness Bank home", "Hot topics", "Search the Effectiveness Bank", "About the Effectiveness Bank"]
 FOOTER = ["Drug and Alcohol Findings Effectiveness Bank", "Copy title and link | Comment/query | Tweet"]
@@ -116,8 +135,13 @@ def _markdown(blocks, sidebar, at, cuts, cut_at) -> bytes:
         else:
             block_kind, text, level = item
             escaped = _MD_SPECIAL.sub(r"\\\1", text)
-            parts.append(f"{'#' * max(level, 1)} {escaped}" if block_kind == "heading"
-                         else f"- {escaped}" if block_kind == "list_item" else escaped)
+            parts.append(
+                f"{'#' * max(level, 1)} {escaped}"
+                if block_kind == "heading"
+                else f"- {escaped}"
+                if block_kind == "list_item"
+                else escaped
+            )
     return "\n\n".join(parts).encode("utf-8")
 
 
@@ -137,16 +161,20 @@ def _html(blocks, sidebar, at, cuts, cut_at, in_landmark: bool) -> bytes:
     title = e(blocks[0][1]) if blocks else ""
     menu = "".join(f'<li><a href="/{i}">{e(m)}</a></li>' for i, m in enumerate(MENU))
     footer = "".join(f"<p>{e(f)}</p>" for f in FOOTER)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head><body>'
-            f'<nav><ul>{menu}</ul></nav><div id="content">{"".join(body)}</div><footer>{footer}</footer>'
-            "</body></html>").encode("utf-8")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head><body>'
+        f'<nav><ul>{menu}</ul></nav><div id="content">{"".join(body)}</div><footer>{footer}</footer>'
+        "</body></html>"
+    ).encode()
 
 
 def corpus(seed_pages: list[Seed], size: int, seed: int = 2026, formats: tuple[str, ...] = FORMATS) -> list[Page]:
     """`size` pages cycling through seeds and formats, chrome varied by a seeded generator."""
     rng = random.Random(seed)
-    return [page(seed_pages[i % len(seed_pages)], i, formats[(i // len(seed_pages)) % len(formats)], rng)
-            for i in range(size)]
+    return [
+        page(seed_pages[i % len(seed_pages)], i, formats[(i // len(seed_pages)) % len(formats)], rng)
+        for i in range(size)
+    ]
 
 
 def write(pages: list[Page], folder: Path) -> int:

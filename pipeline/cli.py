@@ -1,6 +1,7 @@
 """`python -m pipeline <stage>`: the pipeline's command line. Exit status 0 all good, 1 some captures
 quarantined (tables still published) or, for fetch, some pages failed; 2 usage, configuration or
 validation error."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,13 +11,13 @@ import sys
 from pathlib import Path
 
 from pipeline.extract.limits import MAX_BYTES
-from pipeline.publish.write import ValidationError
 from pipeline.merge.stage import merge_stage
 from pipeline.publish.stage import publish_stage
+from pipeline.publish.write import ValidationError
 from pipeline.report.stage import report_stage, write_dictionary
-from pipeline.runtime.orchestrator import Paths, run_stage
 from pipeline.runtime.executors import Executor, session
 from pipeline.runtime.lock import LockError
+from pipeline.runtime.orchestrator import Paths, run_stage
 from pipeline.runtime.progress import Progress
 
 log = logging.getLogger("pipeline")
@@ -29,8 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--raw", type=Path, default=Path("raw"), help="folder of captures (default: raw)")
     common.add_argument("--interim", type=Path, default=Path("interim"), help="intermediate files (default: interim)")
-    common.add_argument("--processed", type=Path, default=Path("processed"),
-                        help="published tables (default: processed)")
+    common.add_argument(
+        "--processed", type=Path, default=Path("processed"), help="published tables (default: processed)"
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="log each capture and show tracebacks")
     common.add_argument("-q", "--quiet", action="store_true", help="only errors")
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
@@ -50,8 +52,12 @@ def _parser() -> argparse.ArgumentParser:
         if name in PER_CAPTURE + ("all",):
             _executor_options(p)
         if name in ("extract", "all"):
-            p.add_argument("--max-bytes", type=int, default=MAX_BYTES,
-                           help=f"largest capture read; bigger ones are quarantined (default: {MAX_BYTES:,})")
+            p.add_argument(
+                "--max-bytes",
+                type=int,
+                default=MAX_BYTES,
+                help=f"largest capture read; bigger ones are quarantined (default: {MAX_BYTES:,})",
+            )
         if name in ("publish", "all"):
             p.add_argument("--strict", action="store_true", help="treat any quarantined capture as a failed run")
     _fetch_parser(sub.add_parser("fetch", parents=[common], help=FETCH_HELP, description=FETCH_HELP))
@@ -59,65 +65,141 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
-                   help="worker processes for the per-capture stages; 0 means one per core (default: 0)")
-    p.add_argument("--executor", choices=("local", "dask"), default="local",
-                   help="local: this machine's cores; dask: a dask.distributed cluster (default: local)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="with --executor dask, the scheduler to use, e.g. tcp://10.0.0.5:8786 "
-                        "(default: start a local cluster of --jobs workers)")
-    p.add_argument("--part-size", type=int, default=None, metavar="N",
-                   help="write the per-capture stages as Parquet parts of N captures (interim/*/part-*.parquet) "
-                        "rather than a JSON file per capture; 0: files (default: 256 with --executor dask, else 0)")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for the per-capture stages; 0 means one per core (default: 0)",
+    )
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local: this machine's cores; dask: a dask.distributed cluster (default: local)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --executor dask, the scheduler to use, e.g. tcp://10.0.0.5:8786 "
+        "(default: start a local cluster of --jobs workers)",
+    )
+    p.add_argument(
+        "--part-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="write the per-capture stages as Parquet parts of N captures (interim/*/part-*.parquet) "
+        "rather than a JSON file per capture; 0: files (default: 256 with --executor dask, else 0)",
+    )
 
 
-FETCH_HELP = ("download fresh captures of both matrices' overview and cell pages (and, with --depth 1, the "
-              "pages the cells link to) into RAW, politely; exit 0 all fetched or unchanged, 1 some failed")
+FETCH_HELP = (
+    "download fresh captures of both matrices' overview and cell pages (and, with --depth 1, the "
+    "pages the cells link to) into RAW, politely; exit 0 all fetched or unchanged, 1 some failed"
+)
 
 
 def _fetch_parser(p: argparse.ArgumentParser) -> None:
     from pipeline.fetch.config import FetchConfig
+
     d = FetchConfig(contact="-")
-    p.add_argument("--base-url", "--mirror", dest="base_url", default=d.base_url,
-                   help=f"the site, or a mirror of it serving the same paths (default: {d.base_url})")
-    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
-                   help="another host requests and redirects may go to (repeatable); the base URL's host always may")
-    p.add_argument("--depth", type=int, default=d.depth, choices=(0, 1),
-                   help="0: overview and cell pages; 1: also the pages the cells link to (default: 0)")
+    p.add_argument(
+        "--base-url",
+        "--mirror",
+        dest="base_url",
+        default=d.base_url,
+        help=f"the site, or a mirror of it serving the same paths (default: {d.base_url})",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="another host requests and redirects may go to (repeatable); the base URL's host always may",
+    )
+    p.add_argument(
+        "--depth",
+        type=int,
+        default=d.depth,
+        choices=(0, 1),
+        help="0: overview and cell pages; 1: also the pages the cells link to (default: 0)",
+    )
     p.add_argument("--limit", type=int, default=None, help="at most this many cell pages (for a trial run)")
-    p.add_argument("--contact", default=None,
-                   help="your e-mail address or URL, put in the User-Agent (default: $FETCH_CONTACT; required)")
-    p.add_argument("--user-agent", default=None, help="the whole User-Agent (default: findings-pipeline/VERSION (+CONTACT))")
-    p.add_argument("--interval", type=float, default=d.interval,
-                   help=f"seconds between requests to one host, at least; robots.txt Crawl-delay can raise it "
-                        f"(default: {d.interval:g})")
-    p.add_argument("--concurrency", type=int, default=d.concurrency, help=f"requests in flight, 1–4 (default: {d.concurrency})")
-    p.add_argument("--connect-timeout", type=float, default=d.connect_timeout, help=f"seconds (default: {d.connect_timeout:g})")
+    p.add_argument(
+        "--contact",
+        default=None,
+        help="your e-mail address or URL, put in the User-Agent (default: $FETCH_CONTACT; required)",
+    )
+    p.add_argument(
+        "--user-agent", default=None, help="the whole User-Agent (default: findings-pipeline/VERSION (+CONTACT))"
+    )
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=d.interval,
+        help=f"seconds between requests to one host, at least; robots.txt Crawl-delay can raise it "
+        f"(default: {d.interval:g})",
+    )
+    p.add_argument(
+        "--concurrency", type=int, default=d.concurrency, help=f"requests in flight, 1–4 (default: {d.concurrency})"
+    )
+    p.add_argument(
+        "--connect-timeout", type=float, default=d.connect_timeout, help=f"seconds (default: {d.connect_timeout:g})"
+    )
     p.add_argument("--read-timeout", type=float, default=d.read_timeout, help=f"seconds (default: {d.read_timeout:g})")
-    p.add_argument("--retries", type=int, default=d.retries,
-                   help=f"per page, on connection errors, 429 and 5xx (default: {d.retries})")
-    p.add_argument("--backoff", type=float, default=d.backoff_factor,
-                   help=f"backoff factor in seconds, doubled each retry, plus jitter (default: {d.backoff_factor:g})")
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=d.retries,
+        help=f"per page, on connection errors, 429 and 5xx (default: {d.retries})",
+    )
+    p.add_argument(
+        "--backoff",
+        type=float,
+        default=d.backoff_factor,
+        help=f"backoff factor in seconds, doubled each retry, plus jitter (default: {d.backoff_factor:g})",
+    )
     p.add_argument("--max-redirects", type=int, default=d.max_redirects, help=f"(default: {d.max_redirects})")
     p.add_argument("--max-bytes", type=int, default=d.max_bytes, help=f"largest page read (default: {d.max_bytes})")
-    p.add_argument("--warc", type=Path, default=None, help="also write the fetched responses to this WARC file "
-                   "(.warc or .warc.gz), outside RAW")
+    p.add_argument(
+        "--warc",
+        type=Path,
+        default=None,
+        help="also write the fetched responses to this WARC file (.warc or .warc.gz), outside RAW",
+    )
     p.add_argument("--restart", action="store_true", help="ignore an interrupted run's journal and start over")
 
 
 def _fetch(args: argparse.Namespace) -> int:
     from pipeline.fetch.config import ConfigError, FetchConfig
     from pipeline.fetch.crawl import crawl
+
     try:
         if args.warc and args.warc.resolve().parent == args.raw.resolve():
             raise ConfigError("--warc must be written outside the capture folder (its pages are already there)")
         config = FetchConfig(
-            raw=args.raw, state=args.interim / "fetch", base_url=args.base_url, allow_hosts=tuple(args.allow_host),
-            depth=args.depth, limit=args.limit, contact=args.contact or os.environ.get("FETCH_CONTACT", ""),
+            raw=args.raw,
+            state=args.interim / "fetch",
+            base_url=args.base_url,
+            allow_hosts=tuple(args.allow_host),
+            depth=args.depth,
+            limit=args.limit,
+            contact=args.contact or os.environ.get("FETCH_CONTACT", ""),
             user_agent=args.user_agent,
-            interval=args.interval, concurrency=args.concurrency, connect_timeout=args.connect_timeout,
-            read_timeout=args.read_timeout, retries=args.retries, backoff_factor=args.backoff,
-            max_redirects=args.max_redirects, max_bytes=args.max_bytes, warc=args.warc, restart=args.restart)
+            interval=args.interval,
+            concurrency=args.concurrency,
+            connect_timeout=args.connect_timeout,
+            read_timeout=args.read_timeout,
+            retries=args.retries,
+            backoff_factor=args.backoff,
+            max_redirects=args.max_redirects,
+            max_bytes=args.max_bytes,
+            warc=args.warc,
+            restart=args.restart,
+        )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

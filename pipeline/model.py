@@ -4,6 +4,7 @@ Every reader (text, Markdown, HTML) produces the same `Capture` of ordered `Bloc
 and structuring never need to know which format a page arrived in. All records are plain
 dataclasses that round-trip through JSON (`to_json` / `from_json`) for the interim files.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -231,6 +232,7 @@ class Document:
 
 
 # --- JSON round trip -------------------------------------------------------------------------
+
 
 def to_json(obj: Any) -> str:
     return _ENCODER.encode(obj).decode("utf-8")

@@ -1,4 +1,5 @@
 """Shared fixtures: run the whole pipeline on a folder of captures and load what it published."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ TABLES = ("cells", "entries", "citations", "links")
 class Run:
     def __init__(self, raw: Path, work: Path, *extra: str) -> None:
         self.raw, self.interim, self.processed = raw, work / "interim", work / "processed"
-        self.status = main(["all", "-q", "--raw", str(raw), "--interim", str(self.interim),
-                            "--processed", str(self.processed), *extra])
+        self.status = main(
+            ["all", "-q", "--raw", str(raw), "--interim", str(self.interim), "--processed", str(self.processed), *extra]
+        )
 
     def table(self, name: str) -> pd.DataFrame:
         return pd.read_parquet(self.processed / f"{name}.parquet")

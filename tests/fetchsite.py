@@ -6,6 +6,7 @@ faults per path (a queue of replies served before the page itself). Every reques
 
     python tests/fetchsite.py --port 8765     # serve it until Ctrl-C
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,12 +19,29 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MATRICES = {"alcohol": ("Alcohol", "amatrix.php"), "drug": ("Drugs", "dmatrix.php")}
-COLUMNS = {"A": "Interventions", "B": "Practitioners", "C": "Management/supervision",
-           "D": "Organisational functioning", "E": "Treatment systems"}
-ROWS = {"alcohol": {1: "Screening and brief intervention", 2: "Generic and cross-cutting issues",
-                    3: "Medical treatment", 4: "Psychosocial therapies", 5: "Safeguarding the community"},
-        "drug": {1: "Reducing harm", 2: "Generic and cross-cutting issues", 3: "Medical treatment",
-                 4: "Psychosocial therapies", 5: "Safeguarding the community"}}
+COLUMNS = {
+    "A": "Interventions",
+    "B": "Practitioners",
+    "C": "Management/supervision",
+    "D": "Organisational functioning",
+    "E": "Treatment systems",
+}
+ROWS = {
+    "alcohol": {
+        1: "Screening and brief intervention",
+        2: "Generic and cross-cutting issues",
+        3: "Medical treatment",
+        4: "Psychosocial therapies",
+        5: "Safeguarding the community",
+    },
+    "drug": {
+        1: "Reducing harm",
+        2: "Generic and cross-cutting issues",
+        3: "Medical treatment",
+        4: "Psychosocial therapies",
+        5: "Safeguarding the community",
+    },
+}
 ALL_CELLS = [f"{m}-{c}{r}" for m in MATRICES for c in COLUMNS for r in range(1, 6)]
 # The shipped HTML mirrors, served at the addresses of the pages they mirror.
 REAL_PAGES = {"alcohol-E4": "alcohol-E4.html", "drug-E4": "drug-E4.html", "drug-E3": "drug-E3.html"}
@@ -47,43 +65,60 @@ def overview_html(matrix: str, cells: list[str]) -> str:
         path = cell_path(cell)
         href = [f"..{path}&amp;s=eb", f"https://findings.org.uk{path}&amp;s=eb", path][n % 3]
         links.append(f'<td><a href="{href}">{cell.split("-")[1]}</a></td>')
-    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{name} Treatment Matrix</title></head>"
-            f"<body><h1>{name} Treatment Matrix</h1><table><tr>{''.join(links)}</tr></table>"
-            f"<p><a href=\"/PHP/dl.php?file=Matrix/about_matrices.htm&amp;s=eb\">About the matrices</a></p>"
-            f"<p><a href=\"https://twitter.com/share\">Share</a></p></body></html>")
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{name} Treatment Matrix</title></head>'
+        f"<body><h1>{name} Treatment Matrix</h1><table><tr>{''.join(links)}</tr></table>"
+        f'<p><a href="/PHP/dl.php?file=Matrix/about_matrices.htm&amp;s=eb">About the matrices</a></p>'
+        f'<p><a href="https://twitter.com/share">Share</a></p></body></html>'
+    )
 
 
-def cell_html(cell: str, documents: list[str] = (), revised: str = "01 May 2020", extra: str = "",
-              title: str = "Some study title", meta_charset: str = "utf-8") -> str:
+def cell_html(
+    cell: str,
+    documents: list[str] = (),
+    revised: str = "01 May 2020",
+    extra: str = "",
+    title: str = "Some study title",
+    meta_charset: str = "utf-8",
+) -> str:
     matrix, code = cell.split("-")
     name = "Alcohol" if matrix == "alcohol" else "Drug"
     column, row = COLUMNS[code[0]], ROWS[matrix][int(code[1])]
-    entries = [f'<p><b>K</b> <a href="/PHP/dl.php?file=Some_Study_{code}.txt&amp;s=eb">{title}</a> (2012). '
-               f"Annotation text for cell {code}.</p>"]
+    entries = [
+        f'<p><b>K</b> <a href="/PHP/dl.php?file=Some_Study_{code}.txt&amp;s=eb">{title}</a> (2012). '
+        f"Annotation text for cell {code}.</p>"
+    ]
     for n, doc in enumerate(documents, start=1):
-        entries.append(f'<p><b>R</b> <a href="https://findings.org.uk/PHP/dl.php?file={doc}&amp;s=eb">'
-                       f"Linked review number {n}</a> ({2000 + n}). A review linked from this cell.</p>")
-    return (f"<!DOCTYPE html><html><head><meta charset=\"{meta_charset}\">"
-            f"<title>{name} Treatment Matrix cell {code}</title></head><body>"
-            f"<h1>{name} Treatment Matrix cell {code}</h1><p>{column}; {row}</p>{''.join(entries)}{extra}"
-            f"<p><b>more</b> Search for more studies and reviews on this topic.</p>"
-            f"<p>Last revised {revised}. First uploaded 01 June 2013</p></body></html>")
+        entries.append(
+            f'<p><b>R</b> <a href="https://findings.org.uk/PHP/dl.php?file={doc}&amp;s=eb">'
+            f"Linked review number {n}</a> ({2000 + n}). A review linked from this cell.</p>"
+        )
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="{meta_charset}">'
+        f"<title>{name} Treatment Matrix cell {code}</title></head><body>"
+        f"<h1>{name} Treatment Matrix cell {code}</h1><p>{column}; {row}</p>{''.join(entries)}{extra}"
+        f"<p><b>more</b> Search for more studies and reviews on this topic.</p>"
+        f"<p>Last revised {revised}. First uploaded 01 June 2013</p></body></html>"
+    )
 
 
 def analysis_html(doc: str) -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{doc}</title></head><body>"
-            f"<h1>Findings analysis of {doc}</h1><p>This is the analysis page of {doc}.</p></body></html>")
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{doc}</title></head><body>'
+        f"<h1>Findings analysis of {doc}</h1><p>This is the analysis page of {doc}.</p></body></html>"
+    )
 
 
 @dataclass
 class Reply:
     """One scripted answer. delay: stall before answering; drop: close the connection unanswered."""
+
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
-    omit_length: bool = False     # no Content-Length: the body ends when the connection closes
+    omit_length: bool = False  # no Content-Length: the body ends when the connection closes
 
 
 @dataclass
@@ -91,8 +126,8 @@ class Page:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     last_modified: float = 1_600_000_000.0
-    delay: float = 0.0            # every answer to this page stalls this long (a slow page)
-    validators: bool = True       # send ETag and Last-Modified, answer conditional requests
+    delay: float = 0.0  # every answer to this page stalls this long (a slow page)
+    validators: bool = True  # send ETag and Last-Modified, answer conditional requests
 
     @property
     def etag(self) -> str:
@@ -109,8 +144,13 @@ class Hit:
 class FetchSite:
     """The fixture site. `cells`: the cells the overview pages link to (all 50 by default)."""
 
-    def __init__(self, cells: list[str] | None = None, documents: dict[str, list[str]] | None = None,
-                 real_pages: bool = False, robots: str = "User-agent: *\nDisallow: /private/\n") -> None:
+    def __init__(
+        self,
+        cells: list[str] | None = None,
+        documents: dict[str, list[str]] | None = None,
+        real_pages: bool = False,
+        robots: str = "User-agent: *\nDisallow: /private/\n",
+    ) -> None:
         self.pages: dict[str, Page] = {}
         self.faults: dict[str, list[Reply]] = {}
         self.log: list[Hit] = []
@@ -133,13 +173,15 @@ class FetchSite:
         self._thread: threading.Thread | None = None
 
     # -- the site's content ----------------------------------------------------------------------
-    def set_page(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8",
-                 **kw) -> Page:
+    def set_page(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8", **kw) -> Page:
         data = body.encode("utf-8") if isinstance(body, str) else body
         with self._lock:
             old = self.pages.get(path)
-            modified = (old.last_modified + 3600) if old and old.body != data else (
-                old.last_modified if old else 1_600_000_000.0)
+            modified = (
+                (old.last_modified + 3600)
+                if old and old.body != data
+                else (old.last_modified if old else 1_600_000_000.0)
+            )
             page = Page(data, content_type, modified, **kw)
             self.pages[path] = page
         return page
@@ -163,9 +205,8 @@ class FetchSite:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "FetchSite":
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+    def start(self) -> FetchSite:
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -173,7 +214,7 @@ class FetchSite:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "FetchSite":
+    def __enter__(self) -> FetchSite:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -1,5 +1,6 @@
 """The analyst's side: the HTML data report (its numbers, and in a real browser), the data package, the
 notebook, and the command line's help and errors."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,17 @@ from pipeline.cli import main
 from pipeline.publish.datapackage import descriptor
 from pipeline.publish.schemas import TABLES
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 def _metrics(page: html.HtmlElement) -> dict[str, str]:
@@ -35,11 +44,15 @@ def _expected(run) -> dict[str, str]:
     entries, links = run.table("entries"), run.table("links")
     tags = Counter(tag for types in entries.types for tag in types)
     xref = links[links.cell_id.notna() & links.target_cell_id.notna() & (links.cell_id != links.target_cell_id)]
-    return {"cells": str(len(run.table("cells"))), "entries": str(len(entries)),
-            **{f"entries-{t}": str(tags[t]) for t in "SKRG"},
-            "cross-references": str(len(xref)),
-            "cross-reference-pairs": str(len(xref[["cell_id", "target_cell_id"]].drop_duplicates())),
-            "documents": str(len(run.table("documents"))), "captures": str(len(run.report["captures"]))}
+    return {
+        "cells": str(len(run.table("cells"))),
+        "entries": str(len(entries)),
+        **{f"entries-{t}": str(tags[t]) for t in "SKRG"},
+        "cross-references": str(len(xref)),
+        "cross-reference-pairs": str(len(xref[["cell_id", "target_cell_id"]].drop_duplicates())),
+        "documents": str(len(run.table("documents"))),
+        "captures": str(len(run.report["captures"])),
+    }
 
 
 @pytest.mark.parametrize("corpus", ["seeds", "site"])
@@ -67,6 +80,7 @@ def test_the_report_is_the_same_for_the_same_tables(seeds, tmp_path):
 
 def test_charts_whose_data_did_not_change_are_not_drawn_again(seeds, tmp_path, monkeypatch):
     from pipeline.report import page as datareport
+
     again, interim = tmp_path / "processed", tmp_path / "interim"
     shutil.copytree(seeds.processed, again)
     report = ["report", "-q", "--processed", str(again), "--interim", str(interim)]
@@ -105,24 +119,37 @@ PROBE = """<script>window.addEventListener("load", () => {
 def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
     binary = shutil.which("chromium")
     assert binary, "Debian's chromium is needed for this test: `make browser` (or .ci/run) installs it"
-    return subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120, check=True)
+    return subprocess.run(
+        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
 
 
 def test_the_report_renders_in_headless_chromium(seeds, tmp_path):
     page = tmp_path / "report.html"  # a copy with a probe that records each chart's loaded size
-    page.write_text((seeds.processed / "report.html").read_text("utf-8").replace("</body>", PROBE + "</body>"),
-                    encoding="utf-8")
+    page.write_text(
+        (seeds.processed / "report.html").read_text("utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+    )
     dom = _chromium("--virtual-time-budget=10000", "--dump-dom", page.as_uri(), profile=tmp_path / "p1").stdout
     charts = json.loads(html.fromstring(dom).get_element_by_id("probe").text)
     assert len(charts) == 5
     assert all(c["loaded"] and c["width"] > 100 and c["height"] > 100 for c in charts), charts
     rendered = _metrics(html.fromstring(dom))
-    assert (rendered["cells"], rendered["entries"]) == (str(len(seeds.table("cells"))), str(len(seeds.table("entries"))))
+    assert (rendered["cells"], rendered["entries"]) == (
+        str(len(seeds.table("cells"))),
+        str(len(seeds.table("entries"))),
+    )
 
     shot = tmp_path / "report.png"
-    _chromium("--window-size=1200,2400", f"--screenshot={shot}", (seeds.processed / "report.html").as_uri(),
-              profile=tmp_path / "p2")
+    _chromium(
+        "--window-size=1200,2400",
+        f"--screenshot={shot}",
+        (seeds.processed / "report.html").as_uri(),
+        profile=tmp_path / "p2",
+    )
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[:2] == (2400, 1200)
     assert pixels[..., :3].std() > 0.05  # not blank: text and charts on white
@@ -137,8 +164,12 @@ def test_the_data_package_validates_with_frictionless(seeds):
     arrays = {(name, f.name) for name, schema in TABLES.items() for f in schema if str(f.type).startswith("list")}
     # frictionless reads Parquet through pandas, which hands list cells over as numpy arrays its array
     # type rejects; every other check (types, required, keys, foreign keys, row counts) must pass
-    other = [(t.name, e.type, e.note) for t in report.tasks for e in t.errors
-             if not (e.type == "type-error" and (t.name, e.field_name) in arrays)]
+    other = [
+        (t.name, e.type, e.note)
+        for t in report.tasks
+        for e in t.errors
+        if not (e.type == "type-error" and (t.name, e.field_name) in arrays)
+    ]
     assert other == []
     rows = {t.name: t.stats["rows"] for t in report.tasks}
     assert rows == {name: len(seeds.table(name)) for name in TABLES}
@@ -157,17 +188,25 @@ def test_the_data_package_catches_a_broken_foreign_key(seeds, tmp_path):
 def test_the_notebook_runs_top_to_bottom(seeds, monkeypatch):
     notebook = nbformat.read(ROOT / "notebooks" / "explore.ipynb", as_version=4)
     monkeypatch.setenv("FINDINGS_PROCESSED", str(seeds.processed))
-    NotebookClient(notebook, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
-    outputs = "\n".join(o.get("text", "") or json.dumps(o.get("data", {}).get("text/plain", ""))
-                        for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs)
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}
+    ).execute()
+    outputs = "\n".join(
+        o.get("text", "") or json.dumps(o.get("data", {}).get("text/plain", ""))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+    )
     assert "alcohol-E4" in outputs and "drug-E4" in outputs
-    assert not [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs
-                if o.output_type == "error"]
+    assert not [
+        o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"
+    ]
 
 
-@pytest.mark.parametrize("command", [[], ["extract"], ["clean"], ["structure"], ["merge"], ["publish"],
-                                     ["report"], ["all"], ["docs"], ["fetch"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["extract"], ["clean"], ["structure"], ["merge"], ["publish"], ["report"], ["all"], ["docs"], ["fetch"]],
+)
 def test_every_command_explains_itself(command, capsys):
     with pytest.raises(SystemExit) as stop:
         main([*command, "--help"])

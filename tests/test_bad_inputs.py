@@ -1,4 +1,5 @@
 """Issue 5's corpus of bad inputs, each with its expected outcome, alongside valid captures."""
+
 from __future__ import annotations
 
 import json
@@ -7,16 +8,25 @@ import pytest
 from conftest import RAW, folder_of, run_on
 from test_structure_units import CELL
 
-CELL_HTML = "<html><head><title>x</title></head><body>" + "".join(
-    f"<p>{line}</p>" for line in CELL.splitlines() if line) + "</body></html>"
+CELL_HTML = (
+    "<html><head><title>x</title></head><body>"
+    + "".join(f"<p>{line}</p>" for line in CELL.splitlines() if line)
+    + "</body></html>"
+)
 QUOTED = CELL.replace("Drug Treatment Matrix cell B5", "Drug Treatment Matrix cell C5").replace(
-    "Keeping children safe", "“Keeping” children safe café")
-BOMB = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
-        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;">'
-        '<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">]><html><body>'
-        '<p>&lol5;</p></body></html>')
-OLDER = CELL.replace("Drug Treatment Matrix cell B5", "Drug Treatment Matrix cell D5").replace(
-    "02 March 2019", "02 March 2015").replace("Keeping children safe (2010)", "Keeping children safe at home (2009)")
+    "Keeping children safe", "“Keeping” children safe café"
+)
+BOMB = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;">'
+    '<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">]><html><body>'
+    "<p>&lol5;</p></body></html>"
+)
+OLDER = (
+    CELL.replace("Drug Treatment Matrix cell B5", "Drug Treatment Matrix cell D5")
+    .replace("02 March 2019", "02 March 2015")
+    .replace("Keeping children safe (2010)", "Keeping children safe at home (2009)")
+)
 NEWER = CELL.replace("Drug Treatment Matrix cell B5", "Drug Treatment Matrix cell D5")
 
 CORPUS = {
@@ -32,9 +42,11 @@ CORPUS = {
     "truncated.html": CELL_HTML.replace("B5", "C4").split("</body>")[0].replace("</p>", "", 3),
     "deep.html": "<html><body>" + "<div>" * 10_000 + "deep text" + "</div>" * 10_000 + "</body></html>",
     "script.html": CELL_HTML.replace("B5", "E1").replace(
-        "<body>", "<body><script>var s = '<p>K Fake entry (2001). Scripted.</p>';</script>"
-                  "<style>p::before { content: 'K Styled entry (2002).' }</style>"
-                  "<template><p>K Template entry (2003). Hidden.</p></template>"),
+        "<body>",
+        "<body><script>var s = '<p>K Fake entry (2001). Scripted.</p>';</script>"
+        "<style>p::before { content: 'K Styled entry (2002).' }</style>"
+        "<template><p>K Template entry (2003). Hidden.</p></template>",
+    ),
     "bomb.html": BOMB,
     "unrelated.html": "<html><body><h1>Cheap flights</h1><p>Book your holiday today and save.</p></body></html>",
     "twice_a.txt": CELL.replace("B5", "E2"),
@@ -42,10 +54,15 @@ CORPUS = {
     "version_old.txt": OLDER,
     "version_new.txt": NEWER,
 }
-QUARANTINED = {"empty.txt": "no content", "blank.txt": "no content", "image.png": "binary file (a PNG image)",
-               "huge.txt": "over the limit", "deep.html": "no content",
-               "bomb.html": "not a page of the Effectiveness Bank",
-               "unrelated.html": "not a page of the Effectiveness Bank"}
+QUARANTINED = {
+    "empty.txt": "no content",
+    "blank.txt": "no content",
+    "image.png": "binary file (a PNG image)",
+    "huge.txt": "over the limit",
+    "deep.html": "no content",
+    "bomb.html": "not a page of the Effectiveness Bank",
+    "unrelated.html": "not a page of the Effectiveness Bank",
+}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +91,16 @@ def test_valid_captures_still_give_their_full_tables(corpus, seeds):
     entries = corpus.table("entries")
     assert len(entries[entries.cell_id.isin(seed_cells)]) == 53
     assert set(cells.cell_id) - seed_cells == {
-        "drug-A5", "drug-C5", "drug-E5", "drug-C1", "drug-C2", "drug-C4", "drug-E1", "drug-E2", "drug-D5"}
+        "drug-A5",
+        "drug-C5",
+        "drug-E5",
+        "drug-C1",
+        "drug-C2",
+        "drug-C4",
+        "drug-E1",
+        "drug-E2",
+        "drug-D5",
+    }
 
 
 def test_encodings_are_read(corpus):
@@ -112,7 +138,8 @@ def test_deep_nesting_is_reported(corpus):
 
 def test_script_style_and_template_never_reach_tables(corpus):
     text = json.dumps(corpus.table("entries").astype(str).to_dict()) + json.dumps(
-        corpus.table("sections").astype(str).to_dict())
+        corpus.table("sections").astype(str).to_dict()
+    )
     for fake in ("Fake entry", "Styled entry", "Template entry", "Scripted"):
         assert fake not in text
     assert len(corpus.table("entries").query("cell_id == 'drug-E1'")) == 3
@@ -134,14 +161,18 @@ def test_identical_captures_count_once_and_newer_version_wins(corpus):
     assert any("identical" in n for n in report["twice_b.txt"]["notes"])
 
 
-@pytest.mark.parametrize("data, text, encoding", [
-    ("café “quoted”".encode("utf-8"), "café “quoted”", "utf-8"),
-    ("café “quoted”".encode("cp1252"), "café “quoted”", "cp1252"),
-    ("café".encode("latin-1") + b"\x81", "café\x81", "iso8859-1"),
-    ("café — ".encode("utf-8") + "“quoted”".encode("cp1252"), "café — “quoted”", "utf-8+cp1252"),
-    ("café".encode("utf-16-le"), "café", "utf-16-le"),
-    (b"\xef\xbb\xbfcaf\xc3\xa9", "café", "utf-8-sig"),
-])
+@pytest.mark.parametrize(
+    "data, text, encoding",
+    [
+        ("café “quoted”".encode(), "café “quoted”", "utf-8"),
+        ("café “quoted”".encode("cp1252"), "café “quoted”", "cp1252"),
+        ("café".encode("latin-1") + b"\x81", "café\x81", "iso8859-1"),
+        ("café — ".encode() + "“quoted”".encode("cp1252"), "café — “quoted”", "utf-8+cp1252"),
+        ("café".encode("utf-16-le"), "café", "utf-16-le"),
+        (b"\xef\xbb\xbfcaf\xc3\xa9", "café", "utf-8-sig"),
+    ],
+)
 def test_decoding(data, text, encoding):
     from pipeline.extract.decode import decode
+
     assert decode(data) == (text, encoding)

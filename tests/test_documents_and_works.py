@@ -1,4 +1,5 @@
 """Issue 4: analysis pages, related documents, sections, matrix axes and one identity per work."""
+
 from __future__ import annotations
 
 import itertools
@@ -20,12 +21,16 @@ def test_seed_analysis_page_is_one_document(seeds):
     doc = docs.iloc[0]
     assert doc.title == "Drug misuse in over 16s: psychosocial interventions"
     assert doc.source == "[UK] National Institute for Health and Care Excellence, 2007."
-    assert doc.authors == "National Institute for Health and Care Excellence and National Collaborating Centre " \
-                         "for Mental Health."
+    assert (
+        doc.authors == "National Institute for Health and Care Excellence and National Collaborating Centre "
+        "for Mental Health."
+    )
     assert (doc.year, doc.doc_kind) == (2007, "document")
     assert len(doc.key_points) == 6
-    assert doc.key_points[0] == "NICE clinical guidelines are key quality yardsticks for NHS services and those " \
-                                "commissioned by the NHS."
+    assert (
+        doc.key_points[0] == "NICE clinical guidelines are key quality yardsticks for NHS services and those "
+        "commissioned by the NHS."
+    )
     assert str(doc.last_revised) == "2017-08-30" and str(doc.first_uploaded) == "2017-08-22"
     assert doc.summary.startswith("After examining the evidence for psychosocial therapies")
     assert doc.commentary.startswith("Experts from the British Psychological Society")
@@ -85,21 +90,36 @@ def test_site_analysis_related_lists_name_cells(site):
 
 # Same works across the seed cells, as (cell, year, title) – everything else is a different work.
 SAME_WORKS = [
-    {("alcohol-E4", "In UK active referral significantly promotes NA/AA attendance but not abstinence"),
-     ("drug-E4", "Active referral significantly promotes NA/AA attendance in UK but not abstinence")},
-    {("alcohol-E4", "In USA post-treatment substance use reduced by actively linking patients to mutual aid groups"),
-     ("drug-E4", "In USA active and persistent attempts to link patients to mutual aid groups helps reduce "
-                 "substance use")},
-    {("alcohol-E4", "Forging inter-service links to promote patient transition and aftercare"),
-     ("drug-E4", "Forging inter-service links in US states")},
-    {("alcohol-E4", "Peer-based support for recovery from problem substance use"),
-     ("drug-E4", "Peer-based recovery support services")},
+    {
+        ("alcohol-E4", "In UK active referral significantly promotes NA/AA attendance but not abstinence"),
+        ("drug-E4", "Active referral significantly promotes NA/AA attendance in UK but not abstinence"),
+    },
+    {
+        ("alcohol-E4", "In USA post-treatment substance use reduced by actively linking patients to mutual aid groups"),
+        (
+            "drug-E4",
+            "In USA active and persistent attempts to link patients to mutual aid groups helps reduce substance use",
+        ),
+    },
+    {
+        ("alcohol-E4", "Forging inter-service links to promote patient transition and aftercare"),
+        ("drug-E4", "Forging inter-service links in US states"),
+    },
+    {
+        ("alcohol-E4", "Peer-based support for recovery from problem substance use"),
+        ("drug-E4", "Peer-based recovery support services"),
+    },
     {("alcohol-E4", "Determining who needs residential care"), ("drug-E4", "Determining who needs residential care")},
-    {("alcohol-E4", "Severe cases differentially benefit from residential care"),
-     ("drug-E4", "Severe cases differentially benefit from residential care")},
+    {
+        ("alcohol-E4", "Severe cases differentially benefit from residential care"),
+        ("drug-E4", "Severe cases differentially benefit from residential care"),
+    },
     {("alcohol-E4", "Case management"), ("drug-E4", "Organising holistic and continuing care")},
-    {("alcohol-E4", "Organising integrated and holistic care"), ("drug-E4", "Integrated care for drug and alcohol users"),
-     ("drug-E3", "Integrated care for substance users in Scotland")},
+    {
+        ("alcohol-E4", "Organising integrated and holistic care"),
+        ("drug-E4", "Integrated care for drug and alcohol users"),
+        ("drug-E3", "Integrated care for substance users in Scotland"),
+    },
 ]
 
 
@@ -110,7 +130,8 @@ def test_work_identity_holds_in_both_directions(seeds):
     assert all(member in {(r.cell_id, r.title) for r in rows} for member in group_of)
     for a, b in itertools.combinations(rows, 2):
         same = (a.cell_id, a.title) in group_of and group_of.get((a.cell_id, a.title)) == group_of.get(
-            (b.cell_id, b.title))
+            (b.cell_id, b.title)
+        )
         assert (a.work_id == b.work_id) == same, (a.title, b.title)
 
 
@@ -118,10 +139,14 @@ def test_traps_stay_apart_and_matches_are_explained(seeds):
     entries = seeds.table("entries").set_index(["cell_id", "title"])
     case = entries.xs("Varieties and impacts of case management", level="title")
     assert case.work_id.nunique() == 2
-    assert entries.loc[("drug-E3", "Commissioning for recovery"), "work_id"] != entries.loc[
-        ("drug-E4", "Implementing NICE-recommended psychosocial interventions"), "work_id"]
-    assert entries.loc[("drug-E3", "Pharmacy-based services for drug users"), "work_id"] != entries.loc[
-        ("drug-E4", "Coordinating services to meet individual needs"), "work_id"]
+    assert (
+        entries.loc[("drug-E3", "Commissioning for recovery"), "work_id"]
+        != entries.loc[("drug-E4", "Implementing NICE-recommended psychosocial interventions"), "work_id"]
+    )
+    assert (
+        entries.loc[("drug-E3", "Pharmacy-based services for drug users"), "work_id"]
+        != entries.loc[("drug-E4", "Coordinating services to meet individual needs"), "work_id"]
+    )
     matched = entries[entries.work_method != "unique"]
     assert set(matched.work_method) == {"title", "title+annotation", "issuer+annotation"}
     assert (matched.work_score >= 70).all()
@@ -129,16 +154,27 @@ def test_traps_stay_apart_and_matches_are_explained(seeds):
 
 
 def _linked_page(text: str, title: str, href: str) -> str:
-    return "<html><body>" + "".join(f"<p>{line.replace(title, f'<a href={href!r}>{title}</a>')}</p>"
-                                    for line in text.splitlines() if line) + "</body></html>"
+    return (
+        "<html><body>"
+        + "".join(
+            f"<p>{line.replace(title, f'<a href={href!r}>{title}</a>')}</p>" for line in text.splitlines() if line
+        )
+        + "</body></html>"
+    )
 
 
 def test_same_href_means_same_work(tmp_path):
     href = "https://findings.org.uk/PHP/dl.php?file=Kid_1.txt"
     other = CELL.replace("Drug Treatment Matrix cell B5", "Alcohol Treatment Matrix cell C2").replace(
-        "Keeping children safe", "Child safety at home")
-    raw = folder_of(tmp_path / "raw", {"a.html": _linked_page(CELL, "Keeping children safe", href),
-                                      "b.html": _linked_page(other, "Child safety at home", href)})
+        "Keeping children safe", "Child safety at home"
+    )
+    raw = folder_of(
+        tmp_path / "raw",
+        {
+            "a.html": _linked_page(CELL, "Keeping children safe", href),
+            "b.html": _linked_page(other, "Child safety at home", href),
+        },
+    )
     entries = run_on(raw, tmp_path).table("entries")
     first = entries[entries.position == 1]
     assert first.title.tolist() == ["Child safety at home", "Keeping children safe"]
@@ -175,18 +211,28 @@ def test_analysis_sections_keep_headings(seeds):
 def test_matrix_axes_from_overview_pages(site):
     axes = site.table("matrix_axes").set_index(["matrix", "axis", "code"])
     assert len(axes) == 20
-    assert axes.loc[("drug", "column", "A"), "description"] == \
-        "Techniques, programmes and approaches delivered to patients"
+    assert (
+        axes.loc[("drug", "column", "A"), "description"]
+        == "Techniques, programmes and approaches delivered to patients"
+    )
     assert axes.loc[("drug", "row", "1"), "label"] == "Reducing harm"
     assert pd.isna(axes.loc[("alcohol", "column", "A"), "description"])
 
 
 def test_cell_without_labels_takes_them_from_the_axes(tmp_path):
     body = CELL.replace("Drug Treatment Matrix cell B5 Matrix cell logo\n", "").replace(
-        "Practitioners; Safeguarding the community\n", "")
-    raw = folder_of(tmp_path / "raw", {"page.txt": body, "overview.txt": FIXTURES / "site/overview_drug_matrix.txt",
-                                      "manifest.csv": "file,url,captured_at\npage.txt,https://findings.org.uk/"
-                                                      "PHP/dl.php?file=Matrix/Drugs/B5.htm,\n"})
+        "Practitioners; Safeguarding the community\n", ""
+    )
+    raw = folder_of(
+        tmp_path / "raw",
+        {
+            "page.txt": body,
+            "overview.txt": FIXTURES / "site/overview_drug_matrix.txt",
+            "manifest.csv": "file,url,captured_at\npage.txt,https://findings.org.uk/"
+            "PHP/dl.php?file=Matrix/Drugs/B5.htm,\n",
+        },
+    )
     cells = run_on(raw, tmp_path).table("cells")
     assert cells[["cell_id", "column_label", "row_label"]].values.tolist() == [
-        ["drug-B5", "Practitioners", "Safeguarding the community"]]
+        ["drug-B5", "Practitioners", "Safeguarding the community"]
+    ]

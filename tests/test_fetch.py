@@ -2,6 +2,7 @@
 conditional requests, resumption, WARC in and out, and fetched pages flowing into the tables.
 No test reaches the internet and none sleeps for real: sleeps are recorded, the pacing test runs on
 an injected clock."""
+
 from __future__ import annotations
 
 import csv
@@ -69,9 +70,19 @@ class FakeClock:
 
 
 def config(site: FetchSite, tmp: Path, **kw) -> FetchConfig:
-    settings = dict(raw=tmp / "raw", state=tmp / "state", base_url=site.url, contact=CONTACT, interval=0.0,
-                    connect_timeout=2.0, read_timeout=2.0, retries=2, backoff_factor=0.5, backoff_jitter=0.25,
-                    concurrency=2)
+    settings = dict(
+        raw=tmp / "raw",
+        state=tmp / "state",
+        base_url=site.url,
+        contact=CONTACT,
+        interval=0.0,
+        connect_timeout=2.0,
+        read_timeout=2.0,
+        retries=2,
+        backoff_factor=0.5,
+        backoff_jitter=0.25,
+        concurrency=2,
+    )
     settings.update(kw)
     return FetchConfig(**settings)
 
@@ -101,8 +112,10 @@ def site():
 
 # -- discovery (pure) --------------------------------------------------------------------------------
 
+
 def test_overview_links_become_canonical_cell_urls_and_a_missing_overview_falls_back_to_a1_e5():
     from fetchsite import overview_html
+
     base = "http://mirror.test:8080"
     page = overview_html("alcohol", ["alcohol-A4", "alcohol-B3", "alcohol-E5", "drug-A1"])
     urls = discover.cell_urls({f"{base}/docs/amatrix.php": page.encode(), f"{base}/docs/dmatrix.php": None}, base)
@@ -125,6 +138,7 @@ def test_cell_pages_link_their_analysis_pages_not_navigation_or_other_sites():
 
 # -- a whole crawl -----------------------------------------------------------------------------------
 
+
 def test_crawl_of_all_50_cells_stores_each_page_once_with_a_manifest_row(tmp_path):
     with FetchSite() as site:
         summary = fetch(site, tmp_path, concurrency=4)
@@ -140,8 +154,9 @@ def test_crawl_of_all_50_cells_stores_each_page_once_with_a_manifest_row(tmp_pat
         assert row["sha256"] == hashlib.sha256(body).hexdigest() and row["bytes"] == str(len(body))
         assert row["status"] == "200" and row["etag"] and row["last_modified"] and row["captured_at"].endswith("Z")
     # identifying User-Agent with the contact address; robots.txt read once, before anything else
-    assert all(CONTACT in h.headers["user-agent"] and h.headers["user-agent"].startswith("findings-pipeline/")
-               for h in hits)
+    assert all(
+        CONTACT in h.headers["user-agent"] and h.headers["user-agent"].startswith("findings-pipeline/") for h in hits
+    )
     assert [h.path for h in hits].count("/robots.txt") == 1 and hits[0].path == "/robots.txt"
     assert "fetch: 52 fetched, 0 unchanged, 0 failed" in summary.text()
 
@@ -158,12 +173,16 @@ def test_depth_1_fetches_the_pages_cells_link_to(tmp_path):
     with FetchSite(cells=["alcohol-A1", "drug-C3"], documents={"alcohol-A1": ["Review_X.txt"]}) as site:
         summary = fetch(site, tmp_path, depth=1)
         fetched = {o.url.removeprefix(site.url) for o in summary.outcomes if o.kind == "fetched"}
-    assert {"/PHP/dl.php?file=Review_X.txt", "/PHP/dl.php?file=Some_Study_A1.txt",
-            "/PHP/dl.php?file=Some_Study_C3.txt"} <= fetched
+    assert {
+        "/PHP/dl.php?file=Review_X.txt",
+        "/PHP/dl.php?file=Some_Study_A1.txt",
+        "/PHP/dl.php?file=Some_Study_C3.txt",
+    } <= fetched
     assert summary.exit_status == 0 and len(fetched) == 2 + 2 + 3
 
 
 # -- scripted faults -----------------------------------------------------------------------------------
+
 
 def test_500_then_200_is_retried_with_backoff(tmp_path, site):
     path = cell_path("alcohol-A1")
@@ -284,8 +303,9 @@ def test_the_header_charset_outranks_meta_through_to_the_tables(tmp_path, site):
 
 
 def test_robots_txt_disallowing_a_path_is_obeyed(tmp_path):
-    with FetchSite(cells=["alcohol-A1", "drug-C3", "drug-D4"],
-                   robots="User-agent: *\nDisallow: /PHP/dl.php?file=Matrix/Drugs/\n") as site:
+    with FetchSite(
+        cells=["alcohol-A1", "drug-C3", "drug-D4"], robots="User-agent: *\nDisallow: /PHP/dl.php?file=Matrix/Drugs/\n"
+    ) as site:
         summary = fetch(site, tmp_path)
         requested = site.requested()
     assert not [p for p in requested if "Matrix/Drugs" in p]
@@ -302,6 +322,7 @@ def test_robots_txt_for_another_agent_does_not_apply(tmp_path):
 
 # -- pacing ------------------------------------------------------------------------------------------
 
+
 def _gaps(history: list[tuple[str, float]]) -> list[float]:
     times = sorted(t for _, t in history)
     return [b - a for a, b in zip(times, times[1:])]
@@ -312,8 +333,11 @@ def test_pacing_never_sends_two_requests_to_a_host_closer_than_the_interval(tmp_
     with FetchSite(cells=["alcohol-A1", "alcohol-B2", "alcohol-C3", "drug-A1", "drug-B2"]) as site:
         site.script(cell_path("alcohol-B2"), Reply(500))
         site.script(cell_path("drug-A1"), Reply(429, headers={"Retry-After": "0"}))
-        crawler = Crawler(config(site, tmp_path, interval=1.5, concurrency=3, backoff_factor=0.0,
-                                 backoff_jitter=0.0), clock=clock.clock, sleep=clock.sleep)
+        crawler = Crawler(
+            config(site, tmp_path, interval=1.5, concurrency=3, backoff_factor=0.0, backoff_jitter=0.0),
+            clock=clock.clock,
+            sleep=clock.sleep,
+        )
         started = time.monotonic()
         summary = crawler.run()
         served = len(site.hits())
@@ -349,6 +373,7 @@ def test_the_pacer_spaces_concurrent_callers():
 
 # -- conditional requests, immutability, what downstream makes of two captures ----------------------------
 
+
 def test_a_second_run_makes_only_conditional_requests_and_a_changed_page_adds_one_capture(tmp_path, site):
     raw = tmp_path / "raw"
     first = fetch(site, tmp_path)
@@ -359,8 +384,7 @@ def test_a_second_run_makes_only_conditional_requests_and_a_changed_page_adds_on
 
     second = fetch(site, tmp_path)
     pages = [h for h in site.hits() if h.path != "/robots.txt"]
-    assert len(pages) == 5 and all(h.headers.get("if-none-match") and h.headers.get("if-modified-since")
-                                   for h in pages)
+    assert len(pages) == 5 and all(h.headers.get("if-none-match") and h.headers.get("if-modified-since") for h in pages)
     assert second.count("unchanged") == 5 and second.count("fetched") == 0
     assert captures(raw) == files and (raw / "manifest.csv").read_bytes() == manifest
     assert {f: (raw / f).stat().st_mtime_ns for f in files} == mtimes
@@ -394,9 +418,13 @@ def test_a_server_without_validators_sending_the_same_bytes_adds_nothing(tmp_pat
 
 
 def test_an_older_three_column_manifest_is_upgraded_and_stays_readable(tmp_path, site):
-    raw = folder_of(tmp_path / "raw", {"old.txt": "Alcohol Treatment Matrix cell A1\n",
-                                       "manifest.csv": "file,url,captured_at\nold.txt,https://x/Matrix/Alcohol/A1.htm,"
-                                                       "2024-01-01T00:00:00Z\n"})
+    raw = folder_of(
+        tmp_path / "raw",
+        {
+            "old.txt": "Alcohol Treatment Matrix cell A1\n",
+            "manifest.csv": "file,url,captured_at\nold.txt,https://x/Matrix/Alcohol/A1.htm,2024-01-01T00:00:00Z\n",
+        },
+    )
     fetch(site, tmp_path)
     text = (raw / "manifest.csv").read_text("utf-8")
     assert text.splitlines()[0] == MANIFEST_HEADER
@@ -417,6 +445,7 @@ def test_capture_names_are_safe_and_content_addressed(tmp_path):
 
 # -- interruption ------------------------------------------------------------------------------------------
 
+
 def test_a_killed_fetch_resumes_fetching_only_what_is_missing(tmp_path):
     cells = ["alcohol-A1", "alcohol-A2", "alcohol-A3", "drug-A1", "drug-A2", "drug-A3"]
     raw, interim = tmp_path / "raw", tmp_path / "interim"
@@ -424,9 +453,29 @@ def test_a_killed_fetch_resumes_fetching_only_what_is_missing(tmp_path):
         for cell in cells:
             site.pages[cell_path(cell)].delay = 0.25
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "fetch", "-q", "--raw", str(raw), "--interim", str(interim),
-             "--base-url", site.url, "--contact", CONTACT, "--interval", "0", "--concurrency", "1"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "fetch",
+                "-q",
+                "--raw",
+                str(raw),
+                "--interim",
+                str(interim),
+                "--base-url",
+                site.url,
+                "--contact",
+                CONTACT,
+                "--interval",
+                "0",
+                "--concurrency",
+                "1",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if (raw / "manifest.csv").exists() and len(manifest_rows(raw)) >= 4:
@@ -441,8 +490,10 @@ def test_a_killed_fetch_resumes_fetching_only_what_is_missing(tmp_path):
                 assert f[6:22] == hashlib.sha256((raw / f).read_bytes()).hexdigest()[:16]
         site.log.clear()
 
-        summary = crawl(FetchConfig(raw=raw, state=interim / "fetch", base_url=site.url, contact=CONTACT,
-                                    interval=0.0), sleep=Sleeps())
+        summary = crawl(
+            FetchConfig(raw=raw, state=interim / "fetch", base_url=site.url, contact=CONTACT, interval=0.0),
+            sleep=Sleeps(),
+        )
         rerun = site.requested()
     everything = {overview_path("alcohol"), overview_path("drug")} | {cell_path(c) for c in cells}
     assert sorted(rerun) == sorted(everything - stored)
@@ -462,6 +513,7 @@ def test_temporary_files_of_a_killed_write_are_removed(tmp_path, site):
 
 
 # -- WARC, both directions ---------------------------------------------------------------------------------
+
 
 def test_a_warc_written_by_the_fetch_feeds_the_extract_stage(tmp_path, site):
     warc = tmp_path / "crawl.warc.gz"
@@ -488,17 +540,31 @@ def test_a_warc_written_by_the_fetch_feeds_the_extract_stage(tmp_path, site):
 def test_an_uncompressed_warc_from_another_crawler_is_read(tmp_path):
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
+
     buf = io.BytesIO()
     writer = WARCWriter(buf, gzip=False)
-    pages = [("https://findings.org.uk/PHP/dl.php?file=Matrix/Drugs/B3.htm", "text/html; charset=utf-8",
-              cell_html("drug-B3").encode(), "200 OK"),
-             ("https://findings.org.uk/style.css", "text/css", b"body{}", "200 OK"),
-             ("https://findings.org.uk/PHP/dl.php?file=Matrix/Drugs/B4.htm", "text/html", b"gone", "404 Not Found")]
+    pages = [
+        (
+            "https://findings.org.uk/PHP/dl.php?file=Matrix/Drugs/B3.htm",
+            "text/html; charset=utf-8",
+            cell_html("drug-B3").encode(),
+            "200 OK",
+        ),
+        ("https://findings.org.uk/style.css", "text/css", b"body{}", "200 OK"),
+        ("https://findings.org.uk/PHP/dl.php?file=Matrix/Drugs/B4.htm", "text/html", b"gone", "404 Not Found"),
+    ]
     for url, ctype, body, status in pages:
         http = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
-                                                      http_headers=http,
-                                                      warc_headers_dict={"WARC-Date": "2023-05-06T07:08:09Z"}))
+        writer.write_record(
+            writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": "2023-05-06T07:08:09Z"},
+            )
+        )
     data = buf.getvalue()
     assert data.startswith(b"WARC/") and is_warc(data) and not is_warc(gzip.compress(b"<html>"))
     records = list(warc_captures("other.warc", data))
@@ -510,10 +576,10 @@ def test_an_uncompressed_warc_from_another_crawler_is_read(tmp_path):
 
 # -- fetched pages flow into the same tables as the shipped captures of them ---------------------------------
 
+
 def test_fetched_html_gives_the_same_tables_as_the_shipped_captures(tmp_path):
     shipped = {"alcohol-E4": "alcohol-E4.html", "drug-E4": "drug-E4.html", "drug-E3": "drug-E3.html"}
-    with FetchSite(cells=list(shipped), real_pages=True,
-                   documents={}) as site:
+    with FetchSite(cells=list(shipped), real_pages=True, documents={}) as site:
         # the analysis page a cell links to, fetched with --depth 1; the other linked pages are not on this site
         summary = fetch(site, tmp_path, depth=1)
         assert outcome(summary, NICE_PATH).kind == "fetched"
@@ -521,20 +587,32 @@ def test_fetched_html_gives_the_same_tables_as_the_shipped_captures(tmp_path):
     fetched = run_on(tmp_path / "raw", tmp_path / "w1")
     live = "https://findings.org.uk"
     manifest = "file,url,captured_at\n" + "".join(
-        f"{file},{live}{cell_path(cell)},2024-01-01T00:00:00Z\n" for cell, file in shipped.items())
+        f"{file},{live}{cell_path(cell)},2024-01-01T00:00:00Z\n" for cell, file in shipped.items()
+    )
     manifest += f"analysis-nice-2007.html,{live}{NICE_PATH},2024-01-01T00:00:00Z\n"
-    direct = run_on(folder_of(tmp_path / "direct", {**{f: FIXTURES / "html" / f for f in shipped.values()},
-                                                    "analysis-nice-2007.html": FIXTURES / "html" /
-                                                    "analysis-nice-2007.html", "manifest.csv": manifest}),
-                    tmp_path / "w2")
+    direct = run_on(
+        folder_of(
+            tmp_path / "direct",
+            {
+                **{f: FIXTURES / "html" / f for f in shipped.values()},
+                "analysis-nice-2007.html": FIXTURES / "html" / "analysis-nice-2007.html",
+                "manifest.csv": manifest,
+            },
+        ),
+        tmp_path / "w2",
+    )
     drop = {"source_capture", "source_line", "sources", "source", "captured_at", "url", "file"}
     documents = set(direct.table("documents").document_id)
     assert len(documents) == 1
     for table in ("cells", "entries", "citations", "links", "documents", "sections"):
         a, b = fetched.table(table), direct.table(table)
         cols = [c for c in b.columns if c not in drop]
-        mine = lambda t: ((t.cell_id.isin(shipped) if "cell_id" in t else False) |
-                          (t.document_id.isin(documents) if "document_id" in t else False))
+
+        def mine(t):
+            return (t.cell_id.isin(shipped) if "cell_id" in t else False) | (
+                t.document_id.isin(documents) if "document_id" in t else False
+            )
+
         a, b = a[mine(a)][cols].reset_index(drop=True), b[mine(b)][cols].reset_index(drop=True)
         assert len(b) > 0
         pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=table)
@@ -543,9 +621,22 @@ def test_fetched_html_gives_the_same_tables_as_the_shipped_captures(tmp_path):
 
 # -- command line, Makefile, progress ------------------------------------------------------------------------
 
+
 def test_command_line_exit_status(tmp_path, site, capsys):
-    args = ["fetch", "--raw", str(tmp_path / "raw"), "--interim", str(tmp_path / "interim"),
-            "--base-url", site.url, "--contact", CONTACT, "--interval", "0", "-q"]
+    args = [
+        "fetch",
+        "--raw",
+        str(tmp_path / "raw"),
+        "--interim",
+        str(tmp_path / "interim"),
+        "--base-url",
+        site.url,
+        "--contact",
+        CONTACT,
+        "--interval",
+        "0",
+        "-q",
+    ]
     assert main(args) == 0
     assert "fetch: 5 fetched, 0 unchanged, 0 failed" in capsys.readouterr().out
     site.script(cell_path("drug-C3"), *[Reply(500)] * 5)
@@ -567,8 +658,12 @@ def test_command_line_exit_status(tmp_path, site, capsys):
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_all_is_offline_by_default_and_fetches_first_with_fetch_1(tmp_path):
     with FetchSite(cells=["alcohol-A1", "drug-C3"]) as site:
-        dirs = [f"RAW={tmp_path / 'raw'}", f"INTERIM={tmp_path / 'interim'}", f"PROCESSED={tmp_path / 'processed'}",
-                f"FETCH_ARGS=--base-url {site.url} --contact {CONTACT} --interval 0 -q"]
+        dirs = [
+            f"RAW={tmp_path / 'raw'}",
+            f"INTERIM={tmp_path / 'interim'}",
+            f"PROCESSED={tmp_path / 'processed'}",
+            f"FETCH_ARGS=--base-url {site.url} --contact {CONTACT} --interval 0 -q",
+        ]
         make = ["make", "--no-print-directory", "-s", "-o", ".venv/.installed", *dirs]
         (tmp_path / "raw").mkdir()
         folder_of(tmp_path / "raw", {"seed.html": FIXTURES / "html" / "drug-E4.html"})
@@ -602,8 +697,10 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
         if tty:
             assert "2/2" in out and "page" in out and "failed http://h/b: HTTP 500" in out
         else:
-            assert out.splitlines() == ["fetch cells [1/2] fetched http://h/a (fetch_a.html)",
-                                        "fetch cells [2/2] failed http://h/b (HTTP 500)"]
+            assert out.splitlines() == [
+                "fetch cells [1/2] fetched http://h/a (fetch_a.html)",
+                "fetch cells [2/2] failed http://h/b (HTTP 500)",
+            ]
     quiet = Stream(False)
     Progress(quiet, quiet=True).advance("fetched", "u")
     assert quiet.getvalue() == ""

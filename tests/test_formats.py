@@ -1,4 +1,5 @@
 """Text, Markdown and HTML captures of the same page give the same entries."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,8 +25,17 @@ def page(name: str):
 
 def entries(name: str) -> list[tuple]:
     """What a reader of the cell sees of each entry; quote styles folded (the seeds' converters differ)."""
-    return [(tuple(e.types), e.types_inferred, e.title.translate(_FOLD), e.reference and e.reference.text,
-             e.annotation.translate(_FOLD), e.cut_off) for e in page(name).cell.entries]
+    return [
+        (
+            tuple(e.types),
+            e.types_inferred,
+            e.title.translate(_FOLD),
+            e.reference and e.reference.text,
+            e.annotation.translate(_FOLD),
+            e.cut_off,
+        )
+        for e in page(name).cell.entries
+    ]
 
 
 @pytest.mark.parametrize("cell", sorted(PAGES))
@@ -65,15 +75,18 @@ def test_script_style_and_comments_never_reach_blocks():
     assert "{" not in text
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("<!DOCTYPE html><html><body><p>x</p></body></html>", "html"),
-    ("<p>One</p><p>Two</p><div>three</div><p>four</p><p>five</p>", "html"),
-    ("K [Title](#) (2012). Annotation with [a link](#).", "markdown"),
-    ("## Heading\n\n**K** Title (2001). Text.", "markdown"),
-    ("K Title (2012). Annotation [UK] text.\n\nAnother line", "text"),
-    ("K Title \\(2012\\)\\. Annotation\\.\n\nMore text \\(see\\) here\\.", "markdown"),
-    ("", "text"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("<!DOCTYPE html><html><body><p>x</p></body></html>", "html"),
+        ("<p>One</p><p>Two</p><div>three</div><p>four</p><p>five</p>", "html"),
+        ("K [Title](#) (2012). Annotation with [a link](#).", "markdown"),
+        ("## Heading\n\n**K** Title (2001). Text.", "markdown"),
+        ("K Title (2012). Annotation [UK] text.\n\nAnother line", "text"),
+        ("K Title \\(2012\\)\\. Annotation\\.\n\nMore text \\(see\\) here\\.", "markdown"),
+        ("", "text"),
+    ],
+)
 def test_format_detected_from_content(text, expected):
     assert detect_format(text) == expected
 

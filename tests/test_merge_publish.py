@@ -1,4 +1,5 @@
 """Merging captures of one cell, validation, determinism and the command line."""
+
 from __future__ import annotations
 
 import filecmp
@@ -29,8 +30,11 @@ def test_lost_tag_and_cut_off_entries_are_filled_from_another_capture(tmp_path):
     cut = CELL.split("G Protecting")[0] + "G Protecting fam"
     run = run_on(folder_of(tmp_path / "raw", {"a.txt": lost_tag, "b.txt": cut}), tmp_path)
     entries = run.table("entries")
-    assert entries.title.tolist() == ["Keeping children safe", "Does training change practice?",
-                                      "Protecting families guidance"]
+    assert entries.title.tolist() == [
+        "Keeping children safe",
+        "Does training change practice?",
+        "Protecting families guidance",
+    ]
     assert entries.types_inferred.tolist() == [False, False, False]
     assert not entries.cut_off.any()
     assert list(run.table("cells").sources.iloc[0]) == ["a.txt", "b.txt"]
@@ -46,8 +50,9 @@ def test_tag_letter_comes_from_the_capture_that_kept_it(tmp_path):
 
 
 def test_older_revision_is_superseded(tmp_path):
-    old = CELL.replace("02 March 2019", "02 March 2015").replace("K Keeping children safe (2010)",
-                                                                 "K Keeping children safer (2009)")
+    old = CELL.replace("02 March 2019", "02 March 2015").replace(
+        "K Keeping children safe (2010)", "K Keeping children safer (2009)"
+    )
     run = run_on(folder_of(tmp_path / "raw", {"new.txt": CELL, "old.txt": old}), tmp_path)
     assert run.table("entries").title.iloc[0] == "Keeping children safe"
     report = {c["file"]: c for c in run.report["captures"]}
@@ -76,14 +81,23 @@ def test_bad_capture_is_quarantined_and_the_rest_published(tmp_path):
 def test_validation_names_each_broken_rule():
     tables = {
         "cells": [{"cell_id": "drug-F9"}],
-        "entries": [{"entry_id": "e1", "cell_id": "drug-A1", "title": " ", "year": 1850},
-                    {"entry_id": "e1", "cell_id": "drug-F9", "title": "ok", "year": 2001}],
+        "entries": [
+            {"entry_id": "e1", "cell_id": "drug-A1", "title": " ", "year": 1850},
+            {"entry_id": "e1", "cell_id": "drug-F9", "title": "ok", "year": 2001},
+        ],
         "citations": [{"citation_id": "c1", "cell_id": "drug-F9", "entry_id": "e9", "year": None}],
         "links": [{"link_id": "l1", "cell_id": "drug-F9", "entry_id": None, "target_cell_id": "drug-Z1"}],
     }
     problems = "\n".join(validate(tables))
-    for expected in ("duplicate entry_id", "cell_id 'drug-A1' has no row in cells", "entry_id 'e9' has no row",
-                     "'drug-F9' is not a cell", "target_cell_id 'drug-Z1'", "empty title", "year 1850 outside"):
+    for expected in (
+        "duplicate entry_id",
+        "cell_id 'drug-A1' has no row in cells",
+        "entry_id 'e9' has no row",
+        "'drug-F9' is not a cell",
+        "target_cell_id 'drug-Z1'",
+        "empty title",
+        "year 1850 outside",
+    ):
         assert expected in problems
 
 
@@ -94,8 +108,9 @@ def test_missing_capture_folder_is_a_usage_error(tmp_path, capsys):
 
 @pytest.mark.parametrize("stage", ["extract", "clean", "structure", "merge", "publish", "all", "docs"])
 def test_every_stage_has_help(stage):
-    out = subprocess.run([sys.executable, "-m", "pipeline", stage, "--help"], capture_output=True, text=True,
-                         cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", stage, "--help"], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout
     assert "--raw" in out and "--processed" in out
 
 
@@ -105,8 +120,14 @@ def test_data_dictionary_is_up_to_date():
 
 def test_manifest_url_names_a_cell(tmp_path):
     body = CELL.replace("Drug Treatment Matrix cell B5 Matrix cell logo\n", "")
-    raw = folder_of(tmp_path / "raw", {"page.txt": body, "manifest.csv": "file,url,captured_at\n"
-                    "page.txt,https://findings.org.uk/PHP/dl.php?file=Matrix/Alcohol/B5.htm,2024-01-01T00:00:00Z\n"})
+    raw = folder_of(
+        tmp_path / "raw",
+        {
+            "page.txt": body,
+            "manifest.csv": "file,url,captured_at\n"
+            "page.txt,https://findings.org.uk/PHP/dl.php?file=Matrix/Alcohol/B5.htm,2024-01-01T00:00:00Z\n",
+        },
+    )
     run = run_on(raw, tmp_path)
     cells = run.table("cells")
     assert cells.cell_id.tolist() == ["alcohol-B5"] and cells.identified_by.tolist() == ["url"]
@@ -114,6 +135,7 @@ def test_manifest_url_names_a_cell(tmp_path):
 
 def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatch):
     import pipeline.runtime.tasks as tasks
+
     tp, real = tasks._STEPS["structure"]
 
     def fragile(cleaned):

@@ -1,4 +1,5 @@
 """Property-based tests: arbitrary input never crashes a stage; cleaning is idempotent; order does not matter."""
+
 from __future__ import annotations
 
 import html
@@ -17,10 +18,25 @@ from pipeline.structure import structure
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-SEED_LINES = [line for path in sorted(RAW.glob("*.txt")) for line in path.read_text("utf-8").splitlines()
-              if line.strip()][:400]
-FURNITURE = ["Tweet", "Comment/query", "Alcohol Treat", "Matrix", "Society for the S", "of Addiction", "S", "K G",
-             "more Search for more studies", "- 1 Label", "<p>", "**", "[x](#)", "Last revised 01 May 2020."]
+SEED_LINES = [
+    line for path in sorted(RAW.glob("*.txt")) for line in path.read_text("utf-8").splitlines() if line.strip()
+][:400]
+FURNITURE = [
+    "Tweet",
+    "Comment/query",
+    "Alcohol Treat",
+    "Matrix",
+    "Society for the S",
+    "of Addiction",
+    "S",
+    "K G",
+    "more Search for more studies",
+    "- 1 Label",
+    "<p>",
+    "**",
+    "[x](#)",
+    "Last revised 01 May 2020.",
+]
 page_text = st.lists(st.sampled_from(SEED_LINES + FURNITURE) | st.text(max_size=80), max_size=40).map("\n".join)
 
 
@@ -52,7 +68,8 @@ def test_cleaning_is_idempotent(text):
 
 
 PAGES = [_run(p.read_bytes(), p.name) for p in sorted(RAW.glob("*.txt"))] + [
-    _run(p.read_bytes(), p.name) for p in sorted((FIXTURES / "html").glob("*.html"))]
+    _run(p.read_bytes(), p.name) for p in sorted((FIXTURES / "html").glob("*.html"))
+]
 
 
 @settings(max_examples=30, deadline=None)
@@ -66,10 +83,21 @@ def test_tables_do_not_depend_on_capture_order(pages):
     assert build_tables(cells, merge_documents(pages), []) == build_tables(expected_cells, merge_documents(PAGES), [])
 
 
-TEXT_CELLS = [p for p in sorted(RAW.glob("*.txt")) if read_capture(p.name, p.read_bytes()).format == "text"
-              and _run(p.read_bytes(), p.name).kind == "cell"]
-SIDEBAR = ["2020/21 update funded by", "Alcohol Change UK", "Developed with", "Alcohol Treat", "Matrix", "Tweet",
-           "Send email for updates", "Comment/query"]
+TEXT_CELLS = [
+    p
+    for p in sorted(RAW.glob("*.txt"))
+    if read_capture(p.name, p.read_bytes()).format == "text" and _run(p.read_bytes(), p.name).kind == "cell"
+]
+SIDEBAR = [
+    "2020/21 update funded by",
+    "Alcohol Change UK",
+    "Developed with",
+    "Alcohol Treat",
+    "Matrix",
+    "Tweet",
+    "Send email for updates",
+    "Comment/query",
+]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+\-.!|()~])")
 
 
@@ -83,13 +111,14 @@ def _as_markdown(lines: list[str]) -> bytes:
 
 def _entries(data: bytes, name: str) -> list[tuple]:
     page = structure(clean(read_capture(name, data)))
-    return [(tuple(e.types), e.types_inferred, e.title, e.reference and e.reference.text, e.annotation, e.cut_off)
-            for e in page.cell.entries]
+    return [
+        (tuple(e.types), e.types_inferred, e.title, e.reference and e.reference.text, e.annotation, e.cut_off)
+        for e in page.cell.entries
+    ]
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.sampled_from(TEXT_CELLS), st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(SIDEBAR)),
-                                             max_size=6))
+@given(st.sampled_from(TEXT_CELLS), st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(SIDEBAR)), max_size=6))
 def test_text_markdown_and_html_forms_of_a_page_give_the_same_entries(path, insertions):
     lines = [line for line in path.read_text("utf-8").splitlines() if line.strip()]
     for position, furniture in insertions:  # the sidebar lands anywhere between paragraphs

@@ -1,4 +1,5 @@
 """Parallel, distributed and incremental runs give exactly the tables of a plain run, and redo only what changed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,14 +21,28 @@ SITE = FIXTURES / "site"
 
 
 def _all(raw, work, *extra) -> int:
-    return main(["all", "-q", "--raw", str(raw), "--interim", str(work / "interim"),
-                 "--processed", str(work / "processed"), *extra])
+    return main(
+        [
+            "all",
+            "-q",
+            "--raw",
+            str(raw),
+            "--interim",
+            str(work / "interim"),
+            "--processed",
+            str(work / "processed"),
+            *extra,
+        ]
+    )
 
 
 def _outputs(work) -> dict[str, bytes]:
     """Every published and intermediate file, by path."""
-    return {p.relative_to(work).as_posix(): p.read_bytes() for p in sorted(work.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")}
+    return {
+        p.relative_to(work).as_posix(): p.read_bytes()
+        for p in sorted(work.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 def test_two_worker_processes_give_byte_identical_files(tmp_path):
@@ -50,7 +65,8 @@ def test_a_local_dask_cluster_writes_parquet_parts_and_the_same_tables(tmp_path)
     for stage in ("extract", "clean", "structure"):
         folder = tmp_path / "dask" / "interim" / stage
         assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
-            f"part-0000{n}.parquet" for n in range(5)]  # 17 captures in parts of 4
+            f"part-0000{n}.parquet" for n in range(5)
+        ]  # 17 captures in parts of 4
         table = pq.read_table(folder)  # the folder reads as one dataset
         assert table.column_names == ["capture", "sha256", "record"]
         assert sorted(table.column("capture").to_pylist()) == names
@@ -64,7 +80,9 @@ def test_the_default_part_size_on_dask_puts_a_small_corpus_in_one_part(tmp_path)
     pytest.importorskip("dask.distributed", reason="the dev extra installs dask[distributed]")
     _all(RAW, tmp_path, "--executor", "dask", "--jobs", "1")
     assert sorted(p.name for p in (tmp_path / "interim" / "structure").glob("*.*")) == [
-        ".index.json", "part-00000.parquet"]
+        ".index.json",
+        "part-00000.parquet",
+    ]
     assert pq.read_table(tmp_path / "interim" / "structure").num_rows == 5
 
 
@@ -167,6 +185,7 @@ def test_an_edited_capture_is_redone_and_its_changes_published(tmp_path, calls):
 
 def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypatch):
     from pipeline.merge import stage as stages
+
     seeds = {p.name: p for p in sorted(RAW.iterdir())}
     added = next(name for name in seeds if name.startswith("002"))  # a second capture of one cell
     raw = folder_of(tmp_path / "raw", {n: p for n, p in seeds.items() if n != added})

@@ -1,4 +1,5 @@
 """Issue 2's contract on the five seed captures in raw/."""
+
 from __future__ import annotations
 
 import re
@@ -10,10 +11,24 @@ import pytest
 
 from pipeline.publish.schemas import METADATA_KEY, SCHEMA_VERSION
 
-CHROME = ["2020/21 update funded by", "Developed with", "Send email for updates", "Tweet", "Comment/query",
-          "Hover over for notes", "Unfold extra text", "Close Matrix Bite", "Alcohol Treat\nMatrix",
-          "Society for the S", "Skills Consortium", "Include: interver", "Articles, and vid",
-          "Links to other documents", "Matrix cell logo", "Seminal studies"]
+CHROME = [
+    "2020/21 update funded by",
+    "Developed with",
+    "Send email for updates",
+    "Tweet",
+    "Comment/query",
+    "Hover over for notes",
+    "Unfold extra text",
+    "Close Matrix Bite",
+    "Alcohol Treat\nMatrix",
+    "Society for the S",
+    "Skills Consortium",
+    "Include: interver",
+    "Articles, and vid",
+    "Links to other documents",
+    "Matrix cell logo",
+    "Seminal studies",
+]
 
 
 def test_exactly_three_cells_with_labels_and_dates(seeds):
@@ -23,7 +38,7 @@ def test_exactly_three_cells_with_labels_and_dates(seeds):
     assert cells.loc["alcohol-E4", "row_label"] == "Psychosocial therapies"
     assert cells.loc["drug-E4", "row_label"] == "Psychosocial therapies"
     assert cells.loc["drug-E3", "row_label"] == "Medical treatment"
-    assert (cells.loc["alcohol-E4", ["matrix", "column_code", "row_code"]].tolist() == ["alcohol", "E", 4])
+    assert cells.loc["alcohol-E4", ["matrix", "column_code", "row_code"]].tolist() == ["alcohol", "E", 4]
     assert str(cells.loc["alcohol-E4", "last_revised"]) == "2020-11-20"
     assert str(cells.loc["drug-E4", "last_revised"]) == "2018-07-17"
     assert str(cells.loc["alcohol-E4", "first_uploaded"]) == "2013-06-01"
@@ -34,11 +49,14 @@ def test_exactly_three_cells_with_labels_and_dates(seeds):
     assert pd.isna(cells.loc["drug-E4", "description"])
 
 
-@pytest.mark.parametrize("cell, total, tags", [
-    ("alcohol-E4", 16, {"S": 1, "K": 6, "R": 5, "G": 4}),
-    ("drug-E4", 15, {"K": 5, "R": 4, "G": 6}),
-    ("drug-E3", 22, {"K": 7, "R": 4, "G": 11}),
-])
+@pytest.mark.parametrize(
+    "cell, total, tags",
+    [
+        ("alcohol-E4", 16, {"S": 1, "K": 6, "R": 5, "G": 4}),
+        ("drug-E4", 15, {"K": 5, "R": 4, "G": 6}),
+        ("drug-E3", 22, {"K": 7, "R": 4, "G": 11}),
+    ],
+)
 def test_entry_counts_by_tag(seeds, cell, total, tags):
     entries = seeds.table("entries")
     mine = entries[entries.cell_id == cell].sort_values("position")
@@ -63,22 +81,50 @@ def test_lost_tag_letter_is_inferred(seeds):
     assert entries.types_inferred.sum() == 1
 
 
-@pytest.mark.parametrize("title, year, issuer, jurisdiction, note", [
-    ("Systematic facilitation transforms zero mutual aid group attendance into 100%", 1981, None, None, None),
-    ("Commissioning an alcohol intervention and treatment system", 2011,
-     "National Institute for Health and Care Excellence", "UK", None),
-    ("NICE-recommended psychosocial interventions", 2007,
-     "National Institute for Health and Care Excellence [NICE]", "UK", None),
-    ("Pay-for-performance systems an evidential leap in the dark", 2011, "Cochrane review", None, None),
-    ("Evidence weak for integrating addiction and mental health treatment", 2013, None, None,
-     "free summary and commentary from the US Centre for Reviews and Dissemination"),
-    ("What UK specialist addiction doctors should do and be able to do", 2014,
-     "Public Health England, Royal College of Psychiatrists, Royal College of General Practitioners", "UK", None),
-    ("Organising integrated and holistic care", 2008,
-     "Report Produced for the Scottish Advisory Committee on Drug Misuse", None, None),
-    ("“No wrong door”", 2017, "Public Health England", None, None),
-    ("‘Dual diagnosis‘ provision in England", 2008, "Care Services Improvement Partnership", "UK", None),
-])
+@pytest.mark.parametrize(
+    "title, year, issuer, jurisdiction, note",
+    [
+        ("Systematic facilitation transforms zero mutual aid group attendance into 100%", 1981, None, None, None),
+        (
+            "Commissioning an alcohol intervention and treatment system",
+            2011,
+            "National Institute for Health and Care Excellence",
+            "UK",
+            None,
+        ),
+        (
+            "NICE-recommended psychosocial interventions",
+            2007,
+            "National Institute for Health and Care Excellence [NICE]",
+            "UK",
+            None,
+        ),
+        ("Pay-for-performance systems an evidential leap in the dark", 2011, "Cochrane review", None, None),
+        (
+            "Evidence weak for integrating addiction and mental health treatment",
+            2013,
+            None,
+            None,
+            "free summary and commentary from the US Centre for Reviews and Dissemination",
+        ),
+        (
+            "What UK specialist addiction doctors should do and be able to do",
+            2014,
+            "Public Health England, Royal College of Psychiatrists, Royal College of General Practitioners",
+            "UK",
+            None,
+        ),
+        (
+            "Organising integrated and holistic care",
+            2008,
+            "Report Produced for the Scottish Advisory Committee on Drug Misuse",
+            None,
+            None,
+        ),
+        ("“No wrong door”", 2017, "Public Health England", None, None),
+        ("‘Dual diagnosis‘ provision in England", 2008, "Care Services Improvement Partnership", "UK", None),
+    ],
+)
 def test_titles_years_issuers(seeds, title, year, issuer, jurisdiction, note):
     entries = seeds.table("entries")
     row = entries[entries.title == title]
@@ -96,7 +142,7 @@ def text_values(run):
         table = run.table(name)
         for column in table.columns:
             for value in table[column].dropna():
-                for item in ([value] if isinstance(value, str) else []):
+                for item in [value] if isinstance(value, str) else []:
                     yield f"{name}.{column}", item
 
 
@@ -115,12 +161,18 @@ def test_no_text_column_holds_chrome(seeds):
 def test_annotations_rejoined_across_breaks(seeds):
     entries = seeds.table("entries").set_index("title")
     nice = entries.loc["NICE-recommended psychosocial interventions", "annotation"]
-    assert "reserved for severe and complex cases not helped by non-residential care. Implementation guidance " \
-           "below." in nice
+    assert (
+        "reserved for severe and complex cases not helped by non-residential care. Implementation guidance "
+        "below." in nice
+    )
     aa = entries[entries.index.str.startswith("Attending AA meetings")].annotation.iloc[0]
-    assert "“the most rigorous assessment yet of a 70-year old mutual help organization”. Our commentary " \
-           "discusses whether" in aa or '"the most rigorous assessment yet of a 70-year old mutual help ' \
-           'organization". Our commentary discusses whether' in aa
+    assert (
+        "“the most rigorous assessment yet of a 70-year old mutual help organization”. Our commentary discusses whether"
+        in aa
+        or '"the most rigorous assessment yet of a 70-year old mutual help '
+        'organization". Our commentary discusses whether'
+        in aa
+    )
     assert aa.endswith("scroll down to highlighted headings.")
 
 
@@ -164,9 +216,12 @@ def test_analysis_page_recognised_and_reported(seeds):
     assert page["kind"] == "analysis"
     assert page["title"] == "Drug misuse in over 16s: psychosocial interventions"
     assert {c["file"]: c["format"] for c in report.values()} == {
-        "000_4de8c99393e6b4f0.txt": "text", "001_4c2a54f4b529c65e.txt": "markdown",
-        "002_ce4cb470b6e6483c.txt": "markdown", "003_ee8d256968168fd8.txt": "text",
-        "004_5df57ddc41682441.txt": "text"}
+        "000_4de8c99393e6b4f0.txt": "text",
+        "001_4c2a54f4b529c65e.txt": "markdown",
+        "002_ce4cb470b6e6483c.txt": "markdown",
+        "003_ee8d256968168fd8.txt": "text",
+        "004_5df57ddc41682441.txt": "text",
+    }
     assert report["002_ce4cb470b6e6483c.txt"]["chrome_removed"] >= 30
     assert seeds.report["quarantined"] == []
 

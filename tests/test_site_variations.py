@@ -1,4 +1,5 @@
 """Every capture variation SITE.md describes, in hand-made captures with hand-written expectations."""
+
 from __future__ import annotations
 
 import json
@@ -39,11 +40,18 @@ def test_cell_identity_labels_and_dates(site, name):
 @pytest.mark.parametrize("name", CELLS)
 def test_cell_entries(site, name):
     want = EXPECTED[name]["entries"]
-    got = [{"types": e.types, "types_inferred": e.types_inferred, "title": e.title,
+    got = [
+        {
+            "types": e.types,
+            "types_inferred": e.types_inferred,
+            "title": e.title,
             "year": e.reference.year if e.reference else None,
             "issuer": e.reference.issuer if e.reference else None,
-            "jurisdiction": e.reference.jurisdiction if e.reference else None, "cut_off": e.cut_off}
-           for e in structured(site, name).cell.entries]
+            "jurisdiction": e.reference.jurisdiction if e.reference else None,
+            "cut_off": e.cut_off,
+        }
+        for e in structured(site, name).cell.entries
+    ]
     assert got == [{k: w[k] for k in got[0]} for w in want]
 
 
@@ -68,6 +76,15 @@ def test_cross_references_are_never_the_identity(site):
 def test_no_furniture_in_entries(site):
     entries = site.table("entries")
     text = " ".join(entries.title) + " ".join(entries.annotation)
-    for phrase in ("Alcohol Treat", "Society for the S", "of Addiction", "Send email fo", "Articles, and vid",
-                   "interver", "Seminal studies", "Hot topics", "Matrix cell"):
+    for phrase in (
+        "Alcohol Treat",
+        "Society for the S",
+        "of Addiction",
+        "Send email fo",
+        "Articles, and vid",
+        "interver",
+        "Seminal studies",
+        "Hot topics",
+        "Matrix cell",
+    ):
         assert phrase not in text

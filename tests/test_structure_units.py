@@ -1,4 +1,5 @@
 """References, identity and entries on made-up lines."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,15 +13,18 @@ from pipeline.structure.crossrefs import find_cell_mentions
 from pipeline.structure.references import parse_reference
 
 
-@pytest.mark.parametrize("inner, year, years, issuer, jurisdiction, note", [
-    ("1988", 1988, [1988], None, None, None),
-    ("1997 and 2000", 1997, [1997, 2000], None, None, None),
-    ("2014; free source at time of writing", 2014, [2014], None, None, "free source at time of writing"),
-    ("[UK] Home Office, 1999", 1999, [1999], "Home Office", "UK", None),
-    ("American Psychological Association, 2011", 2011, [2011], "American Psychological Association", None, None),
-    ("Cochrane review, 2011", 2011, [2011], "Cochrane review", None, None),
-    ("[UK] Ministry of Justice Research, 2011", 2011, [2011], "Ministry of Justice Research", "UK", None),
-])
+@pytest.mark.parametrize(
+    "inner, year, years, issuer, jurisdiction, note",
+    [
+        ("1988", 1988, [1988], None, None, None),
+        ("1997 and 2000", 1997, [1997, 2000], None, None, None),
+        ("2014; free source at time of writing", 2014, [2014], None, None, "free source at time of writing"),
+        ("[UK] Home Office, 1999", 1999, [1999], "Home Office", "UK", None),
+        ("American Psychological Association, 2011", 2011, [2011], "American Psychological Association", None, None),
+        ("Cochrane review, 2011", 2011, [2011], "Cochrane review", None, None),
+        ("[UK] Ministry of Justice Research, 2011", 2011, [2011], "Ministry of Justice Research", "UK", None),
+    ],
+)
 def test_reference_forms(inner, year, years, issuer, jurisdiction, note):
     ref = parse_reference(inner)
     assert (ref.year, ref.years, ref.issuer, ref.jurisdiction, ref.note) == (year, years, issuer, jurisdiction, note)
@@ -31,25 +35,40 @@ def test_not_references(inner):
     assert parse_reference(inner) is None
 
 
-@pytest.mark.parametrize("url, cell", [
-    ("https://findings.org.uk/PHP/dl.php?file=Matrix/Alcohol/A4.htm", "alcohol-A4"),
-    ("https://findings.org.uk/PHP/dl.php?f=Matrix%2FDrugs%2FB3.htm&s=eb&sf=rel", "drug-B3"),
-    ("https://findings.org.uk/count/downloads/download.php?file=Matrix/Drugs/E5.htm", "drug-E5"),
-    ("https://findings.org.uk/PHP/dl.php?file=Matrix/Drugs/Drugs_Matrix.htm", None),
-    ("https://findings.org.uk/PHP/dl.php?file=White_W_3.txt", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "url, cell",
+    [
+        ("https://findings.org.uk/PHP/dl.php?file=Matrix/Alcohol/A4.htm", "alcohol-A4"),
+        ("https://findings.org.uk/PHP/dl.php?f=Matrix%2FDrugs%2FB3.htm&s=eb&sf=rel", "drug-B3"),
+        ("https://findings.org.uk/count/downloads/download.php?file=Matrix/Drugs/E5.htm", "drug-E5"),
+        ("https://findings.org.uk/PHP/dl.php?file=Matrix/Drugs/Drugs_Matrix.htm", None),
+        ("https://findings.org.uk/PHP/dl.php?file=White_W_3.txt", None),
+        (None, None),
+    ],
+)
 def test_cell_from_url(url, cell):
     assert matrix.cell_from_url(url) == cell
 
 
 def test_mentions_take_the_other_matrix_only_when_named():
-    text = ("Discussed in cell E3 and cells A1 and B2; see cell D2 of the Alcohol Treatment Matrix, "
-            "and the Drug Treatment Matrix's cell C4.")
+    text = (
+        "Discussed in cell E3 and cells A1 and B2; see cell D2 of the Alcohol Treatment Matrix, "
+        "and the Drug Treatment Matrix's cell C4."
+    )
     assert [m.target_cell_id for m in find_cell_mentions(text, "drug")] == [
-        "drug-E3", "drug-A1", "drug-B2", "alcohol-D2", "drug-C4"]
+        "drug-E3",
+        "drug-A1",
+        "drug-B2",
+        "alcohol-D2",
+        "drug-C4",
+    ]
     assert [m.target_cell_id for m in find_cell_mentions(text, "alcohol")] == [
-        "alcohol-E3", "alcohol-A1", "alcohol-B2", "alcohol-D2", "drug-C4"]
+        "alcohol-E3",
+        "alcohol-A1",
+        "alcohol-B2",
+        "alcohol-D2",
+        "drug-C4",
+    ]
 
 
 def page_from(text: str, url: str | None = None):
@@ -82,10 +101,17 @@ def test_cell_page_read_whole():
     page = page_from(CELL)
     cell = page.cell
     assert (page.kind, cell.cell_id, cell.column_label, cell.row_label) == (
-        "cell", "drug-B5", "Practitioners", "Safeguarding the community")
+        "cell",
+        "drug-B5",
+        "Practitioners",
+        "Safeguarding the community",
+    )
     assert cell.description.text == "What practitioners can do to protect others, discussed with cell A1 in mind."
-    assert [e.title for e in cell.entries] == ["Keeping children safe", "Does training change practice?",
-                                             "Protecting families guidance"]
+    assert [e.title for e in cell.entries] == [
+        "Keeping children safe",
+        "Does training change practice?",
+        "Protecting families guidance",
+    ]
     assert [e.types for e in cell.entries] == [["K"], ["R"], ["G"]]
     assert cell.more.text == "Search for more on safeguarding."
     assert (cell.last_revised, cell.first_uploaded) == ("2019-03-02", "2013-06-01")
@@ -123,5 +149,7 @@ def test_text_in_entry_list_that_is_no_entry_is_dropped_with_a_warning():
 
 
 def test_blocks_only_of_furniture_quarantine_the_capture():
-    page = structure(clean(Capture("t", "text", "", [Block("paragraph", "Tweet"), Block("paragraph", "Comment/query")])))
+    page = structure(
+        clean(Capture("t", "text", "", [Block("paragraph", "Tweet"), Block("paragraph", "Comment/query")]))
+    )
     assert page.errors == ["no content: the capture is empty or holds only site furniture"]

@@ -3,6 +3,7 @@
 Nothing is deleted: every block keeps a role ("content", or why it was removed), so later
 stages can still use furniture as evidence and the report can count what went.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,11 @@ _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _STARTS_LOWER = re.compile(r"^[\"'“‘(\[]?[a-z]")
 _CHART_LABEL = re.compile(r"^\d{1,2}\s+\S")
 _WORD = re.compile(r"[\w’'-]+")
-_BITE_HEADING = re.compile(r"^(?:what is this cell about\?|where should i start\?|highlighted study|"
-                           r"issues to consider and discuss)", re.I)
+_BITE_HEADING = re.compile(
+    r"^(?:what is this cell about\?|where should i start\?|highlighted study|"
+    r"issues to consider and discuss)",
+    re.I,
+)
 
 
 def clean(capture: Capture) -> CleanCapture:
@@ -71,8 +75,7 @@ def _mark_chart_labels(blocks: list[CleanBlock]) -> None:
     """Runs of short list items that are mostly numbered axis labels ("1 Attend at least once")."""
     run: list[CleanBlock] = []
     for cb in [cb for cb in blocks if cb.is_content] + [None]:
-        if cb and cb.block.kind == "list_item" and len(cb.block.text.split()) <= 8 and not _is_sentence(
-                cb.block.text):
+        if cb and cb.block.kind == "list_item" and len(cb.block.text.split()) <= 8 and not _is_sentence(cb.block.text):
             run.append(cb)
             continue
         if run and 2 * sum(bool(_CHART_LABEL.match(r.block.text)) for r in run) >= len(run):
@@ -97,8 +100,13 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
 
     for i, cb in enumerate(content):
         text = cb.block.text
-        if (cb.block.kind == "heading" or text.rstrip().endswith(".") or text.startswith(("►", "▶"))
-                or not 6 <= len(words := words_of(i)) <= 30 or _BITE_HEADING.match(text)):
+        if (
+            cb.block.kind == "heading"
+            or text.rstrip().endswith(".")
+            or text.startswith(("►", "▶"))
+            or not 6 <= len(words := words_of(i)) <= 30
+            or _BITE_HEADING.match(text)
+        ):
             continue
         vocab = set(words)
         for j in [*range(max(0, i - window), i), *range(i + 1, min(len(content), i + 1 + window))]:
@@ -111,9 +119,12 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
                 break
 
 
-_KNOWN_SHORT = re.compile(r"^(?:[SKRG](?:\s+[SKRG])?|matrix row logo\b.*|key points|main findings|summary|commentary|"
-                          r"issues to consider and discuss|highlighted study|(?:interventions|practitioners|"
-                          r"management/supervision|organisational functioning|treatment systems)\b.*)$", re.I)
+_KNOWN_SHORT = re.compile(
+    r"^(?:[SKRG](?:\s+[SKRG])?|matrix row logo\b.*|key points|main findings|summary|commentary|"
+    r"issues to consider and discuss|highlighted study|(?:interventions|practitioners|"
+    r"management/supervision|organisational functioning|treatment systems)\b.*)$",
+    re.I,
+)
 
 
 def _unknown_furniture(blocks: list[CleanBlock]) -> list[str]:
@@ -125,13 +136,21 @@ def _unknown_furniture(blocks: list[CleanBlock]) -> list[str]:
     warnings = []
     for i, cb in enumerate(blocks):
         text = cb.block.text.replace("\n", " ")
-        if (not cb.is_content or cb.block.kind == "heading" or len(text) > 40 or len(text.split()) > 5
-                or _is_sentence(text) or _KNOWN_SHORT.match(text)):
+        if (
+            not cb.is_content
+            or cb.block.kind == "heading"
+            or len(text) > 40
+            or len(text.split()) > 5
+            or _is_sentence(text)
+            or _KNOWN_SHORT.match(text)
+        ):
             continue
-        neighbours = blocks[max(0, i - 1):i] + blocks[i + 1:i + 2]
+        neighbours = blocks[max(0, i - 1) : i] + blocks[i + 1 : i + 2]
         if any(n.role == "chrome" for n in neighbours):
-            warnings.append(f"line {cb.block.line}: short line beside page furniture that the furniture "
-                            f"vocabulary does not know (new site layout?): {text!r}")
+            warnings.append(
+                f"line {cb.block.line}: short line beside page furniture that the furniture "
+                f"vocabulary does not know (new site layout?): {text!r}"
+            )
     return warnings
 
 
@@ -142,8 +161,13 @@ def _rejoin(blocks: list[CleanBlock]) -> None:
         if not cb.is_content:
             continue
         b = cb.block
-        if (previous is not None and b.kind == "paragraph" and previous.block.kind == "paragraph"
-                and _STARTS_LOWER.match(b.text) and not _is_sentence(previous.block.text)):
+        if (
+            previous is not None
+            and b.kind == "paragraph"
+            and previous.block.kind == "paragraph"
+            and _STARTS_LOWER.match(b.text)
+            and not _is_sentence(previous.block.text)
+        ):
             previous.block = join_blocks(previous.block, b)
             cb.role, cb.reason = "joined", f"continues the paragraph at line {previous.block.line}"
             continue

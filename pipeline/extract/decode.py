@@ -1,6 +1,7 @@
 """Bytes to text: byte-order marks, then the charset the server declared (if known), then UTF-16
 without a mark, then UTF-8, then what the page declares, then Windows-1252, then Latin-1.
 Mojibake left by an earlier wrong decoding ("â€™", "‚Äô") is repaired with ftfy."""
+
 from __future__ import annotations
 
 import codecs
@@ -10,8 +11,13 @@ from email.message import Message
 import ftfy
 from bs4.dammit import UnicodeDammit
 
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
 
 
@@ -54,8 +60,15 @@ def _utf16_guess(data: bytes) -> list[str]:
     return ["utf-16-le"] if odd > 3 * even else ["utf-16-be"] if even > 3 * odd else []
 
 
-_FIX = ftfy.TextFixerConfig(unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
-                            uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=False)
+_FIX = ftfy.TextFixerConfig(
+    unescape_html=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    normalization=None,
+    explain=False,
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 

@@ -1,4 +1,5 @@
 """Tells a capture's format from its content, never from its file name."""
+
 from __future__ import annotations
 
 import re
@@ -20,6 +21,10 @@ def detect_format(text: str) -> str:
     tags = len(_HTML_TAG.findall(sample))
     if tags >= 5 and tags * 40 > len(sample.split()):
         return "html"
-    markers = len(_MD_LINK.findall(sample)) * 2 + len(_MD_HEADING.findall(sample)) * 2 + len(
-        _MD_EMPHASIS.findall(sample)) + len(_MD_ESCAPE.findall(sample)) // 3
+    markers = (
+        len(_MD_LINK.findall(sample)) * 2
+        + len(_MD_HEADING.findall(sample)) * 2
+        + len(_MD_EMPHASIS.findall(sample))
+        + len(_MD_ESCAPE.findall(sample)) // 3
+    )
     return "markdown" if markers >= 2 else "text"

@@ -5,6 +5,7 @@ instructions; script, style and template content is never read. Block-level elem
 blocks; links and emphasis become spans. Blocks inside navigation, sidebar, header or footer
 containers carry a `landmark` so cleaning can drop them even when their wording is new.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,12 +15,68 @@ from lxml import etree, html
 from pipeline.extract.inline import InlineBuilder
 from pipeline.model import Block
 
-_SKIP = {"script", "style", "template", "noscript", "head", "title", "meta", "link", "svg", "math",
-         "iframe", "object", "embed", "canvas", "select", "option", "button", "input", "textarea", "img"}
-_BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "tr", "table", "tbody",
-          "thead", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "section", "article", "header",
-          "footer", "nav", "aside", "main", "body", "figure", "figcaption", "form", "fieldset", "center",
-          "address", "caption", "html"}
+_SKIP = {
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "svg",
+    "math",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "select",
+    "option",
+    "button",
+    "input",
+    "textarea",
+    "img",
+}
+_BLOCK = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "td",
+    "th",
+    "tr",
+    "table",
+    "tbody",
+    "thead",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "main",
+    "body",
+    "figure",
+    "figcaption",
+    "form",
+    "fieldset",
+    "center",
+    "address",
+    "caption",
+    "html",
+}
 _EMPHASIS = {"em": "em", "i": "em", "strong": "strong", "b": "strong"}
 _LANDMARK_TAGS = {"nav": "nav", "aside": "sidebar", "header": "header", "footer": "footer"}
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "sidebar", "banner": "header", "contentinfo": "footer"}
@@ -29,8 +86,9 @@ MAX_DEPTH = 200  # below libxml2's own limit of 256, so deep nesting is noticed 
 
 
 def _parser() -> html.HTMLParser:
-    return html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False,
-                           recover=True, default_doctype=False)
+    return html.HTMLParser(
+        no_network=True, remove_comments=True, remove_pis=True, huge_tree=False, recover=True, default_doctype=False
+    )
 
 
 def read_html(text: str, notes: list[str] | None = None) -> list[Block]:

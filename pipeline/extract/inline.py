@@ -3,6 +3,7 @@
 Readers append pieces in document order; offsets of spans are always offsets into the final,
 normalised text, so no later stage has to re-map them.
 """
+
 from __future__ import annotations
 
 import re
@@ -69,8 +70,7 @@ class InlineBuilder:
                 self.spans.append(Span(start, self._length, kind, href))
                 return
 
-    def build(self, kind: str, level: int = 0, line: int | None = None,
-              landmark: str | None = None) -> Block | None:
+    def build(self, kind: str, level: int = 0, line: int | None = None, landmark: str | None = None) -> Block | None:
         """Close the block: trim white space at either end (moving spans with it); None if empty."""
         while self._open:
             self.close(self._open[-1][0])

@@ -1,11 +1,17 @@
 """What the pipeline will read as a capture: its size, its number of blocks, and bytes that are no
 page at all. Kept apart from the readers so that every stage can name the limits without loading them."""
+
 from __future__ import annotations
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_BLOCKS = 50_000
-_BINARY = ((b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"), (b"\xff\xd8\xff", "a JPEG image"),
-           (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive or Office document"))
+_BINARY = (
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive or Office document"),
+)
 
 
 def too_big(size: int, max_bytes: int) -> str:

@@ -1,5 +1,6 @@
 """Markdown converted from the site's HTML, parsed with markdown-it-py (CommonMark) so links,
 emphasis, hard breaks and list nesting come from a real parser rather than regular expressions."""
+
 from __future__ import annotations
 
 from markdown_it import MarkdownIt

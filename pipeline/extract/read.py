@@ -1,4 +1,5 @@
 """Readers: one capture's bytes to the shared block representation, whatever its format."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,16 @@ from pipeline.extract.text import read_text
 from pipeline.model import Block, Capture
 
 READERS = {"html": read_html, "markdown": read_markdown, "text": read_text}
-def read_capture(file: str, data: bytes, url: str | None = None, captured_at: str | None = None,
-                 charset: str | None = None, max_bytes: int = MAX_BYTES) -> Capture:
+
+
+def read_capture(
+    file: str,
+    data: bytes,
+    url: str | None = None,
+    captured_at: str | None = None,
+    charset: str | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> Capture:
     """`charset`: what the server's Content-Type header declared (manifest or WARC), if known."""
     sha = hashlib.sha256(data).hexdigest()
     problem = not_a_capture(data, max_bytes)
@@ -30,8 +39,18 @@ def read_capture(file: str, data: bytes, url: str | None = None, captured_at: st
     blocks: list[Block] = READERS[fmt](text, warnings)
     errors = []
     if len(blocks) > MAX_BLOCKS:
-        errors.append(f"extract: capture has {len(blocks):,} blocks, over the limit of {MAX_BLOCKS:,}: "
-                      f"not a page of the site")
+        errors.append(
+            f"extract: capture has {len(blocks):,} blocks, over the limit of {MAX_BLOCKS:,}: not a page of the site"
+        )
         blocks = []
-    return Capture(file=file, format=fmt, sha256=sha, blocks=blocks, url=url, captured_at=captured_at,
-                   encoding=encoding, warnings=warnings, errors=errors)
+    return Capture(
+        file=file,
+        format=fmt,
+        sha256=sha,
+        blocks=blocks,
+        url=url,
+        captured_at=captured_at,
+        encoding=encoding,
+        warnings=warnings,
+        errors=errors,
+    )

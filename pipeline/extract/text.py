@@ -1,4 +1,5 @@
 """Plain browser text copies: every non-empty line is a block (browsers put one paragraph per line)."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,7 @@ def read_text(text: str, notes: list[str] | None = None) -> list[Block]:
             continue
         bullet = _BULLET.match(line)
         builder = InlineBuilder()
-        builder.text(line[bullet.end():] if bullet else line)
+        builder.text(line[bullet.end() :] if bullet else line)
         block = builder.build("list_item" if bullet else "paragraph", line=number)
         if block:
             blocks.append(block)

@@ -1,10 +1,12 @@
 """WARC files (.warc, .warc.gz) as captures: each HTML response record is one page, with the URL
 and date the archive recorded. Lets captures from web archives and other crawlers be fed in."""
+
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 from io import BytesIO
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -14,10 +16,10 @@ _HTML = ("text/html", "application/xhtml+xml")
 
 
 class WarcCapture(NamedTuple):
-    name: str            # "<file>#0001": the file's name and the record's place among its HTML pages
+    name: str  # "<file>#0001": the file's name and the record's place among its HTML pages
     url: str | None
-    date: str | None     # WARC-Date, ISO 8601
-    payload: bytes       # the HTTP body, de-chunked and decompressed
+    date: str | None  # WARC-Date, ISO 8601
+    payload: bytes  # the HTTP body, de-chunked and decompressed
     charset: str | None  # the charset the recorded Content-Type header declared
 
 
@@ -45,6 +47,10 @@ def warc_captures(name: str, data: bytes) -> Iterator[WarcCapture]:
         if not (status or "").startswith("2") or content_type.split(";")[0].strip().lower() not in _HTML:
             continue
         n += 1
-        yield WarcCapture(f"{name}#{n:04d}", record.rec_headers.get_header("WARC-Target-URI"),
-                          record.rec_headers.get_header("WARC-Date"), record.content_stream().read(),
-                          header_charset(content_type))
+        yield WarcCapture(
+            f"{name}#{n:04d}",
+            record.rec_headers.get_header("WARC-Target-URI"),
+            record.rec_headers.get_header("WARC-Date"),
+            record.content_stream().read(),
+            header_charset(content_type),
+        )

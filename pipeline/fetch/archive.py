@@ -1,6 +1,7 @@
 """`--warc PATH`: every page fetched in a run, also written as a WARC response record (warcio), so a
 crawl can be archived or fed to the extract stage elsewhere. Written under a temporary name and
 renamed into place when the run ends."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,13 @@ class WarcArchive:
         status = f"{response.status} {response.reason or 'OK'}"
         http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
         record = self._writer.create_warc_record(
-            response.final_url, "response", payload=BytesIO(response.body), length=len(response.body),
-            http_headers=http, warc_headers_dict={"WARC-Date": captured_at})
+            response.final_url,
+            "response",
+            payload=BytesIO(response.body),
+            length=len(response.body),
+            http_headers=http,
+            warc_headers_dict={"WARC-Date": captured_at},
+        )
         self._writer.write_record(record)
         self.records += 1
 

@@ -1,4 +1,5 @@
 """Every setting of the fetch stage, with polite defaults. One frozen value, passed everywhere."""
+
 from __future__ import annotations
 
 import os
@@ -21,27 +22,27 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class FetchConfig:
     raw: Path = Path("raw")
-    state: Path = Path("interim/fetch")          # the journal of an unfinished run
-    base_url: str = "https://findings.org.uk"    # the live site, or a mirror of it
-    allow_hosts: tuple[str, ...] = ()            # further hosts a request or redirect may go to
-    depth: int = 0                               # 0: overviews and cells; 1: also the pages cells link to
-    limit: int | None = None                     # at most this many cell pages (trials)
+    state: Path = Path("interim/fetch")  # the journal of an unfinished run
+    base_url: str = "https://findings.org.uk"  # the live site, or a mirror of it
+    allow_hosts: tuple[str, ...] = ()  # further hosts a request or redirect may go to
+    depth: int = 0  # 0: overviews and cells; 1: also the pages cells link to
+    limit: int | None = None  # at most this many cell pages (trials)
     contact: str = field(default_factory=lambda: os.environ.get("FETCH_CONTACT", ""))  # e-mail or URL
-    user_agent: str | None = None                # default: AGENT/VERSION (+contact)
-    interval: float = 1.0                        # seconds between two requests to one host, at least
-    concurrency: int = 2                         # requests in flight at once, across hosts
+    user_agent: str | None = None  # default: AGENT/VERSION (+contact)
+    interval: float = 1.0  # seconds between two requests to one host, at least
+    concurrency: int = 2  # requests in flight at once, across hosts
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    retries: int = 4                             # per request, on connection errors, 429 and 5xx
-    backoff_factor: float = 2.0                  # seconds; doubles each retry (urllib3 Retry)
-    backoff_jitter: float = 1.0                  # up to this many seconds added at random
+    retries: int = 4  # per request, on connection errors, 429 and 5xx
+    backoff_factor: float = 2.0  # seconds; doubles each retry (urllib3 Retry)
+    backoff_jitter: float = 1.0  # up to this many seconds added at random
     backoff_max: float = 120.0
-    retry_after_max: int = 600                   # a longer Retry-After is cut to this
+    retry_after_max: int = 600  # a longer Retry-After is cut to this
     max_redirects: int = 5
     max_bytes: int = 5 * 1024 * 1024
     content_types: tuple[str, ...] = HTML_TYPES
-    warc: Path | None = None                     # also write every fetched response here
-    restart: bool = False                        # ignore the journal of an interrupted run
+    warc: Path | None = None  # also write every fetched response here
+    restart: bool = False  # ignore the journal of an interrupted run
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -59,8 +60,10 @@ class FetchConfig:
         if self.limit is not None and self.limit < 0:
             raise ConfigError("--limit cannot be negative")
         if not self.contact.strip() and not self.user_agent:
-            raise ConfigError("say who is crawling: --contact you@example.org (or a URL), or set FETCH_CONTACT; "
-                              "it goes in the User-Agent so the site's staff can reach you")
+            raise ConfigError(
+                "say who is crawling: --contact you@example.org (or a URL), or set FETCH_CONTACT; "
+                "it goes in the User-Agent so the site's staff can reach you"
+            )
 
     @property
     def base(self) -> str:

@@ -2,14 +2,15 @@
 pages the cells link to. Each page is fetched at most once a run, conditionally when raw/ already
 holds a capture of it; the run ends with a summary and an exit status.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from pipeline.extract.decode import decode
@@ -25,10 +26,10 @@ KINDS = ("fetched", "unchanged", "failed", "skipped", "resumed")
 @dataclass
 class Outcome:
     url: str
-    kind: str                 # one of KINDS
-    file: str = ""            # the capture in raw/ that holds the page now
+    kind: str  # one of KINDS
+    file: str = ""  # the capture in raw/ that holds the page now
     status: int | None = None
-    detail: str = ""          # why it failed or was skipped
+    detail: str = ""  # why it failed or was skipped
 
 
 @dataclass
@@ -49,8 +50,10 @@ class Summary:
         return 1 if self.failed else 0
 
     def text(self) -> str:
-        line = (f"fetch: {self.count('fetched')} fetched, {self.count('unchanged')} unchanged, "
-                f"{self.count('failed')} failed")
+        line = (
+            f"fetch: {self.count('fetched')} fetched, {self.count('unchanged')} unchanged, "
+            f"{self.count('failed')} failed"
+        )
         if self.count("skipped"):
             line += f", {self.count('skipped')} skipped (robots.txt)"
         if self.count("resumed"):
@@ -63,19 +66,24 @@ class Summary:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Crawler:
-    def __init__(self, config: FetchConfig, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, progress: Progress | None = None,
-                 now: Callable[[], str] = utc_now) -> None:
+    def __init__(
+        self,
+        config: FetchConfig,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        progress: Progress | None = None,
+        now: Callable[[], str] = utc_now,
+    ) -> None:
         self.config, self.now = config, now
         self.progress = progress or Progress(quiet=True)
         self.pacer = HostPacer(config.interval, clock, sleep)
         self.session = client.make_session(config, self.pacer, sleep)
         self.summary = Summary()
-        self._lock = threading.Lock()          # raw/, manifest, journal, WARC: one writer at a time
+        self._lock = threading.Lock()  # raw/, manifest, journal, WARC: one writer at a time
         self._robots: dict[str, robots.Rules] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._seen: set[str] = set()
@@ -96,7 +104,7 @@ class Crawler:
             overviews = self.fetch_all("overviews", discover.overview_urls(c.base))
             cells = discover.cell_urls(overviews, c.base)
             if c.limit is not None:
-                cells = cells[:c.limit]
+                cells = cells[: c.limit]
             cell_pages = self.fetch_all("cells", cells)
             if c.depth >= 1:
                 documents = []
@@ -138,10 +146,15 @@ class Crawler:
         if client.host_of(url) not in c.allowed_hosts:
             return Outcome(url, "failed", detail=f"host {client.host_of(url)} is not on the allow-list")
         if not self.allowed(url):
-            return Outcome(url, "skipped", previous["file"] if previous else "",
-                           detail=self.rules(url).note or "disallowed by robots.txt")
-        response = client.get(self.session, url, c, self.pacer, store.conditional_headers(previous),
-                              may_fetch=self.allowed)
+            return Outcome(
+                url,
+                "skipped",
+                previous["file"] if previous else "",
+                detail=self.rules(url).note or "disallowed by robots.txt",
+            )
+        response = client.get(
+            self.session, url, c, self.pacer, store.conditional_headers(previous), may_fetch=self.allowed
+        )
         if response.status == 304 and previous and not response.error:
             self._mark(url, "unchanged")
             return Outcome(url, "unchanged", previous["file"], 304)
@@ -161,10 +174,18 @@ class Crawler:
             if previous and previous.get("sha256") == digest and previous["file"] == name:
                 self._mark(response.url, "unchanged")
                 return Outcome(response.url, "unchanged", name, 200, "same bytes as the last capture")
-            row = {"file": name, "url": response.url, "final_url": response.final_url,
-                   "status": str(response.status), "captured_at": captured_at,
-                   "etag": response.headers.get("etag", ""), "last_modified": response.headers.get("last-modified", ""),
-                   "sha256": digest, "bytes": str(len(response.body)), "charset": response.charset or ""}
+            row = {
+                "file": name,
+                "url": response.url,
+                "final_url": response.final_url,
+                "status": str(response.status),
+                "captured_at": captured_at,
+                "etag": response.headers.get("etag", ""),
+                "last_modified": response.headers.get("last-modified", ""),
+                "sha256": digest,
+                "bytes": str(len(response.body)),
+                "charset": response.charset or "",
+            }
             store.append_row(self.config.raw, row)
             self.latest[response.url] = row
             self._mark(response.url, "fetched")

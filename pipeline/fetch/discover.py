@@ -4,6 +4,7 @@ Cell pages are named by their canonical URL, `<base>/PHP/dl.php?file=Matrix/<Alc
 the form pipeline.site.matrix.cell_from_url reads. Absolute links to the live site are read as links to the
 base URL, so a mirror serving the site's pages verbatim is crawled on the mirror.
 """
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, quote, urljoin, urlsplit, urlunsplit

@@ -3,23 +3,25 @@
 Each caller reserves the next free slot for its host under a lock, then sleeps until it. The clock
 and the sleep are injected, so tests check the spacing without waiting.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class HostPacer:
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, interval: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.interval = interval
         self.clock, self.sleep = clock, sleep
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
         self._intervals: dict[str, float] = {}
         self._last: dict[str, float] = {}
-        self.history: list[tuple[str, float]] = []   # (host, time of each request)
+        self.history: list[tuple[str, float]] = []  # (host, time of each request)
 
     def set_interval(self, host: str, seconds: float) -> None:
         """A longer interval for one host (robots.txt Crawl-delay); never shorter than the default."""

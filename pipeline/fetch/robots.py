@@ -3,6 +3,7 @@
 RFC 9309: a robots.txt answering 4xx means no rules; one that cannot be read (5xx, no connection)
 means the whole host is off limits until it can be.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from urllib.robotparser import RobotFileParser
 
 @dataclass
 class Rules:
-    parser: RobotFileParser | None      # None: allow everything
+    parser: RobotFileParser | None  # None: allow everything
     disallow_all: bool = False
     note: str = ""
 

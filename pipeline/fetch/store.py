@@ -4,6 +4,7 @@ a temporary name and renamed into place, and raw/manifest.csv gains one row per 
 The journal (in the state folder) lists the pages an unfinished run already dealt with, so a run
 that was interrupted resumes where it stopped; a run that finishes removes it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST = "manifest.csv"
-COLUMNS = ("file", "url", "final_url", "status", "captured_at", "etag", "last_modified", "sha256", "bytes",
-           "charset")
+COLUMNS = ("file", "url", "final_url", "status", "captured_at", "etag", "last_modified", "sha256", "bytes", "charset")
 PREFIX = "fetch_"
 TEMP_SUFFIX = ".part"
 
@@ -136,12 +136,13 @@ def _write_atomic(path: Path, rows: list[dict[str, str]], header: list[str]) -> 
 @dataclass
 class Journal:
     """Pages an unfinished run has dealt with: one `url<TAB>outcome` line each, appended as it goes."""
+
     path: Path
     done: dict[str, str] = field(default_factory=dict)
     resumed: bool = False
 
     @classmethod
-    def open(cls, state: Path, base: str, restart: bool = False) -> "Journal":
+    def open(cls, state: Path, base: str, restart: bool = False) -> Journal:
         path = state / "journal.tsv"
         state.mkdir(parents=True, exist_ok=True)
         if path.exists() and not restart:

@@ -1,6 +1,7 @@
 """What merging and the report need of one structured capture, taken as it is structured: the
 structure stage keeps these in its index, so merge ranks the whole corpus without reading a page
 and then loads only the pages it folds, one at a time."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

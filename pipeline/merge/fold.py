@@ -5,6 +5,7 @@ is the base, and each field the base lacks is taken from the next capture that h
 letters, hrefs the text copy never had, entries past the point where a capture was cut off, the
 bite. A capture of an older revision is set aside, and the report says so.
 """
+
 from __future__ import annotations
 
 import copy
@@ -44,14 +45,25 @@ def seen(page: Page) -> Seen | None:
         return None
     if page.cell:
         cell = page.cell
-        rank = (-(int(cell.last_revised.replace("-", "")) if cell.last_revised else 0),
-                "".join(chr(0x10FFFF - ord(ch)) for ch in (page.captured_at or "")),
-                cell.truncated, -len(cell.entries), -_links(cell), -len(cell.bite), page.capture)
+        rank = (
+            -(int(cell.last_revised.replace("-", "")) if cell.last_revised else 0),
+            "".join(chr(0x10FFFF - ord(ch)) for ch in (page.captured_at or "")),
+            cell.truncated,
+            -len(cell.entries),
+            -_links(cell),
+            -len(cell.bite),
+            page.capture,
+        )
         return Seen(page.capture, page.sha256, "cell", cell.cell_id, rank, cell.last_revised)
     if page.analysis and page.analysis.title:
         a = page.analysis
-        return Seen(page.capture, page.sha256, "document", document_id(a),
-                    (a.cut_off, -len(a.sections), -len(a.related), page.capture))
+        return Seen(
+            page.capture,
+            page.sha256,
+            "document",
+            document_id(a),
+            (a.cut_off, -len(a.sections), -len(a.related), page.capture),
+        )
     return None
 
 
@@ -81,8 +93,9 @@ def merge_cell(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) ->
     current = []
     for s in ranked:
         if newest and s.revised and s.revised != newest:
-            notes[s.capture].append(f"superseded: {cell_id} last revised {s.revised} in this capture, "
-                                    f"{newest} in {ranked[0].capture}")
+            notes[s.capture].append(
+                f"superseded: {cell_id} last revised {s.revised} in this capture, {newest} in {ranked[0].capture}"
+            )
         else:
             current.append(s)
     seen_sha, unique = set(), []
@@ -131,8 +144,9 @@ def _same(a: Entry, b: Entry) -> bool:
     return year_a == year_b and fuzz.ratio(_key(a), _key(b)) >= _SAME_TITLE
 
 
-def _reconcile(base: list[Entry], other: list[Entry], base_truncated: bool, name: str,
-               notes: dict[str, list[str]]) -> list[Entry]:
+def _reconcile(
+    base: list[Entry], other: list[Entry], base_truncated: bool, name: str, notes: dict[str, list[str]]
+) -> list[Entry]:
     merged = list(base)  # base's entries are already the fold's own copies: change them in place
     used: set[int] = set()
     for entry in merged:
@@ -145,7 +159,8 @@ def _reconcile(base: list[Entry], other: list[Entry], base_truncated: bool, name
             entry.types, entry.types_inferred = list(o.types), False
             notes[name].append(f"tag letters of {entry.title!r} taken from this capture")
         richer_links = sum(s.kind == "link" and bool(s.href) for s in o.body.spans) > sum(
-            s.kind == "link" and bool(s.href) for s in entry.body.spans)
+            s.kind == "link" and bool(s.href) for s in entry.body.spans
+        )
         if (entry.cut_off and not o.cut_off) or (richer_links and not o.cut_off):
             for attr in ("title", "reference", "annotation", "body", "cut_off", "line", "capture"):
                 setattr(entry, attr, copy.deepcopy(getattr(o, attr)))
@@ -175,8 +190,16 @@ def merge_document(doc_id: str, ranked: list[Seen], load: Callable[[str], Page])
     for page in map(load, names):
         if base is None:
             base = copy.deepcopy(page.analysis)
-        for attr in ("authors", "source", "year", "summary", "commentary", "last_revised", "first_uploaded",
-                     "doc_kind"):
+        for attr in (
+            "authors",
+            "source",
+            "year",
+            "summary",
+            "commentary",
+            "last_revised",
+            "first_uploaded",
+            "doc_kind",
+        ):
             if getattr(base, attr) is None:
                 setattr(base, attr, copy.deepcopy(getattr(page.analysis, attr)))
         url = url or page.url

@@ -1,4 +1,5 @@
 """Merge stage: interim/structure (+ its index's facts) → interim/merge/{cells,documents,axes,notes,captures}.json."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -20,8 +21,10 @@ def merge_stage(paths: Paths) -> None:
     taken from that run's output (merge's index keeps each group's key and notes)."""
     source, folder = paths.stage("structure"), paths.stage("merge")
     source_index = incremental.require(source)
-    found = sorted(((name, facts.read(values)) for entry in source_index.values()
-                    for name, values in entry["facts"].items()), key=lambda item: item[0])
+    found = sorted(
+        ((name, facts.read(values)) for entry in source_index.values() for name, values in entry["facts"].items()),
+        key=lambda item: item[0],
+    )
     candidates = [f.seen for _, f in found if f.seen]
     load = _page_loader(source, source_index)
     previous, index, notes = incremental.load(folder), {}, {}
@@ -50,15 +53,15 @@ def merge_stage(paths: Paths) -> None:
     incremental.save(folder, index)
 
 
-
 def _earlier_groups(folder: Path) -> dict[str, Cell | Document]:
     """The last run's cells and documents by id (none when it left no readable output)."""
     try:
-        return {**{c.page.cell_id: c for c in read_list(folder / "cells.json", Cell)},
-                **{d.document_id: d for d in read_list(folder / "documents.json", Document)}}
+        return {
+            **{c.page.cell_id: c for c in read_list(folder / "cells.json", Cell)},
+            **{d.document_id: d for d in read_list(folder / "documents.json", Document)},
+        }
     except (OSError, ValueError):
         return {}
-
 
 
 def _page_loader(folder: Path, index: dict[str, dict]) -> Callable[[str], Page]:
@@ -66,7 +69,6 @@ def _page_loader(folder: Path, index: dict[str, dict]) -> Callable[[str], Page]:
         rows = parts.Rows(folder)
         return lambda name: from_json(Page, rows.record(name))
     return lambda name: from_json(Page, output_path(folder, name).read_bytes())
-
 
 
 def read_list(path: Path, tp: type) -> list:

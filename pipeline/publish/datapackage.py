@@ -1,6 +1,7 @@
 """processed/datapackage.json: a Frictionless Data Package describing every published table, generated
 from the same pyarrow schemas the pipeline validates with, so it cannot drift from the files. Foreign
 keys are read from the "(→ table.column)" each schema description already states."""
+
 from __future__ import annotations
 
 import json
@@ -46,18 +47,26 @@ def descriptor() -> dict:
     resources = []
     for name, schema in TABLES.items():
         key = KEYS[name]
-        resources.append({
-            "name": name, "path": f"{name}.parquet", "format": "parquet", "mediatype": "application/vnd.apache.parquet",
-            "profile": "tabular-data-resource",
-            "schema": {"fields": [_field(f) for f in schema], "primaryKey": [key] if isinstance(key, str) else list(key),
-                       "foreignKeys": foreign_keys(name)},
-        })
+        resources.append(
+            {
+                "name": name,
+                "path": f"{name}.parquet",
+                "format": "parquet",
+                "mediatype": "application/vnd.apache.parquet",
+                "profile": "tabular-data-resource",
+                "schema": {
+                    "fields": [_field(f) for f in schema],
+                    "primaryKey": [key] if isinstance(key, str) else list(key),
+                    "foreignKeys": foreign_keys(name),
+                },
+            }
+        )
     return {
         "profile": "tabular-data-package",
         "name": "findings-effectiveness-bank-matrices",
         "title": "Drug and Alcohol Findings Effectiveness Bank: treatment matrices",
         "description": "Cells, entries, citations and links of the alcohol and drug treatment matrices, with the "
-                       "analysis pages they point to; see docs/data-dictionary.md.",
+        "analysis pages they point to; see docs/data-dictionary.md.",
         "version": SCHEMA_VERSION,
         "resources": resources,
     }

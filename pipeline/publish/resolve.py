@@ -4,6 +4,7 @@ By href when the entry's title link and the page's address name the same file; o
 must agree and either the titles agree, or the entry's issuer is the document's publisher or author
 and the titles share their substance.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,12 @@ def resolve_document(entry: dict, documents: list[dict]) -> tuple[str | None, st
         title = fuzz.token_set_ratio(_norm(entry["title"]), _norm(doc["title"]))
         if title >= TITLE_SAME:
             found = (title, doc["document_id"], "title")
-        elif entry["issuer"] and title >= TITLE_SHARED and fuzz.partial_ratio(
-                _norm(entry["issuer"]), _norm(f"{doc['source']} {doc['authors']}")) >= ISSUER_IN_SOURCE:
+        elif (
+            entry["issuer"]
+            and title >= TITLE_SHARED
+            and fuzz.partial_ratio(_norm(entry["issuer"]), _norm(f"{doc['source']} {doc['authors']}"))
+            >= ISSUER_IN_SOURCE
+        ):
             found = (title, doc["document_id"], "issuer+title")
         else:
             continue

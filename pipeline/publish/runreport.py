@@ -1,5 +1,6 @@
 """The run report: one record per capture (what it was, what was found, what was removed, what went
 wrong) and a summary. Deterministic: no clocks, sorted keys, so reruns give the same file."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -10,12 +11,16 @@ from pipeline.model import Cell, Page
 def describe(page: Page) -> dict:
     """What the report says of one capture, taken while merging so the report never reloads pages."""
     return {
-        "file": page.capture, "format": page.format, "kind": page.kind,
+        "file": page.capture,
+        "format": page.format,
+        "kind": page.kind,
         "cell_id": page.cell.cell_id if page.cell else None,
         "entries_found": len(page.cell.entries) if page.cell else 0,
         "title": page.analysis.title if page.analysis else None,
-        "chrome_removed": page.chrome_removed, "removed": page.removed,
-        "warnings": page.warnings, "errors": page.errors,
+        "chrome_removed": page.chrome_removed,
+        "removed": page.removed,
+        "warnings": page.warnings,
+        "errors": page.errors,
     }
 
 
@@ -23,8 +28,11 @@ def build(described: list[dict], cells: list[Cell], tables: dict[str, list[dict]
     published = {src for cell in cells for src in cell.sources}
     captures = []
     for c in sorted(described, key=lambda c: c["file"]):
-        status = "quarantined" if c["errors"] else ("published" if c["file"] in published or c["kind"] != "cell"
-                                                    else "superseded")
+        status = (
+            "quarantined"
+            if c["errors"]
+            else ("published" if c["file"] in published or c["kind"] != "cell" else "superseded")
+        )
         captures.append({**c, "status": status, "notes": notes.get(c["file"], [])})
     return {
         "captures": captures,
@@ -46,11 +54,17 @@ def summary(run: dict) -> str:
     if len(listed) > LISTED:
         listed = [c for c in listed if c["status"] != "published"][:LISTED]
         counts = Counter(c["status"] for c in run["captures"])
-        lines.insert(0, f"{len(run['captures'])} captures: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-                     + (f"; those not published (first {LISTED}):" if listed else ""))
+        lines.insert(
+            0,
+            f"{len(run['captures'])} captures: "
+            + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            + (f"; those not published (first {LISTED}):" if listed else ""),
+        )
     for c in listed:
-        lines.append(f"{c['file'][:44]:<44} {c['format']:<9} {c['kind']:<9} {c['cell_id'] or '-':<11} "
-                     f"{c['entries_found']:>7} {c['chrome_removed']:>6}  {c['status']}")
+        lines.append(
+            f"{c['file'][:44]:<44} {c['format']:<9} {c['kind']:<9} {c['cell_id'] or '-':<11} "
+            f"{c['entries_found']:>7} {c['chrome_removed']:>6}  {c['status']}"
+        )
         for problem in c["errors"]:
             lines.append(f"    error: {problem}")
     rows = ", ".join(f"{n} {name}" for name, n in run["totals"]["rows"].items())
@@ -73,8 +87,11 @@ def quarantine_lines(run: dict) -> list[str]:
     lines = []
     for q in run["quarantined"]:
         for error in q["errors"]:
-            stage, _, what = error.partition(": ") if error.split(":")[0] in (
-                "extract", "clean", "structure", "merge") else ("structure", "", error)
+            stage, _, what = (
+                error.partition(": ")
+                if error.split(":")[0] in ("extract", "clean", "structure", "merge")
+                else ("structure", "", error)
+            )
             advice = next((a for key, a in _ADVICE if key in error), "see the report for details")
             lines.append(f"quarantined: {q['file']} [{stage}] {what} — {advice}")
     return lines

@@ -2,6 +2,7 @@
 
 The data dictionary (docs/data-dictionary.md) is generated from these, so it cannot drift.
 """
+
 from __future__ import annotations
 
 import pyarrow as pa
@@ -17,135 +18,233 @@ def _f(name: str, type_: pa.DataType, description: str, nullable: bool = True) -
 _str = pa.string()
 _strings = pa.list_(pa.string())
 
-CELLS = pa.schema([
-    _f("cell_id", _str, "Cell key: matrix and code, e.g. `alcohol-E4`, `drug-E3`.", False),
-    _f("matrix", _str, "`alcohol` or `drug`.", False),
-    _f("column_code", _str, "Column A–E (the level: A Interventions … E Treatment systems).", False),
-    _f("row_code", pa.int8(), "Row 1–5 (the intervention type).", False),
-    _f("column_label", _str, "Column label as the page prints it (the site's axis label when the page omits it)."),
-    _f("row_label", _str, "Row label as the page prints it (the site's axis label when the page omits it)."),
-    _f("description", _str, "The cell's one-paragraph description under its labels; null on layouts without one."),
-    _f("last_revised", pa.date32(), "\"Last revised\" date; null when no capture shows it."),
-    _f("first_uploaded", pa.date32(), "\"First uploaded\" date; null when no capture shows it."),
-    _f("more", _str, "The \"more\" search line after the entries, without its \"more\" label."),
-    _f("entry_count", pa.int16(), "Number of entries published for the cell.", False),
-    _f("truncated", pa.bool_(), "True when every capture of the cell was cut off before the \"more\" line.", False),
-    _f("identified_by", _str, "How the cell was known: `title`, `heading`, `url` (manifest) or `labels`.", False),
-    _f("sources", _strings, "Capture files merged into this cell, sorted.", False),
-])
+CELLS = pa.schema(
+    [
+        _f("cell_id", _str, "Cell key: matrix and code, e.g. `alcohol-E4`, `drug-E3`.", False),
+        _f("matrix", _str, "`alcohol` or `drug`.", False),
+        _f("column_code", _str, "Column A–E (the level: A Interventions … E Treatment systems).", False),
+        _f("row_code", pa.int8(), "Row 1–5 (the intervention type).", False),
+        _f("column_label", _str, "Column label as the page prints it (the site's axis label when the page omits it)."),
+        _f("row_label", _str, "Row label as the page prints it (the site's axis label when the page omits it)."),
+        _f("description", _str, "The cell's one-paragraph description under its labels; null on layouts without one."),
+        _f("last_revised", pa.date32(), '"Last revised" date; null when no capture shows it.'),
+        _f("first_uploaded", pa.date32(), '"First uploaded" date; null when no capture shows it.'),
+        _f("more", _str, 'The "more" search line after the entries, without its "more" label.'),
+        _f("entry_count", pa.int16(), "Number of entries published for the cell.", False),
+        _f("truncated", pa.bool_(), 'True when every capture of the cell was cut off before the "more" line.', False),
+        _f("identified_by", _str, "How the cell was known: `title`, `heading`, `url` (manifest) or `labels`.", False),
+        _f("sources", _strings, "Capture files merged into this cell, sorted.", False),
+    ]
+)
 
-ENTRIES = pa.schema([
-    _f("entry_id", _str, "Entry key, stable across runs: cell id plus a hash of the title, year and occurrence.", False),
-    _f("cell_id", _str, "The cell listing the entry (→ cells.cell_id).", False),
-    _f("position", pa.int16(), "1-based order of the entry in the cell.", False),
-    _f("types", _strings, "Tag letters in printed order: S seminal study, K key study, R review, G guidance.", False),
-    _f("types_inferred", pa.bool_(), "True when the capture lost the tag letter and `types` was inferred from the "
-                                     "neighbouring entries.", False),
-    _f("title", _str, "Title exactly as printed (without tag letters and reference).", False),
-    _f("year", pa.int16(), "First year of the reference, e.g. 1997 for `(1997 and 2000)`; null if none."),
-    _f("years", pa.list_(pa.int16()), "Every year in the reference.", False),
-    _f("issuer", _str, "Issuing body before the year, e.g. `Home Office` in `([UK] Home Office, 1999)`; null if none."),
-    _f("jurisdiction", _str, "Bracketed prefix of the issuer, e.g. `UK`, `US`; null if none."),
-    _f("note", _str, "Text after `;` in the reference, e.g. `free source at time of writing`."),
-    _f("reference", _str, "The reference as printed inside its parentheses."),
-    _f("annotation", _str, "The annotation after the reference, rejoined across page and sidebar breaks."),
-    _f("href", _str, "Link of the entry's title when the capture kept it; null otherwise."),
-    _f("cut_off", pa.bool_(), "True for an entry the capture ended inside (kept as far as it goes).", False),
-    _f("source_capture", _str, "Capture the entry's text was taken from.", False),
-    _f("source_line", pa.int32(), "Line of that capture where the entry starts."),
-    _f("work_id", _str, "The cited work; shared by entries in different cells that list the same work, even "
-                        "under different titles.", False),
-    _f("work_method", _str, "How the entry was matched to another listing of its work: `href`, `title`, "
-                            "`title+annotation`, `issuer+annotation`, or `unique` (listed once).", False),
-    _f("work_score", pa.float32(), "Similarity (0–100) of that strongest match; 0 for `unique`.", False),
-    _f("document_id", _str, "The Effectiveness Bank analysis of this work, when it is among the captures "
-                            "(→ documents.document_id)."),
-    _f("document_method", _str, "How `document_id` was resolved: `href`, `title`, `issuer+title`; null if not."),
-])
+ENTRIES = pa.schema(
+    [
+        _f(
+            "entry_id",
+            _str,
+            "Entry key, stable across runs: cell id plus a hash of the title, year and occurrence.",
+            False,
+        ),
+        _f("cell_id", _str, "The cell listing the entry (→ cells.cell_id).", False),
+        _f("position", pa.int16(), "1-based order of the entry in the cell.", False),
+        _f(
+            "types",
+            _strings,
+            "Tag letters in printed order: S seminal study, K key study, R review, G guidance.",
+            False,
+        ),
+        _f(
+            "types_inferred",
+            pa.bool_(),
+            "True when the capture lost the tag letter and `types` was inferred from the neighbouring entries.",
+            False,
+        ),
+        _f("title", _str, "Title exactly as printed (without tag letters and reference).", False),
+        _f("year", pa.int16(), "First year of the reference, e.g. 1997 for `(1997 and 2000)`; null if none."),
+        _f("years", pa.list_(pa.int16()), "Every year in the reference.", False),
+        _f(
+            "issuer",
+            _str,
+            "Issuing body before the year, e.g. `Home Office` in `([UK] Home Office, 1999)`; null if none.",
+        ),
+        _f("jurisdiction", _str, "Bracketed prefix of the issuer, e.g. `UK`, `US`; null if none."),
+        _f("note", _str, "Text after `;` in the reference, e.g. `free source at time of writing`."),
+        _f("reference", _str, "The reference as printed inside its parentheses."),
+        _f("annotation", _str, "The annotation after the reference, rejoined across page and sidebar breaks."),
+        _f("href", _str, "Link of the entry's title when the capture kept it; null otherwise."),
+        _f("cut_off", pa.bool_(), "True for an entry the capture ended inside (kept as far as it goes).", False),
+        _f("source_capture", _str, "Capture the entry's text was taken from.", False),
+        _f("source_line", pa.int32(), "Line of that capture where the entry starts."),
+        _f(
+            "work_id",
+            _str,
+            "The cited work; shared by entries in different cells that list the same work, even "
+            "under different titles.",
+            False,
+        ),
+        _f(
+            "work_method",
+            _str,
+            "How the entry was matched to another listing of its work: `href`, `title`, "
+            "`title+annotation`, `issuer+annotation`, or `unique` (listed once).",
+            False,
+        ),
+        _f("work_score", pa.float32(), "Similarity (0–100) of that strongest match; 0 for `unique`.", False),
+        _f(
+            "document_id",
+            _str,
+            "The Effectiveness Bank analysis of this work, when it is among the captures (→ documents.document_id).",
+        ),
+        _f("document_method", _str, "How `document_id` was resolved: `href`, `title`, `issuer+title`; null if not."),
+    ]
+)
 
-CITATIONS = pa.schema([
-    _f("citation_id", _str, "Citation key, stable across runs.", False),
-    _f("cell_id", _str, "Cell the citation appears in (→ cells.cell_id); null for an analysis page's."),
-    _f("document_id", _str, "Analysis page the citation appears in (→ documents.document_id); null in cells."),
-    _f("entry_id", _str, "Entry it belongs to (→ entries.entry_id); null for citations in the description, "
-                         "\"more\" line or bite."),
-    _f("role", _str, "`primary` for an entry's own reference, `secondary` for a reference inside text, "
-                     "`related` for an item of an analysis page's \"Top 10 most closely related documents\".",
-       False),
-    _f("section", _str, "Where it appears: `entry`, `description`, `more`, `bite` or `related`.", False),
-    _f("position", pa.int16(), "1-based order of the citation within its entry or paragraph.", False),
-    _f("text", _str, "Primary: `Title (reference)`; secondary: the reference as printed inside its parentheses; "
-                     "related: the listed title.", False),
-    _f("listed_kind", _str, "For `related` citations, the kind the list gives: `study`, `review`, `document`, "
-                            "`matrix cell`, …"),
-    _f("anchor_text", _str, "For a secondary citation, the link text just before it, when the capture kept links."),
-    _f("year", pa.int16(), "First year of the reference."),
-    _f("issuer", _str, "Issuing body, when the reference names one."),
-    _f("jurisdiction", _str, "Bracketed prefix of the issuer, e.g. `UK`."),
-    _f("note", _str, "Text after `;` in the reference."),
-])
+CITATIONS = pa.schema(
+    [
+        _f("citation_id", _str, "Citation key, stable across runs.", False),
+        _f("cell_id", _str, "Cell the citation appears in (→ cells.cell_id); null for an analysis page's."),
+        _f("document_id", _str, "Analysis page the citation appears in (→ documents.document_id); null in cells."),
+        _f(
+            "entry_id",
+            _str,
+            'Entry it belongs to (→ entries.entry_id); null for citations in the description, "more" line or bite.',
+        ),
+        _f(
+            "role",
+            _str,
+            "`primary` for an entry's own reference, `secondary` for a reference inside text, "
+            '`related` for an item of an analysis page\'s "Top 10 most closely related documents".',
+            False,
+        ),
+        _f("section", _str, "Where it appears: `entry`, `description`, `more`, `bite` or `related`.", False),
+        _f("position", pa.int16(), "1-based order of the citation within its entry or paragraph.", False),
+        _f(
+            "text",
+            _str,
+            "Primary: `Title (reference)`; secondary: the reference as printed inside its parentheses; "
+            "related: the listed title.",
+            False,
+        ),
+        _f(
+            "listed_kind",
+            _str,
+            "For `related` citations, the kind the list gives: `study`, `review`, `document`, `matrix cell`, …",
+        ),
+        _f("anchor_text", _str, "For a secondary citation, the link text just before it, when the capture kept links."),
+        _f("year", pa.int16(), "First year of the reference."),
+        _f("issuer", _str, "Issuing body, when the reference names one."),
+        _f("jurisdiction", _str, "Bracketed prefix of the issuer, e.g. `UK`."),
+        _f("note", _str, "Text after `;` in the reference."),
+    ]
+)
 
-LINKS = pa.schema([
-    _f("link_id", _str, "Link key, stable across runs.", False),
-    _f("cell_id", _str, "Cell the link appears in (→ cells.cell_id); null on an analysis page."),
-    _f("document_id", _str, "Analysis page the link appears in (→ documents.document_id); null in cells."),
-    _f("entry_id", _str, "Entry it appears in (→ entries.entry_id); null outside entries."),
-    _f("section", _str, "`entry`, `description`, `more`, `bite` or `related`.", False),
-    _f("position", pa.int16(), "1-based order of the link within its entry or paragraph.", False),
-    _f("anchor_text", _str, "The linked text (for a mention of a cell in plain text, the mention).", False),
-    _f("href", _str, "Target address; null where the capture lost it (e.g. Markdown `(#)` placeholders)."),
-    _f("kind", _str, "`document`, `cell`, `in-page`, `external`, `email` or `placeholder` (address lost).", False),
-    _f("origin", _str, "`link` for a hyperlink in the capture, `text` for a cell named in plain text.", False),
-    _f("target_cell_id", _str, "The cell the link or mention points to (one of the 50 matrix cells), else null."),
-])
+LINKS = pa.schema(
+    [
+        _f("link_id", _str, "Link key, stable across runs.", False),
+        _f("cell_id", _str, "Cell the link appears in (→ cells.cell_id); null on an analysis page."),
+        _f("document_id", _str, "Analysis page the link appears in (→ documents.document_id); null in cells."),
+        _f("entry_id", _str, "Entry it appears in (→ entries.entry_id); null outside entries."),
+        _f("section", _str, "`entry`, `description`, `more`, `bite` or `related`.", False),
+        _f("position", pa.int16(), "1-based order of the link within its entry or paragraph.", False),
+        _f("anchor_text", _str, "The linked text (for a mention of a cell in plain text, the mention).", False),
+        _f("href", _str, "Target address; null where the capture lost it (e.g. Markdown `(#)` placeholders)."),
+        _f("kind", _str, "`document`, `cell`, `in-page`, `external`, `email` or `placeholder` (address lost).", False),
+        _f("origin", _str, "`link` for a hyperlink in the capture, `text` for a cell named in plain text.", False),
+        _f("target_cell_id", _str, "The cell the link or mention points to (one of the 50 matrix cells), else null."),
+    ]
+)
 
-DOCUMENTS = pa.schema([
-    _f("document_id", _str, "Document key: a hash of the title and year, so every capture of one analysis page "
-                            "gives the same id.", False),
-    _f("title", _str, "Title of the analysed document, as its citation prints it.", False),
-    _f("authors", _str, "Authors line as printed (people, `et al.`, or organisations)."),
-    _f("source", _str, "Journal or publisher line as printed, e.g. `[UK] National Institute for Health and Care "
-                       "Excellence, 2007.`"),
-    _f("year", pa.int16(), "Year of the source line."),
-    _f("doc_kind", _str, "`study`, `review` or `document`, as the page describes itself."),
-    _f("summary", _str, "The lead paragraph under the citation."),
-    _f("key_points", _strings, "The \"Key points\" in order.", False),
-    _f("commentary", _str, "The Findings commentary, paragraphs separated by a blank line."),
-    _f("last_revised", pa.date32(), "\"Last revised\" date."),
-    _f("first_uploaded", pa.date32(), "\"First uploaded\" date."),
-    _f("url", _str, "Address of the page, when the manifest gives it."),
-    _f("cut_off", pa.bool_(), "True when every capture ended before the page's foot (dates, related list).", False),
-    _f("sources", _strings, "Capture files of this page, sorted.", False),
-])
+DOCUMENTS = pa.schema(
+    [
+        _f(
+            "document_id",
+            _str,
+            "Document key: a hash of the title and year, so every capture of one analysis page gives the same id.",
+            False,
+        ),
+        _f("title", _str, "Title of the analysed document, as its citation prints it.", False),
+        _f("authors", _str, "Authors line as printed (people, `et al.`, or organisations)."),
+        _f(
+            "source",
+            _str,
+            "Journal or publisher line as printed, e.g. `[UK] National Institute for Health and Care "
+            "Excellence, 2007.`",
+        ),
+        _f("year", pa.int16(), "Year of the source line."),
+        _f("doc_kind", _str, "`study`, `review` or `document`, as the page describes itself."),
+        _f("summary", _str, "The lead paragraph under the citation."),
+        _f("key_points", _strings, 'The "Key points" in order.', False),
+        _f("commentary", _str, "The Findings commentary, paragraphs separated by a blank line."),
+        _f("last_revised", pa.date32(), '"Last revised" date.'),
+        _f("first_uploaded", pa.date32(), '"First uploaded" date.'),
+        _f("url", _str, "Address of the page, when the manifest gives it."),
+        _f("cut_off", pa.bool_(), "True when every capture ended before the page's foot (dates, related list).", False),
+        _f("sources", _strings, "Capture files of this page, sorted.", False),
+    ]
+)
 
-SECTIONS = pa.schema([
-    _f("section_id", _str, "Paragraph key, stable across runs.", False),
-    _f("cell_id", _str, "Cell whose bite this paragraph is in (→ cells.cell_id); null for analysis pages."),
-    _f("document_id", _str, "Analysis page this paragraph is in (→ documents.document_id); null for cells."),
-    _f("section", _str, "Top-level section: `bite` for a cell; `Summary`, `Key points`, `Main findings`, "
-                        "`Commentary` for an analysis page.", False),
-    _f("heading_path", _strings, "Headings above the paragraph, outermost first (e.g. `Issues to consider and "
-                                 "discuss`, then the issue's own heading).", False),
-    _f("position", pa.int16(), "1-based order of the paragraph in its cell's bite or its document.", False),
-    _f("text", _str, "The paragraph, cleaned and rejoined across page and sidebar breaks.", False),
-    _f("supplementary", pa.bool_(), "True for text the site folds away (\"Unfold supplementary text\").", False),
-])
+SECTIONS = pa.schema(
+    [
+        _f("section_id", _str, "Paragraph key, stable across runs.", False),
+        _f("cell_id", _str, "Cell whose bite this paragraph is in (→ cells.cell_id); null for analysis pages."),
+        _f("document_id", _str, "Analysis page this paragraph is in (→ documents.document_id); null for cells."),
+        _f(
+            "section",
+            _str,
+            "Top-level section: `bite` for a cell; `Summary`, `Key points`, `Main findings`, "
+            "`Commentary` for an analysis page.",
+            False,
+        ),
+        _f(
+            "heading_path",
+            _strings,
+            "Headings above the paragraph, outermost first (e.g. `Issues to consider and "
+            "discuss`, then the issue's own heading).",
+            False,
+        ),
+        _f("position", pa.int16(), "1-based order of the paragraph in its cell's bite or its document.", False),
+        _f("text", _str, "The paragraph, cleaned and rejoined across page and sidebar breaks.", False),
+        _f("supplementary", pa.bool_(), 'True for text the site folds away ("Unfold supplementary text").', False),
+    ]
+)
 
-MATRIX_AXES = pa.schema([
-    _f("matrix", _str, "`alcohol` or `drug`.", False),
-    _f("axis", _str, "`column` (level) or `row` (intervention type).", False),
-    _f("code", _str, "`A`–`E` for columns, `1`–`5` for rows.", False),
-    _f("label", _str, "Label as the overview or row pages give it (the site's own when none was captured).", False),
-    _f("description", _str, "The overview's blurb for the column or row; null when no overview was captured."),
-])
+MATRIX_AXES = pa.schema(
+    [
+        _f("matrix", _str, "`alcohol` or `drug`.", False),
+        _f("axis", _str, "`column` (level) or `row` (intervention type).", False),
+        _f("code", _str, "`A`–`E` for columns, `1`–`5` for rows.", False),
+        _f("label", _str, "Label as the overview or row pages give it (the site's own when none was captured).", False),
+        _f("description", _str, "The overview's blurb for the column or row; null when no overview was captured."),
+    ]
+)
 
-TABLES: dict[str, pa.Schema] = {"cells": CELLS, "entries": ENTRIES, "citations": CITATIONS, "links": LINKS,
-                                "documents": DOCUMENTS, "sections": SECTIONS, "matrix_axes": MATRIX_AXES}
-KEYS = {"cells": "cell_id", "entries": "entry_id", "citations": "citation_id", "links": "link_id",
-        "documents": "document_id", "sections": "section_id", "matrix_axes": ("matrix", "axis", "code")}
-SORT = {"cells": ["cell_id"], "entries": ["cell_id", "position"], "citations": ["citation_id"],
-        "links": ["link_id"], "documents": ["document_id"], "sections": ["section_id"],
-        "matrix_axes": ["matrix", "axis", "code"]}
+TABLES: dict[str, pa.Schema] = {
+    "cells": CELLS,
+    "entries": ENTRIES,
+    "citations": CITATIONS,
+    "links": LINKS,
+    "documents": DOCUMENTS,
+    "sections": SECTIONS,
+    "matrix_axes": MATRIX_AXES,
+}
+KEYS = {
+    "cells": "cell_id",
+    "entries": "entry_id",
+    "citations": "citation_id",
+    "links": "link_id",
+    "documents": "document_id",
+    "sections": "section_id",
+    "matrix_axes": ("matrix", "axis", "code"),
+}
+SORT = {
+    "cells": ["cell_id"],
+    "entries": ["cell_id", "position"],
+    "citations": ["citation_id"],
+    "links": ["link_id"],
+    "documents": ["document_id"],
+    "sections": ["section_id"],
+    "matrix_axes": ["matrix", "axis", "code"],
+}
 
 
 def with_version(schema: pa.Schema) -> pa.Schema:
@@ -153,14 +252,23 @@ def with_version(schema: pa.Schema) -> pa.Schema:
 
 
 def data_dictionary() -> str:
-    lines = ["# Data dictionary", "",
-             "Generated from `pipeline/publish/schemas.py` (`make docs`); a test fails if this file falls out of date.",
-             f"Schema version {SCHEMA_VERSION} (in each Parquet file's metadata under "
-             f"`{METADATA_KEY.decode()}`).", ""]
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from `pipeline/publish/schemas.py` (`make docs`); a test fails if this file falls out of date.",
+        f"Schema version {SCHEMA_VERSION} (in each Parquet file's metadata under `{METADATA_KEY.decode()}`).",
+        "",
+    ]
     for name, schema in TABLES.items():
         key = KEYS[name] if isinstance(KEYS[name], str) else "`, `".join(KEYS[name])
-        lines += [f"## {name}.parquet", "", f"Key: `{key}`.", "", "| column | type | nullable | meaning |",
-                  "|---|---|---|---|"]
+        lines += [
+            f"## {name}.parquet",
+            "",
+            f"Key: `{key}`.",
+            "",
+            "| column | type | nullable | meaning |",
+            "|---|---|---|---|",
+        ]
         for field in schema:
             meaning = field.metadata[b"description"].decode()
             lines.append(f"| `{field.name}` | {field.type} | {'yes' if field.nullable else 'no'} | {meaning} |")

@@ -1,5 +1,6 @@
 """Publish stage: interim/merge → processed/*.parquet, report.json and datapackage.json, validated, then
 swapped into place in one step."""
+
 from __future__ import annotations
 
 import logging
@@ -31,12 +32,13 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
         raise ValidationError("; ".join(problems[:20]))
     run = report.build(described, cells, tables, notes)
     if strict and run["quarantined"]:
-        raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; "
-                              "nothing published")
+        raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
     with publish_lock(paths.processed):
-        written = write_tables(to_arrow(tables), paths.processed,
-                               {"report.json": to_pretty_json(run),
-                                "datapackage.json": datapackage.render()})
+        written = write_tables(
+            to_arrow(tables),
+            paths.processed,
+            {"report.json": to_pretty_json(run), "datapackage.json": datapackage.render()},
+        )
     log.info("published %s", ", ".join(p.name for p in written))
     print(report.summary(run))
     for line in report.quarantine_lines(run):

@@ -9,6 +9,7 @@ a year and:
 Sharing only a year, an issuer or a word is never enough. Matches are joined transitively; each
 entry records the method and score of its strongest match.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,7 +76,7 @@ def assign_works(keys: list[WorkKey]) -> dict[str, tuple[str, str, float]]:
 
     best: dict[str, tuple[str, float]] = {}
     for i, a in enumerate(keys):
-        for b in keys[i + 1:]:
+        for b in keys[i + 1 :]:
             if a.cell_id == b.cell_id:
                 continue
             found = match(a, b)

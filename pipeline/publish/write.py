@@ -1,4 +1,5 @@
 """Publish stage: typed Arrow tables, checked before anything is written, then swapped into place."""
+
 from __future__ import annotations
 
 import logging
@@ -102,8 +103,9 @@ def write_tables(arrow: dict[str, pa.Table], processed: Path, extra: dict[str, s
             if keep.is_file() and keep.name.startswith(".") and keep.name != ".done":
                 shutil.copy2(keep, staging / keep.name)
         for name, table in arrow.items():
-            pq.write_table(table, staging / f"{name}.parquet", compression="zstd", use_dictionary=True,
-                           write_statistics=True)
+            pq.write_table(
+                table, staging / f"{name}.parquet", compression="zstd", use_dictionary=True, write_statistics=True
+            )
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
         for path in staging.iterdir():
@@ -125,8 +127,8 @@ def read_published(path: Path) -> pa.Table:
     table = pq.read_table(path)
     found = (table.schema.metadata or {}).get(METADATA_KEY)
     if found != SCHEMA_VERSION.encode():
-        raise SchemaVersionError(f"{path} has schema version {found.decode() if found else 'none'}, this pipeline "
-                                 f"writes {SCHEMA_VERSION}: rebuild it with `make all`")
+        raise SchemaVersionError(
+            f"{path} has schema version {found.decode() if found else 'none'}, this pipeline "
+            f"writes {SCHEMA_VERSION}: rebuild it with `make all`"
+        )
     return table
-
-

@@ -7,6 +7,7 @@ salted with a constant and no dates are written, so the same tables give the sam
 drawn from a small plain-data summary; the SVG is kept under that summary's hash, so a run whose new
 captures leave a chart's data as it was neither draws it nor loads matplotlib.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,7 +17,7 @@ import json
 import textwrap
 from collections import Counter
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -32,13 +33,16 @@ TAG_COLOURS = {"S": "#0072B2", "K": "#E69F00", "R": "#009E73", "G": "#CC79A7"}
 MATRIX_COLOURS = {"alcohol": "#0072B2", "drug": "#D55E00"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plt():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    plt.rcParams.update({"svg.hashsalt": "findings-pipeline", "font.size": 9, "axes.titlesize": 10,
-                         "svg.fonttype": "none"})
+
+    plt.rcParams.update(
+        {"svg.hashsalt": "findings-pipeline", "font.size": 9, "axes.titlesize": 10, "svg.fonttype": "none"}
+    )
     return plt
 
 
@@ -81,20 +85,29 @@ def metrics(t: dict) -> dict[str, int]:
     entries, links = t["entries"], t["links"]
     tags = Counter(tag for types in entries["types"] for tag in types)
     xref = _cross_references(links)
-    return {"cells": len(t["cells"]), "entries": len(entries), "documents": len(t["documents"]),
-            **{f"entries-{tag}": tags.get(tag, 0) for tag in TAGS},
-            "cross-references": int(xref["n"].sum()), "cross-reference-pairs": len(xref)}
+    return {
+        "cells": len(t["cells"]),
+        "entries": len(entries),
+        "documents": len(t["documents"]),
+        **{f"entries-{tag}": tags.get(tag, 0) for tag in TAGS},
+        "cross-references": int(xref["n"].sum()),
+        "cross-reference-pairs": len(xref),
+    }
 
 
 def _cross_references(links: pd.DataFrame) -> pd.DataFrame:
     """Cell → other cell, with the number of links and plain-text mentions."""
-    x = links[links["cell_id"].notna() & links["target_cell_id"].notna() & (links["cell_id"] != links["target_cell_id"])]
+    x = links[
+        links["cell_id"].notna() & links["target_cell_id"].notna() & (links["cell_id"] != links["target_cell_id"])
+    ]
     return x.groupby(["cell_id", "target_cell_id"]).size().reset_index(name="n")
 
 
 def _figure(charts: Charts, draw: Callable, data, alt: str) -> str:
-    return (f'<figure><img class="chart" alt="{html.escape(alt)}" '
-            f'src="data:image/svg+xml;base64,{charts.svg(draw, data)}"></figure>')
+    return (
+        f'<figure><img class="chart" alt="{html.escape(alt)}" '
+        f'src="data:image/svg+xml;base64,{charts.svg(draw, data)}"></figure>'
+    )
 
 
 def _position(cell_id: str) -> tuple[str, int, int]:
@@ -109,8 +122,12 @@ def heatmap(charts: Charts, entries: pd.DataFrame, name: str) -> str:
         if m == name:
             for tag in types:
                 counts[tag][row][col] += 1
-    return _figure(charts, _draw_heatmap, {"matrix": name, "counts": counts},
-                   f"{name} matrix heatmap of entries per cell, one panel per tag")
+    return _figure(
+        charts,
+        _draw_heatmap,
+        {"matrix": name, "counts": counts},
+        f"{name} matrix heatmap of entries per cell, one panel per tag",
+    )
 
 
 def _draw_heatmap(plt, data: dict):
@@ -122,13 +139,13 @@ def _draw_heatmap(plt, data: dict):
         for r in range(5):
             for c in range(5):
                 v = counts[tag][r][c]
-                ax.text(c, r, str(v) if v else "·", ha="center", va="center",
-                        color="white" if v > peak * 0.6 else "black")
+                ax.text(
+                    c, r, str(v) if v else "·", ha="center", va="center", color="white" if v > peak * 0.6 else "black"
+                )
         ax.set_title(f"{tag}: {TAGS[tag]}")
         ax.set_xticks(range(5), list("ABCDE"))
         ax.set_xlabel("column (level)")
-    axes[0].set_yticks(range(5), ["\n".join(textwrap.wrap(f"{r} {matrix.ROWS[name][r]}", 22)[:2])
-                                  for r in range(1, 6)])
+    axes[0].set_yticks(range(5), ["\n".join(textwrap.wrap(f"{r} {matrix.ROWS[name][r]}", 22)[:2]) for r in range(1, 6)])
     axes[0].set_ylabel("row (intervention type)")
     fig.suptitle(f"{name.capitalize()} matrix: entries per cell by tag")
     return fig
@@ -145,8 +162,13 @@ def _draw_years(plt, by_matrix: dict[str, list[int]]):
     every = [y for ys in by_matrix.values() for y in ys]
     if every:
         bins = range(min(every) // 5 * 5, max(every) // 5 * 5 + 10, 5)
-        ax.hist([by_matrix[m] for m in matrix.MATRICES], bins=list(bins), stacked=True,
-                label=list(matrix.MATRICES), color=[MATRIX_COLOURS[m] for m in matrix.MATRICES])
+        ax.hist(
+            [by_matrix[m] for m in matrix.MATRICES],
+            bins=list(bins),
+            stacked=True,
+            label=list(matrix.MATRICES),
+            color=[MATRIX_COLOURS[m] for m in matrix.MATRICES],
+        )
         ax.legend(title="matrix")
     ax.set_title("Year of the listed documents (5-year bins)")
     ax.set_xlabel("year of publication")
@@ -186,17 +208,35 @@ def _draw_graph(plt, arrows: list[list]):
     for m in matrix.MATRICES:
         for col in range(5):
             for row in range(5):
-                ax.add_patch(plt.Rectangle((offset[m] + col - 0.4, 4 - row - 0.4), 0.8, 0.8, fill=False,
-                                           edgecolor="#BBBBBB"))
-                ax.text(offset[m] + col, 4 - row, f"{'ABCDE'[col]}{row + 1}", ha="center", va="center",
-                        fontsize=7, color="#666666")
+                ax.add_patch(
+                    plt.Rectangle((offset[m] + col - 0.4, 4 - row - 0.4), 0.8, 0.8, fill=False, edgecolor="#BBBBBB")
+                )
+                ax.text(
+                    offset[m] + col,
+                    4 - row,
+                    f"{'ABCDE'[col]}{row + 1}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="#666666",
+                )
         ax.text(offset[m] + 2, 5.0, f"{m} matrix", ha="center", fontsize=10)
     top = max([1, *(n for _, _, n in arrows)])
     for source, target, n in arrows:
-        ax.annotate("", xy=xy(target), xytext=xy(source),
-                    arrowprops={"arrowstyle": "-|>", "color": MATRIX_COLOURS[source.split("-")[0]],
-                                "lw": 0.8 + 2.2 * n / top, "alpha": 0.75, "shrinkA": 9, "shrinkB": 9,
-                                "connectionstyle": "arc3,rad=0.15"})
+        ax.annotate(
+            "",
+            xy=xy(target),
+            xytext=xy(source),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": MATRIX_COLOURS[source.split("-")[0]],
+                "lw": 0.8 + 2.2 * n / top,
+                "alpha": 0.75,
+                "shrinkA": 9,
+                "shrinkB": 9,
+                "connectionstyle": "arc3,rad=0.15",
+            },
+        )
     ax.set_xlim(-0.8, 11.8)
     ax.set_ylim(-0.8, 5.5)
     ax.set_xticks([])
@@ -215,11 +255,15 @@ def _table(headers: list[str], rows: list[list], metric: str | None = None) -> s
 
 
 def shared_works(entries: pd.DataFrame) -> str:
-    shared = (entries.groupby("work_id").agg(cells=("cell_id", lambda c: sorted(set(c))), title=("title", "first"),
-                                            year=("year", "first"))
-              .loc[lambda d: d["cells"].map(len) > 1].sort_values(["title"]))
-    rows = [[r.title, "" if pd.isna(r.year) else int(r.year), len(r.cells), ", ".join(r.cells)]
-            for r in shared.itertuples()]
+    shared = (
+        entries.groupby("work_id")
+        .agg(cells=("cell_id", lambda c: sorted(set(c))), title=("title", "first"), year=("year", "first"))
+        .loc[lambda d: d["cells"].map(len) > 1]
+        .sort_values(["title"])
+    )
+    rows = [
+        [r.title, "" if pd.isna(r.year) else int(r.year), len(r.cells), ", ".join(r.cells)] for r in shared.itertuples()
+    ]
     if not rows:
         return "<p>No work is listed in more than one cell of these tables.</p>"
     return _table(["work (title as first listed)", "year", "cells", "listed in"], rows, "shared-works")
@@ -230,14 +274,19 @@ def quality(run: dict) -> str:
     kinds = Counter(c["kind"] for c in caps)
     statuses = Counter(c["status"] for c in caps)
     chrome = sum(c["chrome_removed"] for c in caps)
-    rows = [["captures read", f'<b data-metric="captures">{len(caps)}</b>'],
-            ["page kinds", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))],
-            ["status", ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))],
-            ["furniture blocks removed", f'<b data-metric="chrome-removed">{chrome}</b>']]
+    rows = [
+        ["captures read", f'<b data-metric="captures">{len(caps)}</b>'],
+        ["page kinds", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))],
+        ["status", ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))],
+        ["furniture blocks removed", f'<b data-metric="chrome-removed">{chrome}</b>'],
+    ]
     out = "<table><tbody>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</tbody></table>"
     quarantined = [[q["file"], "; ".join(q["errors"])] for q in run["quarantined"]]
-    out += "<h3>Quarantined captures</h3>" + (_table(["capture", "reason"], quarantined, "quarantined")
-                                             if quarantined else '<p data-metric="quarantined">None.</p>')
+    out += "<h3>Quarantined captures</h3>" + (
+        _table(["capture", "reason"], quarantined, "quarantined")
+        if quarantined
+        else '<p data-metric="quarantined">None.</p>'
+    )
     return out
 
 
@@ -251,25 +300,37 @@ table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;paddin
 def render(t: dict, charts: Charts | None = None) -> str:
     charts = charts or Charts(None)
     m = metrics(t)
-    boxes = [("cells", "cells"), ("entries", "entries"), *[(f"entries-{tag}", f"tagged {tag}") for tag in TAGS],
-             ("documents", "analysis pages"), ("cross-references", "cross-references")]
+    boxes = [
+        ("cells", "cells"),
+        ("entries", "entries"),
+        *[(f"entries-{tag}", f"tagged {tag}") for tag in TAGS],
+        ("documents", "analysis pages"),
+        ("cross-references", "cross-references"),
+    ]
     numbers = "".join(f'<div><b data-metric="{k}">{m[k]}</b>{label}</div>' for k, label in boxes)
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Effectiveness Bank matrices: data report</title>", f"<style>{CSS}</style></head><body>",
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Effectiveness Bank matrices: data report</title>",
+        f"<style>{CSS}</style></head><body>",
         "<h1>Effectiveness Bank treatment matrices: data report</h1>",
         "<p>Computed from the published tables in this folder (cells, entries, links, documents and report.json).</p>",
         f'<div class="numbers">{numbers}</div>',
         "<h2>Entries per cell, by tag</h2>",
         "<p>An entry with two tags counts under both.</p>",
         *[heatmap(charts, t["entries"], name) for name in matrix.MATRICES],
-        "<h2>How recent is the evidence</h2>", years(charts, t["entries"]),
-        "<h2>Who issues the guidance and reports</h2>", issuers(charts, t["entries"]),
+        "<h2>How recent is the evidence</h2>",
+        years(charts, t["entries"]),
+        "<h2>Who issues the guidance and reports</h2>",
+        issuers(charts, t["entries"]),
         "<h2>Cross-references between cells</h2>",
         f'<p><span data-metric="cross-reference-pairs">{m["cross-reference-pairs"]}</span> pairs of cells, '
-        f'{m["cross-references"]} links and mentions in all.</p>', graph(charts, t["links"]),
-        "<h2>Works cited in more than one cell</h2>", shared_works(t["entries"]),
-        "<h2>Quality of this run</h2>", quality(t["run"]),
+        f"{m['cross-references']} links and mentions in all.</p>",
+        graph(charts, t["links"]),
+        "<h2>Works cited in more than one cell</h2>",
+        shared_works(t["entries"]),
+        "<h2>Quality of this run</h2>",
+        quality(t["run"]),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"

@@ -1,4 +1,5 @@
 """Report stage: processed/*.parquet → processed/report.html."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,12 +13,12 @@ def report_stage(paths: Paths) -> Path:
     """processed/report.html from the published tables (imported here: only this stage needs pandas and
     matplotlib); charts already drawn from the same data are kept in interim/report."""
     from pipeline.report import page as datareport
+
     target = paths.processed / "report.html"
     charts = datareport.Charts(paths.stage("report"))
     write_text_atomic(target, datareport.render(datareport.load(paths.processed), charts))
     charts.prune()
     return target
-
 
 
 def write_dictionary(path: Path) -> None:

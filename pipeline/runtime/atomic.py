@@ -1,5 +1,6 @@
 """Writing without half-written files: a temporary file beside the target, renamed over it whole;
 folders swapped in one step; capture names made safe as file names. Shared by every stage that writes."""
+
 from __future__ import annotations
 
 import ctypes

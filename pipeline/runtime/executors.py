@@ -4,6 +4,7 @@ Tasks are pure functions of their inputs and write their own outputs (a file per
 Parquet part per run of captures), so the output does not depend on the executor, the number of
 workers or the order tasks finish in (tested).
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -36,8 +37,11 @@ class Executor:
 
     @property
     def workers(self) -> int:
-        return self.jobs if self.jobs > 0 else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                                else os.cpu_count() or 1)
+        return (
+            self.jobs
+            if self.jobs > 0
+            else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        )
 
 
 @contextmanager
@@ -88,8 +92,7 @@ def _dask(executor: Executor) -> Iterator[Runner]:
     if executor.scheduler:
         client = Client(executor.scheduler)
     else:
-        cluster = LocalCluster(n_workers=executor.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(n_workers=executor.workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
 
     def runner(tasks: list[Work]) -> Iterator[Done]:

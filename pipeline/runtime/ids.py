@@ -1,4 +1,5 @@
 """Stable ids: short hashes of content and position, the same on every run and machine."""
+
 from __future__ import annotations
 
 import hashlib

@@ -4,11 +4,12 @@ and the hash of what it wrote, which is the next stage's input key. A rerun redo
 whose key changed, without reading any unchanged file (a raw capture is hashed again only when its
 size or modification time changed).
 """
+
 from __future__ import annotations
 
 import hashlib
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import msgspec
@@ -19,7 +20,7 @@ INDEX = ".index.json"  # capture files are named by safe_name, which never start
 DIGESTS = ".digests.json"  # extract: size, modification time and sha256 of each raw file
 
 
-@lru_cache(maxsize=None)
+@cache
 def code_fingerprint() -> str:
     """Any change to the pipeline's code changes every key, so nothing stale survives an upgrade."""
     root = Path(__file__).parent.parent

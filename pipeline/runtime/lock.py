@@ -1,55 +1,43 @@
-"""One publisher per folder."""
+"""One publisher per folder: an advisory `flock` on a lock file beside it.
+
+The kernel releases the lock when the holding process ends, however it ends (kill -9, a container's
+PID namespace torn down), so a lock can never be left stale and no process id is ever compared.
+"""
+
 from __future__ import annotations
 
-import logging
+import fcntl
 import os
-import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-log = logging.getLogger("pipeline")
 
 
 class LockError(Exception):
     """Another run is publishing to the same folder."""
 
 
-def _lock_path(processed: Path) -> Path:
+def lock_path(processed: Path) -> Path:
     return processed.parent / f".{processed.name}.lock"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextmanager
-def publish_lock(processed: Path):
-    """One publisher per folder. A lock left by a run that is no longer running is explained and taken over."""
-    path = _lock_path(processed)
+def publish_lock(processed: Path) -> Iterator[None]:
+    """Held while the block runs; LockError at once if another live process holds it."""
+    path = lock_path(processed)
     path.parent.mkdir(parents=True, exist_ok=True)
-    me = f"{os.getpid()} {socket.gethostname()}"
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            holder = path.read_text(encoding="utf-8", errors="replace").split()
-            pid, host = (int(holder[0]) if holder and holder[0].isdigit() else -1), (holder[1] if len(holder) > 1 else "")
-            if host == socket.gethostname() and not _alive(pid):
-                log.warning("stale lock %s left by process %s, which is no longer running; taking it over", path, pid)
-                path.unlink(missing_ok=True)
-                continue
-            raise LockError(f"{path} is held by process {pid} on {host or 'an unknown host'}: another run is "
-                            f"publishing to {processed}. Wait for it, or delete the lock if that run is gone.")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(me)
-        break
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            raise LockError(
+                f"{path} is held by {holder}: another run is publishing to {processed}. "
+                "Wait for it to finish (the lock is released the moment that run ends)."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
         yield
     finally:
-        path.unlink(missing_ok=True)
+        os.close(fd)  # closing the descriptor releases the lock; the file stays, empty of meaning

@@ -7,6 +7,7 @@ interim/structure/*.json Page                     ← clean        on local core
 interim/merge/cells.json Cell list + notes        ← structure (+ its index's facts)
 processed/*.parquet      tables + report.json     ← merge (+ structure for the report)
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,6 @@ from pipeline.runtime.tasks import Part, Task, output_name, output_path
 log = logging.getLogger("pipeline")
 
 
-
 @dataclass
 class Paths:
     raw: Path
@@ -35,8 +35,14 @@ class Paths:
         return self.interim / name
 
 
-def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | None = None,
-              max_bytes: int = MAX_BYTES, part_size: int = 0) -> None:
+def run_stage(
+    paths: Paths,
+    stage: str,
+    runner: Runner,
+    progress: Progress | None = None,
+    max_bytes: int = MAX_BYTES,
+    part_size: int = 0,
+) -> None:
     """Run one per-capture stage over what changed since its last run; drop outputs of vanished captures.
 
     part_size > 0 writes Parquet parts of that many captures instead of a file per capture; clean and
@@ -55,8 +61,11 @@ def run_stage(paths: Paths, stage: str, runner: Runner, progress: Progress | Non
     if part_size or source_parts:
         units = _parted(units, folder, part_size, source, source_parts)
     present = set(os.listdir(folder))
-    kept = {unit: previous[unit] for unit, (key, _) in units.items() if unit in previous
-            and previous[unit].get("key") == key and all(n in present for n in _written(previous[unit]))}
+    kept = {
+        unit: previous[unit]
+        for unit, (key, _) in units.items()
+        if unit in previous and previous[unit].get("key") == key and all(n in present for n in _written(previous[unit]))
+    }
     todo = [work for unit, (_, work) in units.items() if unit not in kept]
     progress = progress or Progress(quiet=True)
     progress.start(stage, len(todo), unit="part" if part_size or source_parts else None)
@@ -88,8 +97,10 @@ def _extract_units(paths: Paths, max_bytes: int) -> dict[str, tuple[str, Task]]:
         row = manifest.get(path.name, {})
         url, captured_at, charset = row.get("url") or None, row.get("captured_at") or None, row.get("charset") or None
         key = incremental.key(digest, url, captured_at, charset, max_bytes)
-        units[path.name] = (key, Task("extract", path.name, path, paths.stage("extract"), url, captured_at,
-                                      charset, max_bytes))
+        units[path.name] = (
+            key,
+            Task("extract", path.name, path, paths.stage("extract"), url, captured_at, charset, max_bytes),
+        )
     return units
 
 
@@ -98,8 +109,10 @@ _SOURCE = {"clean": "extract", "structure": "clean"}
 
 def _step_units(paths: Paths, stage: str, source_index: dict[str, dict]) -> dict[str, tuple[str, Task]]:
     source = paths.stage(_SOURCE[stage])
-    return {name: (incremental.key(stage, digest), Task(stage, name, output_path(source, name), paths.stage(stage)))
-            for name, digest in sorted(incremental.outputs(source_index).items())}
+    return {
+        name: (incremental.key(stage, digest), Task(stage, name, output_path(source, name), paths.stage(stage)))
+        for name, digest in sorted(incremental.outputs(source_index).items())
+    }
 
 
 def _written(entry: dict) -> list[str]:
@@ -114,8 +127,9 @@ def parts_of(index: dict[str, dict]) -> dict[str, str]:
     return {name: entry["part"] for entry in index.values() if "part" in entry for name in entry["outputs"]}
 
 
-def _parted(units: dict[str, tuple[str, Task]], folder: Path, size: int, source: Path,
-            source_parts: dict[str, str]) -> dict[str, tuple[str, Part]]:
+def _parted(
+    units: dict[str, tuple[str, Task]], folder: Path, size: int, source: Path, source_parts: dict[str, str]
+) -> dict[str, tuple[str, Part]]:
     """Tasks gathered into parts: those of one source part together (read once), else runs of `size`
     in name order."""
     if source_parts:
@@ -124,10 +138,16 @@ def _parted(units: dict[str, tuple[str, Task]], folder: Path, size: int, source:
             groups.setdefault(source_parts[unit], []).append(unit)
     else:
         names = sorted(units)
-        groups = {parts.part_name(n): names[i:i + size] for n, i in enumerate(range(0, len(names), size))}
-    return {name: (incremental.key([units[u][0] for u in members]),
-                   Part(units[members[0]][1].stage, folder / name, tuple(units[u][1] for u in members),
-                        source / name if source_parts else None))
-            for name, members in sorted(groups.items())}
-
-
+        groups = {parts.part_name(n): names[i : i + size] for n, i in enumerate(range(0, len(names), size))}
+    return {
+        name: (
+            incremental.key([units[u][0] for u in members]),
+            Part(
+                units[members[0]][1].stage,
+                folder / name,
+                tuple(units[u][1] for u in members),
+                source / name if source_parts else None,
+            ),
+        )
+        for name, members in sorted(groups.items())
+    }

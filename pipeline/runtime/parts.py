@@ -5,6 +5,7 @@ the record as the same JSON a per-capture file would hold, so digests, increment
 later stage are the same whichever layout wrote them. One row per row group: merge reads single
 pages back, best first, without decoding their neighbours.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,11 +15,13 @@ import pyarrow.parquet as pq
 
 from pipeline.runtime.atomic import replacing
 
-SCHEMA = pa.schema([
-    pa.field("capture", pa.string(), nullable=False),
-    pa.field("sha256", pa.string(), nullable=False),
-    pa.field("record", pa.large_string(), nullable=False),
-])
+SCHEMA = pa.schema(
+    [
+        pa.field("capture", pa.string(), nullable=False),
+        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("record", pa.large_string(), nullable=False),
+    ]
+)
 SUFFIX = ".parquet"
 
 
@@ -37,8 +40,10 @@ def write(path: Path, rows: list[tuple[str, str, str]]) -> None:
 def read(path: Path) -> dict[str, bytes]:
     """capture → record JSON, for a task that works through a whole part."""
     table = pq.read_table(path, columns=["capture", "record"])
-    return {name: record.encode("utf-8") for name, record in
-            zip(table.column("capture").to_pylist(), table.column("record").to_pylist())}
+    return {
+        name: record.encode("utf-8")
+        for name, record in zip(table.column("capture").to_pylist(), table.column("record").to_pylist())
+    }
 
 
 class Rows:

@@ -1,6 +1,7 @@
 """What a long command shows: a tqdm progress bar when stderr is a terminal, plain log lines otherwise
 (logs, CI), nothing with --quiet. Fetch prints a line per page; stages, with thousands of captures, a
 line per tenth of the work (`every_tenth`)."""
+
 from __future__ import annotations
 
 import sys
@@ -10,8 +11,15 @@ from tqdm import tqdm
 
 
 class Progress:
-    def __init__(self, stream: TextIO | None = None, quiet: bool = False, bar: bool | None = None,
-                 prefix: str = "fetch", unit: str = "page", every_tenth: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        quiet: bool = False,
+        bar: bool | None = None,
+        prefix: str = "fetch",
+        unit: str = "page",
+        every_tenth: bool = False,
+    ) -> None:
         self.stream = stream or sys.stderr
         self.prefix, self.unit, self.every_tenth = prefix, unit, every_tenth
         self.quiet = quiet
@@ -27,8 +35,7 @@ class Progress:
         self._label, self._total, self._done = label, total, 0
         self._unit = unit or self.unit
         if self.bar:
-            self._tqdm = tqdm(total=total, desc=self._name(), unit=self._unit, file=self.stream,
-                              leave=True)
+            self._tqdm = tqdm(total=total, desc=self._name(), unit=self._unit, file=self.stream, leave=True)
 
     def advance(self, kind: str, url: str, detail: str = "") -> None:
         self._done += 1
@@ -38,12 +45,14 @@ class Progress:
                 self._tqdm.write(f"failed {url}: {detail}", file=self.stream)
         elif self.every_tenth:
             if not self.quiet and (self._done == self._total or self._done % max(1, self._total // 10) == 0):
-                print(f"{self._name()}: {self._done}/{self._total} {self._unit}s", file=self.stream,
-                      flush=True)
+                print(f"{self._name()}: {self._done}/{self._total} {self._unit}s", file=self.stream, flush=True)
         elif not self.quiet:
             tail = f" ({detail})" if detail else ""
-            print(f"{self.prefix} {self._label} [{self._done}/{self._total}] {kind} {url}{tail}",
-                  file=self.stream, flush=True)
+            print(
+                f"{self.prefix} {self._label} [{self._done}/{self._total}] {kind} {url}{tail}",
+                file=self.stream,
+                flush=True,
+            )
 
     def _name(self) -> str:
         return f"{self.prefix} {self._label}".strip()

@@ -4,6 +4,7 @@ so that parsing and serialising run in parallel too; it returns the digests of w
 from structure, each page's facts), which the incremental index keeps. A `Part` is a run of tasks
 whose records go to one Parquet file (parts.py). Workers only need the same file system and the package.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -88,7 +89,9 @@ def run_part(part: Part) -> Done:
 
 
 def _records(task: Task, data: bytes | None) -> list[Capture | CleanCapture | Page]:
-    return _extract(task) if task.stage == "extract" else [_step(task, task.source.read_bytes() if data is None else data)]
+    return (
+        _extract(task) if task.stage == "extract" else [_step(task, task.source.read_bytes() if data is None else data)]
+    )
 
 
 def _encode(unit: str, stage: str, records: list) -> tuple[Done, list[tuple[str, str, str]]]:
@@ -116,14 +119,17 @@ def _extract(task: Task) -> list[Capture]:
     if not is_warc(data):
         return [_read_one(task.unit, data, task.url, task.captured_at, task.charset, task.max_bytes)]
     try:  # a web archive: one capture per HTML response record, "<file>#0001", …
-        return [_read_one(rec.name, rec.payload, rec.url, rec.date, rec.charset, task.max_bytes)
-                for rec in warc_captures(task.unit, data)]
+        return [
+            _read_one(rec.name, rec.payload, rec.url, rec.date, rec.charset, task.max_bytes)
+            for rec in warc_captures(task.unit, data)
+        ]
     except Exception as exc:
         return [Capture(task.unit, "warc", "", [], errors=[f"extract: cannot read the WARC file: {exc}"])]
 
 
-def _read_one(name: str, data: bytes, url: str | None, captured_at: str | None, charset: str | None,
-              max_bytes: int) -> Capture:
+def _read_one(
+    name: str, data: bytes, url: str | None, captured_at: str | None, charset: str | None, max_bytes: int
+) -> Capture:
     """Read one capture; one that cannot be read is quarantined, and the others still go through."""
     from pipeline.extract.read import read_capture
 
@@ -149,8 +155,10 @@ def _failed(record: Capture | CleanCapture, stage: str, exc: Exception) -> Clean
     capture = record.capture if isinstance(record, CleanCapture) else record
     error = [f"{stage}: {type(exc).__name__}: {exc}"]
     if stage == "clean":
-        return CleanCapture(Capture(capture.file, capture.format, capture.sha256, [], capture.url,
-                                    capture.captured_at, errors=error), [])
+        return CleanCapture(
+            Capture(capture.file, capture.format, capture.sha256, [], capture.url, capture.captured_at, errors=error),
+            [],
+        )
     return Page(capture.file, capture.format, capture.sha256, "other", capture.url, capture.captured_at, errors=error)
 
 

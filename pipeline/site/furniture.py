@@ -6,54 +6,117 @@ damage them: phrases run together on one line, cut at a fixed width ("Alcohol Tr
 Each phrase has a category so later stages can use furniture as evidence (an analysis header,
 the start of folded supplementary text) after it has been removed from the content.
 """
+
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from rapidfuzz.distance import Indel
 
 PHRASES: dict[str, tuple[str, ...]] = {
     "funding": (
-        "2020/21 update funded by", "2019/20 update funded by", "update funded by", "funded by",
-        "alcohol change uk", "alcohol change uk web site", "previously also funded by",
-        "development also funded by", "society for the study of addiction",
-        "society for the study of addiction web site", "developed with", "skills consortium web site",
-        "supported by alcohol research uk web site", "alcohol research uk", "first bites funded by",
+        "2020/21 update funded by",
+        "2019/20 update funded by",
+        "update funded by",
+        "funded by",
+        "alcohol change uk",
+        "alcohol change uk web site",
+        "previously also funded by",
+        "development also funded by",
+        "society for the study of addiction",
+        "society for the study of addiction web site",
+        "developed with",
+        "skills consortium web site",
+        "supported by alcohol research uk web site",
+        "alcohol research uk",
+        "first bites funded by",
         "federation of drug and alcohol professionals web site",
     ),
     "matrix-nav": (
-        "alcohol treatment matrix", "effectiveness bank alcohol treatment matrix", "includes brief interventions",
-        "drug treatment matrix", "effectiveness bank drug treatment matrix", "includes harm reduction",
-        "about the matrices", "effectiveness bank matrices", "articles slides and video", "drug matrix",
-        "alcohol matrix", "drugs matrix", "return to/go to drugs matrix", "return to/go to alcohol matrix",
-        "return to/go to drug matrix", "return to alcohol treatment matrix", "return to drug treatment matrix",
+        "alcohol treatment matrix",
+        "effectiveness bank alcohol treatment matrix",
+        "includes brief interventions",
+        "drug treatment matrix",
+        "effectiveness bank drug treatment matrix",
+        "includes harm reduction",
+        "about the matrices",
+        "effectiveness bank matrices",
+        "articles slides and video",
+        "drug matrix",
+        "alcohol matrix",
+        "drugs matrix",
+        "return to/go to drugs matrix",
+        "return to/go to alcohol matrix",
+        "return to/go to drug matrix",
+        "return to alcohol treatment matrix",
+        "return to drug treatment matrix",
     ),
     "page-controls": (
-        "comment/query", "comment/query to editor", "send email for updates", "about updates", "send", "tweet",
-        "title and link for copying", "copy title and link", "opens new window", "opens a new window",
-        "suggest a new document to add to this cell", "open effectiveness bank home page",
-        "add your name to the mailing list", "to be alerted to new studies and other site updates",
+        "comment/query",
+        "comment/query to editor",
+        "send email for updates",
+        "about updates",
+        "send",
+        "tweet",
+        "title and link for copying",
+        "copy title and link",
+        "opens new window",
+        "opens a new window",
+        "suggest a new document to add to this cell",
+        "open effectiveness bank home page",
+        "add your name to the mailing list",
+        "to be alerted to new studies and other site updates",
         "add your name to the mailing list to be alerted to new studies and other site updates",
-        "effectiveness bank home page", "unable to obtain a copy by clicking title",
-        "try this alternative source", "key points icon", "print", "share",
+        "effectiveness bank home page",
+        "unable to obtain a copy by clicking title",
+        "try this alternative source",
+        "key points icon",
+        "print",
+        "share",
     ),
     "site-header": ("drug & alcohol findings", "drug and alcohol findings", "effectiveness bank web site"),
-    "cell-header": ("matrix cell", "matrix cell logo", "matrix row", "matrix row logo", "matrix logo",
-                    "drug treatment matrix matrix logo", "alcohol treatment matrix matrix logo"),
+    "cell-header": (
+        "matrix cell",
+        "matrix cell logo",
+        "matrix row",
+        "matrix row logo",
+        "matrix logo",
+        "drug treatment matrix matrix logo",
+        "alcohol treatment matrix matrix logo",
+    ),
     "menu": ("home", "search", "browse", "hot topics", "matrices", "about", "help", "contact"),
     "legend": (
-        "s seminal studies", "k key studies", "r reviews", "g guidance", "seminal studies", "key studies",
-        "reviews", "guidance", "more search for more studies", "search for more studies",
+        "s seminal studies",
+        "k key studies",
+        "r reviews",
+        "g guidance",
+        "seminal studies",
+        "key studies",
+        "reviews",
+        "guidance",
+        "more search for more studies",
+        "search for more studies",
     ),
     "help-line": (
-        "links to other documents", "hover over for notes", "hover over", "for notes",
-        "click to highlight passage referred to", "click to highlight", "passage referred to",
-        "unfold extra text", "unfold supplementary text", "unfold",
+        "links to other documents",
+        "hover over for notes",
+        "hover over",
+        "for notes",
+        "click to highlight passage referred to",
+        "click to highlight",
+        "passage referred to",
+        "unfold extra text",
+        "unfold supplementary text",
+        "unfold",
     ),
     "bite-control": (
-        "matrix bite", "open matrix bite guide to this cell", "open matrix bite guide and commentary",
-        "close matrix bite", "close matrix bite guide and commentary", "open matrix bite",
+        "matrix bite",
+        "open matrix bite guide to this cell",
+        "open matrix bite guide and commentary",
+        "close matrix bite",
+        "close matrix bite guide and commentary",
+        "open matrix bite",
     ),
     "supplementary-open": ("supplementary text click to close", "supplementary text"),
     "supplementary-close": ("close supplementary text",),
@@ -61,13 +124,30 @@ PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 # When a line runs several phrases together, the category reported is the first of these it has.
-_PRIORITY = ("analysis-header", "supplementary-open", "supplementary-close", "bite-control", "cell-header",
-             "legend", "help-line", "menu", "site-header", "matrix-nav", "funding", "page-controls")
+_PRIORITY = (
+    "analysis-header",
+    "supplementary-open",
+    "supplementary-close",
+    "bite-control",
+    "cell-header",
+    "legend",
+    "help-line",
+    "menu",
+    "site-header",
+    "matrix-nav",
+    "funding",
+    "page-controls",
+)
 
 # Whole-line forms that are furniture but not a plain run of phrases.
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("legend", re.compile(r"^s\s*seminal studies\s*k\s*key studies\s*r\s*reviews\s*g\s*guidance\s*"
-                          r"(?:more\s*search for more studies)?$")),
+    (
+        "legend",
+        re.compile(
+            r"^s\s*seminal studies\s*k\s*key studies\s*r\s*reviews\s*g\s*guidance\s*"
+            r"(?:more\s*search for more studies)?$"
+        ),
+    ),
     ("cell-header", re.compile(r"^one of \d+ cells in the (?:alcohol|drugs?) (?:treatment )?matrix$")),
     ("matrix-nav", re.compile(r"^includes?:? \S{2,}$")),
     ("site-header", re.compile(r"^(?:©|copyright)\b.{0,120}$")),
@@ -86,7 +166,7 @@ def tokens(line: str) -> tuple[str, ...]:
     return tuple(t.strip("'-").lower() for t in _TOKEN.findall(line) if t.strip("'-"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _phrase_index() -> tuple[tuple[tuple[str, ...], str], ...]:
     seen = {}
     for category, phrases in PHRASES.items():
@@ -102,13 +182,16 @@ def _word_matches(word: str, target: str, last: bool, after: int) -> bool:
     """
     if word == target:
         return True
-    if last and (len(word) >= 2 or after >= 2) and (
-            target.startswith(word) or (len(word) >= 4 and target.startswith(word[:-1]))):
+    if (
+        last
+        and (len(word) >= 2 or after >= 2)
+        and (target.startswith(word) or (len(word) >= 4 and target.startswith(word[:-1])))
+    ):
         return True
     return len(word) >= 7 and Indel.normalized_similarity(word, target) >= 0.8
 
 
-@lru_cache(maxsize=None)
+@cache
 def _by_first_word() -> dict[str, tuple[tuple[tuple[str, ...], int, str], ...]]:
     """Phrases grouped by their first word, longest first, so a segment only tries phrases that can start it."""
     groups: dict[str, list] = {}
@@ -126,7 +209,7 @@ def _segment(words: tuple[str, ...]) -> str | None:
     for i in range(n - 1, -1, -1):
         for phrase, size, category in starting.get(words[i], ()):
             rest = found[i + size] if i + size <= n else None
-            if rest is not None and words[i:i + size] == phrase:
+            if rest is not None and words[i : i + size] == phrase:
                 found[i] = (category, *rest)
                 break
     return min(found[0], key=_PRIORITY.index) if found[0] else None
@@ -144,8 +227,7 @@ def _fragment(words: tuple[str, ...], context: str | None) -> str | None:
             continue
         cut = words[-1] not in phrase
         whole = start == 0 and len(words) == len(phrase)
-        if (context == "block" or whole or (cut and sum(map(len, words)) >= 5)
-                or (context == "page" and start > 0)):
+        if context == "block" or whole or (cut and sum(map(len, words)) >= 5) or (context == "page" and start > 0):
             return category
     return None
 
@@ -153,9 +235,12 @@ def _fragment(words: tuple[str, ...], context: str | None) -> str | None:
 @lru_cache(maxsize=8192)
 def _openings(word: str, last: bool, anywhere: bool) -> tuple[tuple[tuple[str, ...], int, str], ...]:
     """Where a fragment starting with `word` can begin: (phrase, word position, category), in phrase order."""
-    return tuple((phrase, start, category) for phrase, category in _phrase_index()
-                 for start in (range(len(phrase)) if anywhere else (0,))
-                 if _word_matches(word, phrase[start], last, 0))
+    return tuple(
+        (phrase, start, category)
+        for phrase, category in _phrase_index()
+        for start in (range(len(phrase)) if anywhere else (0,))
+        if _word_matches(word, phrase[start], last, 0)
+    )
 
 
 def _in_order(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

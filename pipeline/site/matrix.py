@@ -1,4 +1,5 @@
 """The two treatment matrices' fixed structure: axes, cell codes and how cell pages are addressed."""
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,20 @@ COLUMNS = {
     "E": "Treatment systems",
 }
 ROWS = {
-    "alcohol": {1: "Screening and brief intervention", 2: "Generic and cross-cutting issues",
-                3: "Medical treatment", 4: "Psychosocial therapies", 5: "Safeguarding the community"},
-    "drug": {1: "Reducing harm", 2: "Generic and cross-cutting issues", 3: "Medical treatment",
-             4: "Psychosocial therapies", 5: "Safeguarding the community"},
+    "alcohol": {
+        1: "Screening and brief intervention",
+        2: "Generic and cross-cutting issues",
+        3: "Medical treatment",
+        4: "Psychosocial therapies",
+        5: "Safeguarding the community",
+    },
+    "drug": {
+        1: "Reducing harm",
+        2: "Generic and cross-cutting issues",
+        3: "Medical treatment",
+        4: "Psychosocial therapies",
+        5: "Safeguarding the community",
+    },
 }
 
 _COLUMN_BY_LABEL = {label.lower(): code for code, label in COLUMNS.items()}
@@ -24,7 +35,7 @@ _CELL_URL = re.compile(r"Matrix/(Alcohol|Drugs?)/([A-E][1-5])\.html?\b", re.I)
 
 
 def matrix_name(word: str) -> str:
-    """"Alcohol" → "alcohol"; "Drug", "Drugs" → "drug"."""
+    """ "Alcohol" → "alcohol"; "Drug", "Drugs" → "drug"."""
     return "alcohol" if word.lower().startswith("alc") else "drug"
 
 
@@ -38,7 +49,7 @@ def column_code(label: str) -> str | None:
 
 def row_code(matrix: str | None, label: str) -> int | None:
     wanted = label.strip().rstrip(".;:").lower()
-    for name in ([matrix] if matrix else MATRICES):
+    for name in [matrix] if matrix else MATRICES:
         for code, row_label in ROWS[name].items():
             if row_label.lower() == wanted:
                 return code

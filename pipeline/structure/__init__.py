@@ -1,4 +1,5 @@
 """Structure stage: a cleaned capture becomes a `Page` – a cell, an analysis page, an overview, or other."""
+
 from __future__ import annotations
 
 import re
@@ -11,25 +12,35 @@ from pipeline.structure.entries import candidate
 from pipeline.structure.identity import find_identity, page_kind
 from pipeline.structure.overview import build_axes
 
-_SITE = re.compile(r"Effectiveness Bank|Drug and Alcohol Findings|DRUG & ALCOHOL FINDINGS|findings\.org\.uk|"
-                   r"(?:Alcohol|Drugs?) (?:Treatment )?Matrix", re.I)
+_SITE = re.compile(
+    r"Effectiveness Bank|Drug and Alcohol Findings|DRUG & ALCOHOL FINDINGS|findings\.org\.uk|"
+    r"(?:Alcohol|Drugs?) (?:Treatment )?Matrix",
+    re.I,
+)
 
 
 def structure(clean: CleanCapture) -> Page:
     capture = clean.capture
     blocks = clean.blocks
-    removed = Counter(cb.role if cb.role != "chrome" else f"chrome:{cb.reason.split(':')[0]}"
-                      for cb in blocks if not cb.is_content)
-    page = Page(capture=capture.file, format=capture.format, sha256=capture.sha256, kind="other",
-                url=capture.url, captured_at=capture.captured_at,
-                chrome_removed=sum(n for k, n in removed.items() if k.startswith(("chrome", "repeat"))),
-                removed=dict(sorted(removed.items())), warnings=list(capture.warnings) + list(clean.warnings),
-                errors=list(capture.errors))
+    removed = Counter(
+        cb.role if cb.role != "chrome" else f"chrome:{cb.reason.split(':')[0]}" for cb in blocks if not cb.is_content
+    )
+    page = Page(
+        capture=capture.file,
+        format=capture.format,
+        sha256=capture.sha256,
+        kind="other",
+        url=capture.url,
+        captured_at=capture.captured_at,
+        chrome_removed=sum(n for k, n in removed.items() if k.startswith(("chrome", "repeat"))),
+        removed=dict(sorted(removed.items())),
+        warnings=list(capture.warnings) + list(clean.warnings),
+        errors=list(capture.errors),
+    )
     if page.errors:
         return page
     identity = find_identity(blocks, capture.url)
-    has_entries = any(c.tags and c.has_reference for c in
-                      (candidate(cb.block) for cb in blocks if cb.is_content))
+    has_entries = any(c.tags and c.has_reference for c in (candidate(cb.block) for cb in blocks if cb.is_content))
     page.kind = page_kind(blocks, capture.url, identity, has_entries)
     if page.kind == "cell" and identity:
         page.cell, warnings = build_cell(blocks, identity, capture.file)
@@ -39,12 +50,14 @@ def structure(clean: CleanCapture) -> Page:
     elif page.kind == "overview":
         page.axes = build_axes(blocks, capture.url)
     elif has_entries:
-        page.errors.append("looks like a cell page but never says which cell, and no URL is known for it: "
-                           "add a row for it to manifest.csv (file,url,captured_at)")
+        page.errors.append(
+            "looks like a cell page but never says which cell, and no URL is known for it: "
+            "add a row for it to manifest.csv (file,url,captured_at)"
+        )
     elif not any(cb.is_content for cb in blocks):
         page.errors.append("no content: the capture is empty or holds only site furniture")
-    elif page.kind == "other" and not page.chrome_removed and not any(
-            _SITE.search(cb.block.text) for cb in blocks):
-        page.errors.append("not a page of the Effectiveness Bank: no cell, analysis or overview page, and none "
-                           "of the site's furniture")
+    elif page.kind == "other" and not page.chrome_removed and not any(_SITE.search(cb.block.text) for cb in blocks):
+        page.errors.append(
+            "not a page of the Effectiveness Bank: no cell, analysis or overview page, and none of the site's furniture"
+        )
     return page

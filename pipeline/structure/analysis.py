@@ -7,6 +7,7 @@ Systematic Reviews: 2010, 12, Art. No.: …`) or a publisher (`Uxbridge: Brunel 
 `[UK] National Treatment Agency for Substance Misuse, 2012.`). The authors line sits above it and
 the title above that.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,7 @@ from pipeline.structure.identity import self_named_cell
 _KINDS = (
     (re.compile(r"analysis of a study|Research analysis", re.I), "study"),
     (re.compile(r"review or synthesis|Review analysis", re.I), "review"),
-    (re.compile(r"analysis of a document|added to the Effectiveness Bank|(?:^|window\s*)Analysis$", re.I),
-     "document"),
+    (re.compile(r"analysis of a document|added to the Effectiveness Bank|(?:^|window\s*)Analysis$", re.I), "document"),
 )
 _YEAR = r"(?:19|20)\d\d"
 _JOURNAL = re.compile(rf"^[^.]{{2,150}}?(?::\s*{_YEAR}\b|,\s*{_YEAR}\s*\(\d+\)).*\.$")
@@ -28,10 +28,16 @@ _PUBLISHER = re.compile(rf"^(?:\[[^\]]+\]\s*[^,]{{2,150}}|[A-Z][^:,.]{{1,60}}:\s
 _RELATED_HEAD = re.compile(r"^Top \d+ most closely related documents", re.I)
 _RELATED = re.compile(rf"^(?P<kind>[A-Z][A-Z ]{{2,30}}?)\s+(?P<year>{_YEAR})\s+(?P<title>\S.*)$")
 _INTRO = re.compile(r"^This entry is our analysis of", re.I)
-_LEAD_INS = (("Summary", re.compile(r"^Summary\s+(?=\S)")),
-             ("Commentary", re.compile(r"^(?:Findings logo\s+)?commentary\s+(?=\S)", re.I)))
-_SECTION_HEADS = {"key points": "Key points", "main findings": "Main findings", "summary": "Summary",
-                  "commentary": "Commentary"}
+_LEAD_INS = (
+    ("Summary", re.compile(r"^Summary\s+(?=\S)")),
+    ("Commentary", re.compile(r"^(?:Findings logo\s+)?commentary\s+(?=\S)", re.I)),
+)
+_SECTION_HEADS = {
+    "key points": "Key points",
+    "main findings": "Main findings",
+    "summary": "Summary",
+    "commentary": "Commentary",
+}
 _SUBTITLE = re.compile(r"^From (?:summary and commentary|the summary|commentary)$", re.I)
 _UPDATE_NOTE = re.compile(r"\b(?:checked|updated|reviewed|reaffirmed) in (?:[A-Z][a-z]+ )?\d{4}\b")
 _SENTENCE_END = re.compile(r"[.!…:;][\"'”’)\]]*$")
@@ -45,8 +51,13 @@ def _is_heading(block: Block, following: Block | None) -> bool:
     text = block.text
     if block.kind == "heading":
         return True
-    return (len(text.split()) <= 12 and text[:1].isupper() and not _SENTENCE_END.search(text)
-            and following is not None and len(following.text.split()) > len(text.split()))
+    return (
+        len(text.split()) <= 12
+        and text[:1].isupper()
+        and not _SENTENCE_END.search(text)
+        and following is not None
+        and len(following.text.split()) > len(text.split())
+    )
 
 
 def _lines(blocks: list[CleanBlock]) -> list[Block]:
@@ -58,8 +69,11 @@ def _lines(blocks: list[CleanBlock]) -> list[Block]:
         if "\n" not in cb.block.text:
             out.append(cb.block)
             continue
-        out += [Block(cb.block.kind, line, [], cb.block.level, cb.block.line)
-                for line in cb.block.text.split("\n") if classify_line(line) is None]
+        out += [
+            Block(cb.block.kind, line, [], cb.block.level, cb.block.line)
+            for line in cb.block.text.split("\n")
+            if classify_line(line) is None
+        ]
     return out
 
 
@@ -74,7 +88,7 @@ def build_analysis(blocks: list[CleanBlock]) -> AnalysisPage:
             page.last_revised = page.last_revised or revised
             page.first_uploaded = page.first_uploaded or uploaded
         if _RELATED_HEAD.match(b.text):
-            page.related = _related(content[i + 1:])
+            page.related = _related(content[i + 1 :])
     page.cut_off = foot == len(content)
 
     source_at = next((i for i, b in enumerate(content[:20]) if _is_source(b.text)), None)
@@ -87,7 +101,7 @@ def build_analysis(blocks: list[CleanBlock]) -> AnalysisPage:
         if source_at >= 2 and not _INTRO.match(content[source_at - 2].text):
             page.title = content[source_at - 2].text.rstrip(".").strip()
         body_from = source_at + 1
-    titles = [b.text for b in content[:body_from or 1] if not _INTRO.match(b.text)]
+    titles = [b.text for b in content[: body_from or 1] if not _INTRO.match(b.text)]
     page.title = page.title or (titles[0].rstrip(".") if titles else None)
     if page.doc_kind is None and page.source:
         page.doc_kind = "study" if _JOURNAL.match(page.source) else "document"
@@ -121,8 +135,15 @@ def _related(blocks: list[Block]) -> list[Related]:
             continue
         title = m.group("title")
         href = next((s.href for s in b.spans if s.kind == "link"), None)
-        items.append(Related(kind=m.group("kind").strip().lower(), year=int(m.group("year")), title=title,
-                             href=href, target_cell_id=self_named_cell(title)))
+        items.append(
+            Related(
+                kind=m.group("kind").strip().lower(),
+                year=int(m.group("year")),
+                title=title,
+                href=href,
+                target_cell_id=self_named_cell(title),
+            )
+        )
     return items
 
 
@@ -142,7 +163,7 @@ def _sections(body: list[Block]) -> list[Paragraph]:
         lead = next(((name, m) for name, p in _LEAD_INS for m in [p.match(text)] if m), None)
         if lead:
             section, path = lead[0], [lead[0]]
-            text = text[lead[1].end():]
+            text = text[lead[1].end() :]
         elif _is_heading(block, body[i + 1] if i + 1 < len(body) else None):
             path = [section, text]
             continue

@@ -1,4 +1,5 @@
 """A matrix cell page: description, entry list, "more" line, revision dates and the Matrix Bite."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,7 @@ _MORE = re.compile(r"^more\b[\s:]*", re.I)
 _DATE = r"(\d{1,2}\s+[A-Za-z]+\s+\d{4})"
 _REVISED = re.compile(rf"Last revised\s+{_DATE}", re.I)
 _UPLOADED = re.compile(rf"First uploaded\s+{_DATE}", re.I)
-_LEAD_INS = ("What is this cell about?", "Where should I start?", "Highlighted study",
-             "Issues to consider and discuss")
+_LEAD_INS = ("What is this cell about?", "Where should I start?", "Highlighted study", "Issues to consider and discuss")
 _ISSUE_MARK = re.compile(r"^[►▶]\s*")
 
 
@@ -29,8 +29,7 @@ def parse_date(text: str) -> str | None:
 
 def dates(text: str) -> tuple[str | None, str | None]:
     revised, uploaded = _REVISED.search(text), _UPLOADED.search(text)
-    return (parse_date(revised.group(1)) if revised else None,
-            parse_date(uploaded.group(1)) if uploaded else None)
+    return (parse_date(revised.group(1)) if revised else None, parse_date(uploaded.group(1)) if uploaded else None)
 
 
 def build_cell(blocks: list[CleanBlock], identity: Identity, capture: str) -> tuple[CellPage, list[str]]:
@@ -48,12 +47,20 @@ def build_cell(blocks: list[CleanBlock], identity: Identity, capture: str) -> tu
     column_label = identity.column_label or matrix.COLUMNS[identity.column_code]
     row_label = identity.row_label or matrix.ROWS[identity.matrix][identity.row_code]
     page = CellPage(
-        matrix=identity.matrix, column_code=identity.column_code, row_code=identity.row_code,
-        column_label=column_label, row_label=row_label, identity_from=identity.source,
-        description=_rich(description[0]) if description else None, entries=found, more=more,
+        matrix=identity.matrix,
+        column_code=identity.column_code,
+        row_code=identity.row_code,
+        column_label=column_label,
+        row_label=row_label,
+        identity_from=identity.source,
+        description=_rich(description[0]) if description else None,
+        entries=found,
+        more=more,
         truncated=more is None,
-        labels_printed=[axis for axis, label in (("column", identity.column_label), ("row", identity.row_label))
-                        if label])
+        labels_printed=[
+            axis for axis, label in (("column", identity.column_label), ("row", identity.row_label)) if label
+        ],
+    )
     bite_blocks = []
     for i, b in content[end:]:
         revised, uploaded = dates(b.text)
@@ -81,8 +88,7 @@ def _strip_prefix(block: Block, offset: int) -> Rich:
     return Rich(block.text[offset:].replace("\n", " "), spans)
 
 
-def _entry_region(content: list[tuple[int, Block]], capture: str,
-                  warnings: list[str]) -> tuple[list[Entry], int, int]:
+def _entry_region(content: list[tuple[int, Block]], capture: str, warnings: list[str]) -> tuple[list[Entry], int, int]:
     """Entries from the first tagged entry to the "more" line; returns (entries, first index, end index)."""
     candidates: list[E.Candidate] = []
     first = None
@@ -120,12 +126,15 @@ def _entry_region(content: list[tuple[int, Block]], capture: str,
             types, inferred = _ordered(c.tags), False
         else:
             ref = E.primary_reference(c.body.text)
-            types = E.infer_types(candidates[n - 1].tags if n else None,
-                                  next((x.tags for x in candidates[n + 1:] if x.tags), None),
-                                  bool(ref and ref.issuer))
+            types = E.infer_types(
+                candidates[n - 1].tags if n else None,
+                next((x.tags for x in candidates[n + 1 :] if x.tags), None),
+                bool(ref and ref.issuer),
+            )
             inferred = True
-            warnings.append(f"line {c.block.line}: entry without a tag letter; typed {'/'.join(types)} "
-                            f"from its neighbours")
+            warnings.append(
+                f"line {c.block.line}: entry without a tag letter; typed {'/'.join(types)} from its neighbours"
+            )
         entry = E.build_entry(c, len(found) + 1, types, inferred, last, capture)
         if entry.cut_off:
             warnings.append(f"line {c.block.line}: capture ends inside entry {len(found) + 1}")
@@ -167,13 +176,13 @@ def _bite(blocks: list[CleanBlock], wanted: set[int]) -> list[Paragraph]:
 
 
 def _issue_heading(block: Block) -> tuple[str, Rich]:
-    """"► Heading? text": the heading is the bold lead-in when marked, else the first question."""
+    """ "► Heading? text": the heading is the bold lead-in when marked, else the first question."""
     mark = _ISSUE_MARK.match(block.text).end()
     strong = next((s for s in block.spans if s.kind == "strong" and s.start <= mark + 1), None)
     if strong:
         end = strong.end
     else:
-        q = re.search(r"[?!]", block.text[mark:mark + 150])
+        q = re.search(r"[?!]", block.text[mark : mark + 150])
         end = mark + q.end() if q else mark
     heading = block.text[mark:end].strip()
     return heading or block.text[mark:].split(". ")[0], _strip_prefix(block, end + 1 if end > mark else mark)

@@ -3,6 +3,7 @@
 Tag letters may share the entry's line, stand on a line of their own, or be lost by the capture;
 a lost tag is inferred from the neighbouring entries (the site lists S, K, R, G in that order).
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ def primary_reference(body: str):
     for m in _PAREN.finditer(body):
         if m.start() > _TITLE_LIMIT:
             break
-        after = body[m.end():m.end() + 1]
+        after = body[m.end() : m.end() + 1]
         if after not in ("", ".", ",", ";", ":"):
             continue
         ref = parse_reference(m.group(1), m.start(), m.end())
@@ -57,17 +58,15 @@ def candidate(block: Block, tags: list[str] | None = None) -> Candidate:
     body_text = block.text[offset:].replace("\n", " ")
     spans = [Span(s.start - offset, s.end - offset, s.kind, s.href) for s in block.spans if s.end > offset]
     spans = [Span(max(s.start, 0), s.end, s.kind, s.href) for s in spans]
-    return Candidate((tags or []) + own, Rich(body_text, spans), block,
-                     primary_reference(body_text) is not None)
+    return Candidate((tags or []) + own, Rich(body_text, spans), block, primary_reference(body_text) is not None)
 
 
-def build_entry(c: Candidate, position: int, types: list[str], inferred: bool, last: bool,
-                capture: str) -> Entry:
+def build_entry(c: Candidate, position: int, types: list[str], inferred: bool, last: bool, capture: str) -> Entry:
     body = c.body.text
     ref = primary_reference(body)
     if ref:
-        title = body[:ref.start].strip()
-        annotation = body[ref.end:].lstrip(".,;: ").strip()
+        title = body[: ref.start].strip()
+        annotation = body[ref.end :].lstrip(".,;: ").strip()
         cut_off = last and bool(annotation) and not _END.search(annotation)
     else:
         title, annotation = body.strip(), ""
@@ -76,9 +75,19 @@ def build_entry(c: Candidate, position: int, types: list[str], inferred: bool, l
             title = title[1:]  # a Markdown link the capture cut off before its closing bracket
         sentence = re.search(r"(?<=[.?!])\s+(?=[A-Z‘“\"'])", body)
         if not last and sentence:
-            title, annotation = body[:sentence.start()].rstrip("."), body[sentence.end():].strip()
-    return Entry(position=position, types=types, types_inferred=inferred, title=title, reference=ref,
-                 annotation=annotation, body=c.body, cut_off=cut_off, line=c.block.line, capture=capture)
+            title, annotation = body[: sentence.start()].rstrip("."), body[sentence.end() :].strip()
+    return Entry(
+        position=position,
+        types=types,
+        types_inferred=inferred,
+        title=title,
+        reference=ref,
+        annotation=annotation,
+        body=c.body,
+        cut_off=cut_off,
+        line=c.block.line,
+        capture=capture,
+    )
 
 
 def infer_types(previous: list[str] | None, following: list[str] | None, has_issuer: bool) -> list[str]:

@@ -7,6 +7,7 @@ older "Drug Matrix cell A4: …". Such a line must *start* a block: cross-refere
 URL says which cell it is, and as a last resort the labels line plus the matrix the page's
 navigation points back to.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,17 +18,23 @@ from pipeline.site import matrix
 
 _SELF = re.compile(
     r"^(?P<matrix>Alcohol|Drugs?)\s+(?:Treatment\s+)?Matrix\s+cell\s+(?P<code>[A-E][1-5])\b"
-    r"(?:\s*(?:Matrix cell logo)?\s*[:;]?\s*(?P<labels>.*?))?\s*(?:Matrix cell logo)?\s*$", re.I)
+    r"(?:\s*(?:Matrix cell logo)?\s*[:;]?\s*(?P<labels>.*?))?\s*(?:Matrix cell logo)?\s*$",
+    re.I,
+)
 _LABELS = re.compile(r"^(?P<column>[A-Za-z/ ]+?)\s*(?:[;:]\s*(?P<row>[^;:]+?))?\s*\.?$")
 _MATRIX_HINT = re.compile(r"\b(?:one of \d+ cells in the|return to/go to)\s+(Alcohol|Drugs?)\b", re.I)
 _ANALYSIS_MARKERS = re.compile(
     r"^(?:This entry is our analysis of|Top 10 most closely related documents|"
     r"Unable to obtain a copy by clicking title|Summary [A-Z]|Findings logo commentary|"
-    r"[A-Z][^.:]{2,80}(?::\s*(?:19|20)\d\d,|,\s*(?:19|20)\d\d\(\d+\),)\s*.*\b(?:p\.|Art\. No))")
+    r"[A-Z][^.:]{2,80}(?::\s*(?:19|20)\d\d,|,\s*(?:19|20)\d\d\(\d+\),)\s*.*\b(?:p\.|Art\. No))"
+)
 _COLUMN_WORDS = "(?:Interventions|Practitioners|Management/supervision|Organisational functioning|Treatment systems)"
-_OVERVIEW_MARKERS = re.compile(rf"^(?:Matrix Row logo|Effectiveness Bank web site Matrix row)|"
-                               rf"^Cell [A-E][1-5]\b|\b[A-E][1-5]\.? {_COLUMN_WORDS}[;:]|"
-                               rf"(?:^|\|)[A-E] {_COLUMN_WORDS}\S", re.I | re.M)
+_OVERVIEW_MARKERS = re.compile(
+    rf"^(?:Matrix Row logo|Effectiveness Bank web site Matrix row)|"
+    rf"^Cell [A-E][1-5]\b|\b[A-E][1-5]\.? {_COLUMN_WORDS}[;:]|"
+    rf"(?:^|\|)[A-E] {_COLUMN_WORDS}\S",
+    re.I | re.M,
+)
 _ANALYSIS_URL = re.compile(r"dl\.php\?(?:.*&)?f(?:ile)?=(?!Matrix)[^&]+\.(?:txt|cab)\b", re.I)
 _OVERVIEW_URL = re.compile(r"/[ad]matrix\.php|Matrix/(?:Alcohol|Drugs?)/(?:row|Row)", re.I)
 
@@ -50,7 +57,7 @@ def self_named_cell(text: str) -> str | None:
 
 
 def split_labels(text: str, matrix_name: str | None = None) -> tuple[str, str | None] | None:
-    """"Treatment systems; Psychosocial therapies" → (column, row); a lone column label → (column, None)."""
+    """ "Treatment systems; Psychosocial therapies" → (column, row); a lone column label → (column, None)."""
     m = _LABELS.match(text.strip())
     if not m or not matrix.column_code(m.group("column")):
         return None
@@ -75,8 +82,15 @@ def find_identity(blocks: list[CleanBlock], url: str | None) -> Identity | None:
             labels_index, labels = _next_labels(blocks, i + 1, name)
         column, row = labels if labels else (None, None)
         naming = [i, labels_index] + _naming_again(blocks, i + 1, m.group("code").upper())
-        return Identity(name, code[0], int(code[1]), column, row,
-                        "title" if m.group("labels") else "heading", sorted(j for j in naming if j is not None))
+        return Identity(
+            name,
+            code[0],
+            int(code[1]),
+            column,
+            row,
+            "title" if m.group("labels") else "heading",
+            sorted(j for j in naming if j is not None),
+        )
     labels_index, labels = _next_labels(blocks, 0, None, search=len(blocks))
     from_url = matrix.cell_from_url(url)
     if from_url:
@@ -84,12 +98,14 @@ def find_identity(blocks: list[CleanBlock], url: str | None) -> Identity | None:
         column, row = labels if labels else (None, None)
         return Identity(name, code[0], int(code[1]), column, row, "url", [labels_index] if labels else [])
     if labels and labels[1]:
-        name = _matrix_hint(blocks) or ("alcohol" if matrix.row_code("alcohol", labels[1]) == 1 and
-                                        matrix.row_code("drug", labels[1]) is None else None)
+        name = _matrix_hint(blocks) or (
+            "alcohol"
+            if matrix.row_code("alcohol", labels[1]) == 1 and matrix.row_code("drug", labels[1]) is None
+            else None
+        )
         row = matrix.row_code(name, labels[1])
         if name and row:
-            return Identity(name, matrix.column_code(labels[0]), row, labels[0], labels[1], "labels",
-                            [labels_index])
+            return Identity(name, matrix.column_code(labels[0]), row, labels[0], labels[1], "labels", [labels_index])
     return None
 
 
@@ -103,8 +119,9 @@ def _naming_again(blocks: list[CleanBlock], start: int, code: str) -> list[int |
     return found
 
 
-def _next_labels(blocks: list[CleanBlock], start: int, name: str | None,
-                 search: int = 3) -> tuple[int | None, tuple[str, str | None] | None]:
+def _next_labels(
+    blocks: list[CleanBlock], start: int, name: str | None, search: int = 3
+) -> tuple[int | None, tuple[str, str | None] | None]:
     """The labels line: the first short content block within `search` blocks that reads as labels."""
     seen = 0
     for i in range(start, len(blocks)):
@@ -130,8 +147,11 @@ def _matrix_hint(blocks: list[CleanBlock]) -> str | None:
 
 
 def page_kind(blocks: list[CleanBlock], url: str | None, identity: Identity | None, has_entries: bool) -> str:
-    analysis = sum(1 for cb in blocks if cb.reason == "analysis-header" or
-                   (cb.is_content and _ANALYSIS_MARKERS.match(cb.block.text)))
+    analysis = sum(
+        1
+        for cb in blocks
+        if cb.reason == "analysis-header" or (cb.is_content and _ANALYSIS_MARKERS.match(cb.block.text))
+    )
     if identity and (identity.source in ("title", "heading") or has_entries) and not analysis:
         return "cell"
     if analysis or (url and _ANALYSIS_URL.search(url)):

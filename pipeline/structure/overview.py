@@ -4,6 +4,7 @@ The overview's 5×5 table arrives flattened, each heading run into its blurb
 ("A InterventionsTechniques, programmes … more |"), so the site's own axis labels are used to
 split label from description. Row pages give a row's label ("Matrix Row logo <row title>").
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,8 @@ def _axis(segment: str, codes: str, labels: dict) -> tuple[str, str, str] | None
     label = labels.get(code)
     if not label or not rest.lower().startswith(label.lower()):
         return None
-    description = re.sub(r"\s*\bmore\s*$", "", rest[len(label):]).strip(" .;:")
-    return code, rest[:len(label)], description or None
+    description = re.sub(r"\s*\bmore\s*$", "", rest[len(label) :]).strip(" .;:")
+    return code, rest[: len(label)], description or None
 
 
 def build_axes(blocks: list[CleanBlock], url: str | None) -> list[Axis]:

@@ -1,5 +1,6 @@
 """The site's reference forms: "(1988)", "(1997 and 2000)", "(2014; free source at time of writing)",
 "([UK] Home Office, 1999)", "(Cochrane review, 2011)", "([UK] National Institute … [NICE], 2007)"."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,9 @@ _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _YEARS = rf"{_YEAR}[a-z]?(?:\s*(?:,|and|&|–|-|/)\s*{_YEAR}[a-z]?)*"
 _REFERENCE = re.compile(
     rf"^(?:\[(?P<jurisdiction>[^\]]{{1,40}})\]\s*)?(?:(?P<issuer>.+?),\s*)?(?P<years>{_YEARS})"
-    rf"(?:\s*;\s*(?P<note>.+))?$", re.S)
+    rf"(?:\s*;\s*(?P<note>.+))?$",
+    re.S,
+)
 _PAREN = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)")
 
 
@@ -27,9 +30,16 @@ def parse_reference(inner: str, start: int = 0, end: int = 0) -> Reference | Non
     jurisdiction = m.group("jurisdiction")
     if jurisdiction and issuer is None:
         return None
-    return Reference(text=text, year=years[0], years=years, issuer=issuer.strip() if issuer else None,
-                     jurisdiction=jurisdiction.strip() if jurisdiction else None,
-                     note=m.group("note").strip().rstrip(".") if m.group("note") else None, start=start, end=end)
+    return Reference(
+        text=text,
+        year=years[0],
+        years=years,
+        issuer=issuer.strip() if issuer else None,
+        jurisdiction=jurisdiction.strip() if jurisdiction else None,
+        note=m.group("note").strip().rstrip(".") if m.group("note") else None,
+        start=start,
+        end=end,
+    )
 
 
 def find_references(text: str) -> list[Reference]:
