@@ -1,14 +1,17 @@
 # The map of the data flow: raw/ → interim/{extract,clean,structure,merge} → processed/*.parquet
-# Each stage is a target; it reruns only when its inputs or the pipeline code changed.
-#   make all                      set up .venv if needed, then run every stage on raw/
+# One target per stage of the registry (pipeline/runtime/registry.py; a test checks they agree). Every
+# target asks the orchestrator to run its stage, which redoes only what changed, by content hash:
+# make keeps no stamps of its own, so nothing it remembers can disagree with raw/.
+#   make all                      set up .venv if needed, then run every stage on raw/ (one process)
 #   make all RAW=dir INTERIM=dir PROCESSED=dir   the same on another folder of captures
-#   make test                     run the test suite
+#   make test                     add the test stack to .venv, then run the test suite
+#   make lint                     ruff (lint and format) and mypy
 #   make fetch                    download fresh captures into raw/ (network; see README "Fetching")
 #   make all FETCH=1              fetch first, then run every stage (make all alone stays offline)
 #   make all JOBS=n               per-capture stages on n worker processes (default 0: every core)
 #   make all EXECUTOR=dask SCHEDULER=tcp://host:8786   per-capture stages on a Dask cluster, written as
 #                                 Parquet parts of 256 captures (PARTS=n to change; PARTS=0: a file each)
-#   make report                   draw processed/report.html from the published tables (part of make all)
+#   make clean                    delete everything derived from raw/ (the captures are never touched)
 #   make bench                    measure speed, scaling and memory (bench/results.json)
 RAW ?= raw
 INTERIM ?= interim
@@ -27,81 +30,77 @@ PY := $(VENV)/bin/python
 RUN := $(PY) -m pipeline
 DIRS := --raw $(RAW) --interim $(INTERIM) --processed $(PROCESSED)
 PAR := --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(PARTS),--part-size $(PARTS))
-CAPTURES := $(shell find $(RAW) -maxdepth 1 -type f ! -name '.*' 2>/dev/null)
-CODE := $(shell find pipeline -name '*.py') $(VENV)/.installed
+PIP := $(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: all setup fetch extract clean structure merge publish report browser test docs reset bench
-.DELETE_ON_ERROR:
-# No implicit rules: with thousands of captures as prerequisites, make would otherwise spend seconds
-# looking for ways to rebuild each one.
+.PHONY: all setup fetch extract clean-stage structure merge publish report browser test lint docs clean bench
 MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
 
-all: $(if $(FETCH),fetch) publish report
-
-setup: $(VENV)/.installed
-
-$(VENV)/.installed: pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
-	touch $@
+# --- the data flow -------------------------------------------------------------------------------
+all: setup $(if $(FETCH),fetch)
+	$(RUN) all $(DIRS) $(PAR)
 
 # Polite, resumable download of the matrix pages into $(RAW); FETCH_ARGS="--base-url URL --contact ADDR ..."
 fetch: setup
 	$(RUN) fetch --raw $(RAW) --interim $(INTERIM) $(FETCH_ARGS)
 
-extract: $(INTERIM)/extract/.done
-$(INTERIM)/extract/.done: $(CAPTURES) $(CODE) $(if $(FETCH),fetch)
+extract: setup                    # raw/*            → interim/extract    blocks, one record per capture
 	$(RUN) extract $(DIRS) $(PAR)
-	touch $@
 
-clean: $(INTERIM)/clean/.done
-$(INTERIM)/clean/.done: $(INTERIM)/extract/.done
+clean-stage: extract              # interim/extract  → interim/clean      furniture, pull quotes marked
 	$(RUN) clean $(DIRS) $(PAR)
-	touch $@
 
-structure: $(INTERIM)/structure/.done
-$(INTERIM)/structure/.done: $(INTERIM)/clean/.done
+structure: clean-stage            # interim/clean    → interim/structure  cell, entries, references, bite
 	$(RUN) structure $(DIRS) $(PAR)
-	touch $@
 
-merge: $(INTERIM)/merge/.done
-$(INTERIM)/merge/.done: $(INTERIM)/structure/.done
+merge: structure                  # interim/structure → interim/merge     captures of one cell become one
 	$(RUN) merge $(DIRS)
-	touch $@
 
-publish: $(PROCESSED)/.done
-$(PROCESSED)/.done: $(INTERIM)/merge/.done
+publish: merge                    # interim/merge    → processed/         tables, report.json, report.html
 	$(RUN) publish $(DIRS)
-	touch $@
 
-# A one-page picture of the published tables (charts, counts, the run's quality); charts kept in $(INTERIM)/report
-report: $(PROCESSED)/report.html
-$(PROCESSED)/report.html: $(PROCESSED)/.done
+report: setup                     # processed/*.parquet → processed/report.html, drawn again
 	$(RUN) report $(DIRS)
 
-# Debian's Chromium, for the test that opens the report in a real browser
+# --- the environment -----------------------------------------------------------------------------
+# What running needs; `make test`, `make lint` and `make bench` add their own tools.
+setup: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	touch $@
+
+# Debian's Chromium, for the tests that open the report in a real browser
 browser:
 	@command -v chromium >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser
+test: $(VENV)/.dev-installed browser
 	$(PY) -m pytest
 
-# Speed, scaling, memory, incremental runs and the trafilatura comparison on synthetic corpora built
-# from $(RAW); writes bench/results.json (several minutes; the corpora go to bench/work, not committed).
-bench: $(VENV)/.bench-installed
-	$(PY) -m bench.run --raw $(RAW)
-
-$(VENV)/.bench-installed: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
-	touch $@
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 docs: setup
 	$(RUN) docs
 
-# Remove everything derived from raw/ (the captures themselves are never touched).
-reset:
-	rm -rf $(INTERIM)/extract $(INTERIM)/clean $(INTERIM)/structure $(INTERIM)/merge $(INTERIM)/report $(INTERIM)/.done
-	rm -f $(PROCESSED)/*.parquet $(PROCESSED)/report.json $(PROCESSED)/datapackage.json $(PROCESSED)/report.html \
-		$(PROCESSED)/.done
+# Speed, scaling, memory, incremental runs and the comparison with other extractors on synthetic
+# corpora built from $(RAW); writes bench/results.json (several minutes; corpora go to bench/work).
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench.run --raw $(RAW)
+
+$(VENV)/.bench-installed: $(VENV)/.dev-installed
+	$(PIP) -e '.[dev,bench]'
+	touch $@
+
+# Everything derived from raw/ (the captures themselves are never touched).
+clean:
+	rm -rf $(INTERIM)/extract $(INTERIM)/clean $(INTERIM)/structure $(INTERIM)/merge $(INTERIM)/report
+	rm -f $(PROCESSED)/*.parquet $(PROCESSED)/report.json $(PROCESSED)/datapackage.json $(PROCESSED)/report.html
+	rm -rf $(PROCESSED)/.staging-*

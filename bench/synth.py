@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline.clean.passes import clean
 from pipeline.extract.read import read_capture
-from pipeline.runtime.orchestrator import capture_files
+from pipeline.extract.sources import capture_files
 
 FUNDING = ["2020/21 update funded by", "2019/20 update funded by", "Funded by"]
 SPONSORS = [

@@ -1,6 +1,7 @@
-"""`python -m pipeline <stage>`: the pipeline's command line. Exit status 0 all good, 1 some captures
-quarantined (tables still published) or, for fetch, some pages failed; 2 usage, configuration or
-validation error."""
+"""`python -m pipeline <stage>`: the pipeline's command line, one command per stage of the registry
+(runtime/registry.py) plus `all`, `fetch` and `docs`. Exit status 0 all good, 1 some captures
+quarantined (the rest published) or, for fetch, some pages failed; 2 usage, configuration or
+validation error, or another run publishing (nothing written); 130 interrupted."""
 
 from __future__ import annotations
 
@@ -8,22 +9,27 @@ import argparse
 import logging
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipeline.extract.limits import MAX_BYTES
-from pipeline.merge.stage import merge_stage
-from pipeline.publish.stage import publish_stage
 from pipeline.publish.write import ValidationError
-from pipeline.report.stage import report_stage, write_dictionary
+from pipeline.runtime import registry
+from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Executor, session
 from pipeline.runtime.lock import LockError
-from pipeline.runtime.orchestrator import Paths, run_stage
+from pipeline.runtime.orchestrator import refresh
 from pipeline.runtime.progress import Progress
 
 log = logging.getLogger("pipeline")
+ALL_HELP = "run every stage in order (" + " → ".join(registry.REFRESH) + "): only what changed is redone"
 
-STAGES = ("extract", "clean", "structure", "merge", "publish")
-PER_CAPTURE = ("extract", "clean", "structure")
+
+def _version() -> str:
+    try:
+        return version("findings-pipeline")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,41 +40,60 @@ def _parser() -> argparse.ArgumentParser:
         "--processed", type=Path, default=Path("processed"), help="published tables (default: processed)"
     )
     common.add_argument("-v", "--verbose", action="store_true", help="log each capture and show tracebacks")
-    common.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"findings-pipeline {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    helps = {
-        "extract": "read every capture in RAW into blocks (interim/extract)",
-        "clean": "mark site furniture, pull quotes and chart labels; rejoin split paragraphs (interim/clean)",
-        "structure": "recognise each page and read its cell, entries and bite (interim/structure)",
-        "merge": "combine captures of the same cell (interim/merge)",
-        "publish": "validate and write the Parquet tables and report.json (processed)",
-        "report": "draw processed/report.html, a one-page picture of the published tables",
-        "all": "run every stage in order, then the report",
+    helps = {s.name: s.help for s in registry.STAGES} | {
+        "all": ALL_HELP,
         "docs": "regenerate docs/data-dictionary.md from the schemas",
     }
     for name, text in helps.items():
         p = sub.add_parser(name, parents=[common], help=text, description=text)
-        if name in PER_CAPTURE + ("all",):
+        runs = registry.REFRESH if name == "all" else (name,) if name in registry.BY_NAME else ()
+        if any(registry.get(n).kind == "per-capture" for n in runs):
             _executor_options(p)
-        if name in ("extract", "all"):
+        if any(registry.get(n).units for n in runs):
             p.add_argument(
                 "--max-bytes",
-                type=int,
+                type=_positive,
                 default=MAX_BYTES,
                 help=f"largest capture read; bigger ones are quarantined (default: {MAX_BYTES:,})",
             )
-        if name in ("publish", "all"):
+        if "publish" in runs:
             p.add_argument("--strict", action="store_true", help="treat any quarantined capture as a failed run")
+            p.add_argument(
+                "--allow-empty",
+                action="store_true",
+                help="publish a set with no cells or documents over a published one (refused otherwise)",
+            )
     _fetch_parser(sub.add_parser("fetch", parents=[common], help=FETCH_HELP, description=FETCH_HELP))
     return parser
+
+
+def _positive(text: str) -> int:
+    return _count(text, minimum=1)
+
+
+def _not_negative(text: str) -> int:
+    return _count(text, minimum=0)
+
+
+def _count(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
+    return value
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-j",
         "--jobs",
-        type=int,
+        type=_not_negative,
         default=0,
         metavar="N",
         help="worker processes for the per-capture stages; 0 means one per core (default: 0)",
@@ -88,7 +113,7 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--part-size",
-        type=int,
+        type=_not_negative,
         default=None,
         metavar="N",
         help="write the per-capture stages as Parquet parts of N captures (interim/*/part-*.parquet) "
@@ -215,7 +240,7 @@ def _fetch(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = logging.INFO if args.verbose else logging.ERROR if args.quiet else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(message)s")
+    logging.basicConfig(level=level, format="%(levelname)s %(message)s", force=True)
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -240,23 +265,30 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "fetch":
         return _fetch(args)
     if args.command == "docs":
-        write_dictionary(Path("docs/data-dictionary.md"))
+        from pipeline.publish.schemas import data_dictionary
+        from pipeline.runtime.atomic import write_text_atomic
+
+        write_text_atomic(Path("docs/data-dictionary.md"), data_dictionary())
         return 0
-    if args.command != "report" and not args.raw.is_dir():
+    wanted = registry.REFRESH if args.command == "all" else (args.command,)
+    if any(registry.get(n).units for n in wanted) and not args.raw.is_dir():
         print(f"error: capture folder {args.raw} does not exist", file=sys.stderr)
         return 2
-    paths = Paths(args.raw, args.interim, args.processed)
-    wanted = STAGES if args.command == "all" else (args.command,)
-    per_capture = [name for name in wanted if name in PER_CAPTURE]
-    if per_capture:
-        executor = Executor(args.executor, args.jobs, args.scheduler, args.part_size)
-        progress = Progress(quiet=args.quiet, prefix="", unit="capture", every_tenth=True)
-        with session(executor) as runner:
-            for name in per_capture:
-                run_stage(paths, name, runner, progress, getattr(args, "max_bytes", MAX_BYTES), executor.parts)
-    if "merge" in wanted:
-        merge_stage(paths)
-    status = publish_stage(paths, strict=args.strict) if "publish" in wanted else 0
-    if args.command in ("report", "all"):
-        log.info("wrote %s", report_stage(paths))
-    return status
+    options = {
+        "max_bytes": getattr(args, "max_bytes", MAX_BYTES),
+        "strict": getattr(args, "strict", False),
+        "allow_empty": getattr(args, "allow_empty", False),
+        "quiet": args.quiet,
+    }
+    executor = Executor(
+        getattr(args, "executor", "local"),
+        getattr(args, "jobs", 1),
+        getattr(args, "scheduler", None),
+        getattr(args, "part_size", None),
+    )
+    options["part_size"] = executor.parts
+    context = Context(args.raw, args.interim, args.processed, options)
+    progress = Progress(quiet=args.quiet, prefix="", unit="capture", every_tenth=True)
+    per_capture = any(registry.get(n).kind == "per-capture" for n in wanted)
+    with session(executor if per_capture else Executor(jobs=1)) as runner:
+        return refresh(context, wanted, runner, progress)

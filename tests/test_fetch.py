@@ -33,12 +33,12 @@ from fetchsite import (
 
 from pipeline.cli import main
 from pipeline.extract.decode import decode
+from pipeline.extract.sources import read_manifest
 from pipeline.extract.warc import is_warc, warc_captures
 from pipeline.fetch import discover, store
 from pipeline.fetch.config import ConfigError, FetchConfig
 from pipeline.fetch.crawl import Crawler, crawl
 from pipeline.fetch.pacing import HostPacer
-from pipeline.runtime.orchestrator import read_manifest
 from pipeline.runtime.progress import Progress
 from pipeline.site.matrix import cell_from_url
 

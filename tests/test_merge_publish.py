@@ -12,7 +12,7 @@ from test_structure_units import CELL
 
 from pipeline.cli import main
 from pipeline.publish.schemas import data_dictionary
-from pipeline.publish.write import validate
+from pipeline.publish.validate import validate
 
 
 def test_two_captures_of_one_cell_become_one(seeds):
@@ -88,7 +88,7 @@ def test_validation_names_each_broken_rule():
         "citations": [{"citation_id": "c1", "cell_id": "drug-F9", "entry_id": "e9", "year": None}],
         "links": [{"link_id": "l1", "cell_id": "drug-F9", "entry_id": None, "target_cell_id": "drug-Z1"}],
     }
-    problems = "\n".join(validate(tables))
+    problems = "\n".join(p.message for p in validate(tables))
     for expected in (
         "duplicate entry_id",
         "cell_id 'drug-A1' has no row in cells",
@@ -134,16 +134,16 @@ def test_manifest_url_names_a_cell(tmp_path):
 
 
 def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatch):
-    import pipeline.runtime.tasks as tasks
+    import pipeline.structure.stage as stage
 
-    tp, real = tasks._STEPS["structure"]
+    real = stage.structure
 
     def fragile(cleaned):
         if cleaned.capture.file == "bad.txt":
             raise RuntimeError("boom")
         return real(cleaned)
 
-    monkeypatch.setitem(tasks._STEPS, "structure", (tp, fragile))  # two captures: run in this process
+    monkeypatch.setattr(stage, "structure", fragile)  # two captures: run in this process
     run = run_on(folder_of(tmp_path / "raw", {"good.txt": CELL, "bad.txt": CELL.replace("B5", "B4")}), tmp_path)
     assert run.status == 1
     assert run.report["quarantined"] == [{"file": "bad.txt", "errors": ["structure: RuntimeError: boom"]}]

@@ -28,7 +28,7 @@ def test_run_killed_while_publishing_leaves_previous_tables(tmp_path):
     before = _snapshot(first.processed)
     assert len(before) == 7
     smaller = folder_of(tmp_path / "raw2", {"one.txt": CELL})
-    env = {**os.environ, "PIPELINE_PUBLISH_PAUSE": "60"}
+    env = {**os.environ, "PIPELINE_PAUSE_PUBLISH": "60"}
     args = [
         sys.executable,
         "-m",
@@ -46,7 +46,7 @@ def test_run_killed_while_publishing_leaves_previous_tables(tmp_path):
     deadline = time.monotonic() + 30
     staged = []
     while time.monotonic() < deadline and not staged:
-        staged = [d for d in first.processed.parent.glob(".processed.staging-*") if (d / "report.json").exists()]
+        staged = [d for d in first.processed.glob(".staging-*") if (d / "report.json").exists()]
         time.sleep(0.05)
     assert staged, "the run never reached the swap"
     proc.send_signal(signal.SIGKILL)
@@ -57,7 +57,7 @@ def test_run_killed_while_publishing_leaves_previous_tables(tmp_path):
     rerun = subprocess.run([a for a in args if a != "-q"], cwd=ROOT, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr  # the killed run's lock died with it
     assert pq.read_table(first.processed / "cells.parquet").column("cell_id").to_pylist() == ["drug-B5"]
-    assert not list(first.processed.parent.glob(".processed.staging-*"))
+    assert not list(first.processed.glob(".staging-*"))
 
 
 def test_a_live_lock_stops_a_second_publisher(tmp_path, capsys):

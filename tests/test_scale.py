@@ -14,8 +14,8 @@ from conftest import FIXTURES, RAW, folder_of
 
 import pipeline.runtime.executors as executors
 from pipeline.cli import main
+from pipeline.extract.sources import capture_files
 from pipeline.runtime import incremental
-from pipeline.runtime.orchestrator import capture_files
 
 SITE = FIXTURES / "site"
 
@@ -168,7 +168,7 @@ def test_new_pipeline_code_redoes_every_capture(tmp_path, calls, monkeypatch):
     raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
     _all(raw, tmp_path, "-j", "1")
     calls.clear()
-    monkeypatch.setattr(incremental, "code_fingerprint", lambda: "another version")
+    monkeypatch.setattr(incremental, "code_fingerprint", lambda *modules: "another version")
     _all(raw, tmp_path, "-j", "1")
     assert len(calls) == 15
 

@@ -5,42 +5,60 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
+
 from pipeline.merge import facts
 from pipeline.merge.fold import merge_axes, merge_cell, merge_document, ranked_groups
 from pipeline.model import Cell, Document, Page, from_json, to_json, to_pretty_json
 from pipeline.runtime import incremental, parts
 from pipeline.runtime.atomic import write_text_atomic
-from pipeline.runtime.orchestrator import Paths, parts_of
+from pipeline.runtime.context import Context
+from pipeline.runtime.incremental import Entry
+from pipeline.runtime.orchestrator import UnreadableInput, parts_of
 from pipeline.runtime.tasks import output_path
 
 
-def merge_stage(paths: Paths) -> None:
+class Group(msgspec.Struct):
+    """What merge's index keeps of one cell or document: the key of its ranked captures, and its notes."""
+
+    key: str
+    notes: dict[str, list[str]]
+
+
+def merge_stage(context: Context) -> int:
     """Ranks every capture from the facts the structure stage indexed (no page is read for that), then
     folds each cell's (and document's) captures, best first, loading one page at a time: memory holds
     one page whatever the corpus size. A group whose captures are unchanged since the last run is
     taken from that run's output (merge's index keeps each group's key and notes)."""
-    source, folder = paths.stage("structure"), paths.stage("merge")
-    source_index = incremental.require(source)
+    source, folder = context.stage_folder("structure"), context.stage_folder("merge")
+    source_index = incremental.load(source)
+    if not source_index and not (source / incremental.INDEX).exists():
+        raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
     found = sorted(
-        ((name, facts.read(values)) for entry in source_index.values() for name, values in entry["facts"].items()),
+        ((name, facts.read(values)) for entry in source_index.values() for name, values in entry.facts.items()),
         key=lambda item: item[0],
     )
     candidates = [f.seen for _, f in found if f.seen]
     load = _page_loader(source, source_index)
-    previous, index, notes = incremental.load(folder), {}, {}
+    previous: dict[str, Group] = incremental.load(folder, Group)
+    index: dict[str, Group] = {}
+    notes: dict[str, list[str]] = {}
     earlier = _earlier_groups(folder) if previous else {}
+    if earlier is None:
+        context.events.append(f"{folder}: its last output did not decode (a truncated or damaged file?); merged again")
+        earlier = {}
     merged: dict[str, list] = {"cell": [], "document": []}
     for kind in merged:
         for group, ranked in ranked_groups([s for s in candidates if s.kind == kind]):
-            key = incremental.key(kind, group, [(s.capture, s.sha256) for s in ranked])
-            if previous.get(group, {}).get("key") == key and group in earlier:
-                result, group_notes = earlier[group], previous[group]["notes"]
+            key = incremental.key("merge", kind, group, [(s.capture, s.sha256) for s in ranked])
+            if group in previous and previous[group].key == key and group in earlier:
+                result, group_notes = earlier[group], previous[group].notes
             elif kind == "cell":
                 result, group_notes = merge_cell(group, ranked, load)
             else:
                 result, group_notes = merge_document(group, ranked, load), {}
             merged[kind].append(result)
-            index[group] = {"key": key, "notes": group_notes}
+            index[group] = Group(key, group_notes)
             notes.update(group_notes)
     axes = merge_axes([axis for _, f in found for axis in f.axes])
     folder.mkdir(parents=True, exist_ok=True)
@@ -51,24 +69,39 @@ def merge_stage(paths: Paths) -> None:
     write_text_atomic(folder / "notes.json", to_pretty_json(notes))
     write_text_atomic(folder / "captures.json", to_pretty_json([f.described for _, f in found]))
     incremental.save(folder, index)
+    return 0
 
 
-def _earlier_groups(folder: Path) -> dict[str, Cell | Document]:
-    """The last run's cells and documents by id (none when it left no readable output)."""
+def _earlier_groups(folder: Path) -> dict[str, Cell | Document] | None:
+    """The last run's cells and documents by id; None when its output no longer decodes."""
     try:
         return {
             **{c.page.cell_id: c for c in read_list(folder / "cells.json", Cell)},
             **{d.document_id: d for d in read_list(folder / "documents.json", Document)},
         }
     except (OSError, ValueError):
-        return {}
+        return None
 
 
-def _page_loader(folder: Path, index: dict[str, dict]) -> Callable[[str], Page]:
+def _page_loader(folder: Path, index: dict[str, Entry]) -> Callable[[str], Page]:
+    """Pages by capture name; one that no longer decodes is made again by the structure stage."""
     if parts_of(index):
         rows = parts.Rows(folder)
-        return lambda name: from_json(Page, rows.record(name))
-    return lambda name: from_json(Page, output_path(folder, name).read_bytes())
+
+        def read(name: str) -> bytes:
+            return rows.record(name)
+    else:
+
+        def read(name: str) -> bytes:
+            return output_path(folder, name).read_bytes()
+
+    def load(name: str) -> Page:
+        try:
+            return from_json(Page, read(name))
+        except (OSError, ValueError) as exc:
+            raise UnreadableInput("structure", [name]) from exc
+
+    return load
 
 
 def read_list(path: Path, tp: type) -> list:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pipeline.model import Cell, Page
+from pipeline.runtime import registry
 
 
 def describe(page: Page) -> dict:
@@ -67,7 +68,7 @@ def summary(run: dict) -> str:
         )
         for problem in c["errors"]:
             lines.append(f"    error: {problem}")
-    rows = ", ".join(f"{n} {name}" for name, n in run["totals"]["rows"].items())
+    rows = ", ".join(f"{n} {name}" for name, n in sorted(run["totals"]["rows"].items()))
     lines.append(f"published: {rows}; quarantined: {len(run['quarantined'])}")
     return "\n".join(lines)
 
@@ -88,9 +89,7 @@ def quarantine_lines(run: dict) -> list[str]:
     for q in run["quarantined"]:
         for error in q["errors"]:
             stage, _, what = (
-                error.partition(": ")
-                if error.split(":")[0] in ("extract", "clean", "structure", "merge")
-                else ("structure", "", error)
+                error.partition(": ") if error.split(":")[0] in registry.BY_NAME else ("structure", "", error)
             )
             advice = next((a for key, a in _ADVICE if key in error), "see the report for details")
             lines.append(f"quarantined: {q['file']} [{stage}] {what} — {advice}")

@@ -1,46 +1,177 @@
-"""Publish stage: interim/merge → processed/*.parquet, report.json and datapackage.json, validated, then
-swapped into place in one step."""
+"""Publish stage: interim/merge → processed/: the Parquet tables, report.json, datapackage.json and
+report.html, validated row by row, then moved into place as one set (write.py).
+
+A row that breaks the contract quarantines the captures behind it (with the rule it broke) and the
+rest is published; a set with no cells or documents never replaces a published one unless asked for.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
+from pathlib import Path
+
+import msgspec
+import pyarrow.parquet as pq
 
 from pipeline.merge.stage import read_list
 from pipeline.model import Axis, Cell, Document, from_json, to_pretty_json
 from pipeline.publish import datapackage
 from pipeline.publish import runreport as report
 from pipeline.publish.tables import build_tables
-from pipeline.publish.write import ValidationError, to_arrow, validate, write_tables
+from pipeline.publish.validate import Problem, validate
+from pipeline.publish.write import ValidationError, to_arrow, write_set
+from pipeline.runtime import incremental
+from pipeline.runtime.context import Context
 from pipeline.runtime.lock import publish_lock
-from pipeline.runtime.orchestrator import Paths
+from pipeline.runtime.orchestrator import UnreadableInput
+from pipeline.site.rules import last_year
 
 log = logging.getLogger("pipeline")
+WARNINGS_SHOWN = 5
+COMPANIONS = (
+    "report.json",
+    "datapackage.json",
+    "report.html",
+)  # published with the tables, in the same set  # the end-of-run summary counts warnings and shows the first few
 
 
-def publish_stage(paths: Paths, strict: bool = False) -> int:
-    """Returns the exit status: 0 all published, 1 some captures quarantined."""
-    folder = paths.stage("merge")
-    cells = read_list(folder / "cells.json", Cell)
-    documents = read_list(folder / "documents.json", Document)
-    axes = read_list(folder / "axes.json", Axis)
-    notes = from_json(dict[str, list[str]], (folder / "notes.json").read_bytes())
-    described = from_json(list[dict], (folder / "captures.json").read_bytes())
-    tables = build_tables(cells, documents, axes)
-    problems = validate(tables)
-    if problems:
-        raise ValidationError("; ".join(problems[:20]))
+class Published(msgspec.Struct):
+    """What publish's index keeps: the key the set was made from, and the hash of each file it wrote."""
+
+    key: str
+    files: dict[str, str]
+
+
+def publish_stage(context: Context) -> int:
+    """Returns the exit status: 0 all published, 1 some captures quarantined. A set made from the same
+    merge outputs, code and options as the one in place, and still intact there, is not written again."""
+    folder = context.stage_folder("merge")
+    key = _key(context, folder)
+    if _unchanged(context, key):
+        run = msgspec.json.decode((context.processed / "report.json").read_bytes())
+        _tell(context, run)
+        return 1 if run["quarantined"] else 0
+    try:
+        cells = read_list(folder / "cells.json", Cell)
+        documents = read_list(folder / "documents.json", Document)
+        axes = read_list(folder / "axes.json", Axis)
+        notes = from_json(dict[str, list[str]], (folder / "notes.json").read_bytes())
+        described = from_json(list[dict], (folder / "captures.json").read_bytes())
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise UnreadableInput("merge", None) from exc
+    cells, documents, tables = _contracted(cells, documents, axes, described)
     run = report.build(described, cells, tables, notes)
-    if strict and run["quarantined"]:
+    if context.options.get("strict") and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
-    with publish_lock(paths.processed):
-        written = write_tables(
+    _refuse_emptying(context.processed, tables, bool(context.options.get("allow_empty")))
+    with publish_lock(context.processed):
+        written = write_set(
             to_arrow(tables),
-            paths.processed,
-            {"report.json": to_pretty_json(run), "datapackage.json": datapackage.render()},
+            context.processed,
+            {COMPANIONS[0]: to_pretty_json(run), COMPANIONS[1]: datapackage.render()},
+            lambda staged: {COMPANIONS[2]: _report_html(context, staged)},
         )
     log.info("published %s", ", ".join(p.name for p in written))
-    print(report.summary(run))
+    files = {p.name: _sha256(p) for p in sorted(context.processed.iterdir()) if p.name in _published_names(written)}
+    incremental.save(context.stage_folder("publish"), {"set": Published(key, files)})
+    _tell(context, run)
+    return 1 if run["quarantined"] else 0
+
+
+def _published_names(tables: list[Path]) -> set[str]:
+    return {p.name for p in tables} | set(COMPANIONS)
+
+
+def _key(context: Context, merged: Path) -> str:
+    """What the published set is made from: merge's outputs, the options, the years that are valid."""
+    inputs = sorted((p.name, _sha256(p)) for p in merged.glob("*.json"))
+    options = [context.options.get(k) for k in ("strict", "allow_empty")]
+    return incremental.key("publish", inputs, options, last_year())
+
+
+def _unchanged(context: Context, key: str) -> bool:
+    published = incremental.load(context.stage_folder("publish"), Published).get("set")
+    if published is None or published.key != key:
+        return False
+    return all(
+        (context.processed / n).is_file() and _sha256(context.processed / n) == h for n, h in published.files.items()
+    )
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _tell(context: Context, run: dict) -> None:
+    """The run's table, its warnings and healed files (unless -q), and each quarantined capture."""
+    if not context.options.get("quiet"):
+        print(report.summary(run))
+        for line in _warnings(run) + context.events:
+            print(line, file=sys.stderr)
     for line in report.quarantine_lines(run):
         print(line, file=sys.stderr)
-    return 1 if run["quarantined"] else 0
+
+
+def _contracted(
+    cells: list[Cell], documents: list[Document], axes: list[Axis], described: list[dict]
+) -> tuple[list[Cell], list[Document], dict[str, list[dict]]]:
+    """The tables with every cell or document whose rows break a rule left out, and its captures
+    quarantined (an error naming the rule is added to each capture's record in `described`)."""
+    while True:
+        tables = build_tables(cells, documents, axes)
+        problems = validate(tables)
+        orphans = [p for p in problems if p.owner is None]
+        if orphans:
+            raise ValidationError("; ".join(p.message for p in orphans[:20]))
+        if not problems:
+            return cells, documents, tables
+        by_owner: dict[str, list[Problem]] = {}
+        for problem in problems:
+            by_owner.setdefault(problem.owner or "", []).append(problem)
+        sources = {c.page.cell_id: c.sources for c in cells} | {d.document_id: d.sources for d in documents}
+        for owner, found in by_owner.items():
+            rules = "; ".join(sorted({f"{p.rule}: {p.message}" for p in found}))
+            for record in described:
+                if record["file"] in sources.get(owner, []):
+                    record["errors"] = [*record["errors"], f"publish: breaks the published contract ({rules})"]
+        cells = [c for c in cells if c.page.cell_id not in by_owner]
+        documents = [d for d in documents if d.document_id not in by_owner]
+
+
+def _refuse_emptying(processed: Path, tables: dict[str, list[dict]], allowed: bool) -> None:
+    if allowed or tables["cells"] or tables["documents"]:
+        return
+    published = processed / "cells.parquet"
+    if published.exists() and pq.read_metadata(published).num_rows > 0:
+        raise ValidationError(
+            f"the new set has no cells or documents, and {published} has "
+            f"{pq.read_metadata(published).num_rows} cells: is the capture folder the right one (an empty or "
+            "unmounted share?). Nothing was replaced; pass --allow-empty to publish an empty set on purpose"
+        )
+
+
+def _report_html(context: Context, staged: Path) -> str:
+    """report.html drawn from the staged tables (pandas and matplotlib load only here)."""
+    from pipeline.report import page
+
+    charts = page.Charts(context.stage_folder("report"))
+    html = page.render(page.load(staged), charts)
+    charts.prune()
+    return html
+
+
+def _warnings(run: dict) -> list[str]:
+    """A count of the run's warnings, with the first few, so they are seen and not only kept in report.json."""
+    found = [(c["file"], w) for c in run["captures"] for w in c["warnings"]]
+    if not found:
+        return []
+    lines = [f"{len(found)} warning(s) in {len({f for f, _ in found})} capture(s); the first {WARNINGS_SHOWN}:"]
+    lines += [f"  warning: {file}: {text}" for file, text in found[:WARNINGS_SHOWN]]
+    if len(found) > WARNINGS_SHOWN:
+        lines.append("  (all of them: processed/report.json, under each capture's warnings)")
+    return lines

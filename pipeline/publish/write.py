@@ -1,4 +1,11 @@
-"""Publish stage: typed Arrow tables, checked before anything is written, then swapped into place."""
+"""Writing the published set: typed Arrow tables and their companions (report.json, datapackage.json,
+report.html), staged whole inside the published folder, then moved over the old files one by one.
+
+The user's folder itself is never replaced: its other files, mode, group, a symlink to it or a mount
+point are left as they are. Each file is replaced by one atomic rename; the staged set is marked
+complete before the first rename, so a run killed between two renames is finished by the next run
+(rolled forward) before it does anything else, and a staged set never marked complete is discarded.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +13,26 @@ import logging
 import os
 import shutil
 import tempfile
-import time
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.publish.schemas import (
-    KEYS,
-    METADATA_KEY,
-    SCHEMA_VERSION,
-    SORT,
-    TABLES,
-    with_version,
-)
-from pipeline.runtime.atomic import exchange
-from pipeline.site import matrix
+from pipeline.publish.schemas import METADATA_KEY, SCHEMA_VERSION, SORT, TABLES, with_version
+from pipeline.runtime import faults
 
 log = logging.getLogger("pipeline")
-
-ALL_CELLS = {matrix.cell_id(m, f"{c}{r}") for m in matrix.MATRICES for c in matrix.COLUMNS for r in range(1, 6)}
+STAGING = ".staging-"  # prefix of the staged set's folder inside the published folder
+COMPLETE = ".complete"  # written into a staged set once every file in it is whole and synced
 
 
 class ValidationError(Exception):
     """The tables break the published contract; nothing was written."""
+
+
+class SchemaVersionError(Exception):
+    """A published table was written under another schema version."""
 
 
 def to_arrow(tables: dict[str, list[dict]]) -> dict[str, pa.Table]:
@@ -41,85 +43,74 @@ def to_arrow(tables: dict[str, list[dict]]) -> dict[str, pa.Table]:
     return out
 
 
-def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[str]:
-    """Every broken rule, as a message; empty when the tables may be published."""
-    problems = []
-    max_year = (today or date.today()).year + 1
-    for name, key in KEYS.items():
-        values = [r[key] if isinstance(key, str) else tuple(r[k] for k in key) for r in tables.get(name, [])]
-        dupes = sorted({v for v in values if values.count(v) > 1})
-        if dupes:
-            problems.append(f"{name}: duplicate {key} {dupes[:5]}")
-    cells = {r["cell_id"] for r in tables["cells"]}
-    entries = {r["entry_id"] for r in tables["entries"]}
-    documents = {r["document_id"] for r in tables.get("documents", [])}
-    for name in ("entries", "citations", "links", "sections"):
-        for row in tables.get(name, []):
-            owner = row.get("document_id") if name != "entries" else None
-            if (row["cell_id"] is None) == (owner is None) and name != "entries":
-                problems.append(f"{name}: {row[KEYS[name]]} must belong to exactly one cell or document")
-            if row["cell_id"] is not None and row["cell_id"] not in cells:
-                problems.append(f"{name}: cell_id {row['cell_id']!r} has no row in cells")
-            if row.get("document_id") is not None and row["document_id"] not in documents:
-                problems.append(f"{name}: document_id {row['document_id']!r} has no row in documents")
-            if name in ("citations", "links") and row["entry_id"] is not None and row["entry_id"] not in entries:
-                problems.append(f"{name}: entry_id {row['entry_id']!r} has no row in entries")
-    for row in tables["cells"]:
-        if row["cell_id"] not in ALL_CELLS:
-            problems.append(f"cells: {row['cell_id']!r} is not a cell of either matrix")
-    for row in tables["links"]:
-        if row["target_cell_id"] is not None and row["target_cell_id"] not in ALL_CELLS:
-            problems.append(f"links: target_cell_id {row['target_cell_id']!r} is not a cell of either matrix")
-    for name in ("entries", "documents"):
-        for row in tables.get(name, []):
-            if not (row["title"] or "").strip():
-                problems.append(f"{name}: {row[KEYS[name]]} has an empty title")
-    for name in ("entries", "citations", "documents"):
-        for row in tables.get(name, []):
-            if row["year"] is not None and not 1900 <= row["year"] <= max_year:
-                problems.append(f"{name}: year {row['year']} outside 1900–{max_year} ({row[KEYS[name]]})")
-    return problems
+def finish_interrupted(processed: Path) -> list[str]:
+    """Roll forward a staged set a killed run had completed; discard any it had not. Returns what it did."""
+    done = []
+    if not processed.is_dir():
+        return done
+    for staged in sorted(processed.glob(f"{STAGING}*")):
+        if (staged / COMPLETE).exists():
+            _move_in(staged, processed)
+            done.append(f"finished publishing the set a killed run had staged in {staged.name}")
+        shutil.rmtree(staged, ignore_errors=True)
+    return done
 
 
-class SchemaVersionError(Exception):
-    """A published table was written under another schema version."""
-
-
-def write_tables(arrow: dict[str, pa.Table], processed: Path, extra: dict[str, str] | None = None) -> list[Path]:
-    """Write the whole new set beside the published folder, then swap the folders in one step.
-
-    Readers of `processed/` see either the old set or the new one, never a mix; a run killed at any
-    moment leaves the previous set in place (and at worst a staging folder, removed by the next run).
-    """
+def write_set(
+    arrow: dict[str, pa.Table],
+    processed: Path,
+    extra: dict[str, str],
+    render: Callable[[Path], dict[str, str]] | None = None,
+) -> list[Path]:
+    """Stage the tables and the `extra` text files, then `render(staging)`'s files (drawn from the
+    staged tables), and move the whole set into `processed`. Returns the tables' paths."""
     processed.mkdir(parents=True, exist_ok=True)
-    for stale in processed.parent.glob(f".{processed.name}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{processed.name}.staging-", dir=processed.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)
+    for line in finish_interrupted(processed):
+        log.warning(line)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=processed))
     try:
-        for keep in processed.iterdir():
-            if keep.is_file() and keep.name.startswith(".") and keep.name != ".done":
-                shutil.copy2(keep, staging / keep.name)
         for name, table in arrow.items():
             pq.write_table(
                 table, staging / f"{name}.parquet", compression="zstd", use_dictionary=True, write_statistics=True
             )
-        for name, text in (extra or {}).items():
+        for name, text in extra.items():
             (staging / name).write_text(text, encoding="utf-8")
+        for name, text in (render(staging) if render else {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
+        mode = 0o666 & ~_umask()
         for path in staging.iterdir():
+            os.chmod(path, mode)
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
-        pause = float(os.environ.get("PIPELINE_PUBLISH_PAUSE", "0") or 0)  # fault-injection hook for tests
-        if pause:
-            time.sleep(pause)
-        if not exchange(staging, processed):
-            for path in staging.iterdir():
-                os.replace(path, processed / path.name)
+        (staging / COMPLETE).touch()
+        _fsync_dir(staging)
+        faults.pause("publish")
+        _move_in(staging, processed)
         return sorted(processed / f"{name}.parquet" for name in arrow)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_in(staging: Path, processed: Path) -> None:
+    """Each staged file renamed over its published namesake: tables first, the report last."""
+    files = sorted((p for p in staging.iterdir() if p.name != COMPLETE), key=lambda p: (p.suffix != ".parquet", p.name))
+    for path in files:
+        os.replace(path, processed / path.name)
+    _fsync_dir(processed)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def read_published(path: Path) -> pa.Table:

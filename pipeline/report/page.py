@@ -53,7 +53,7 @@ class Charts:
         self.folder, self.used = folder, set()
 
     def svg(self, draw: Callable, data) -> str:
-        name = incremental.key(draw.__name__, data) + ".svg.b64"
+        name = incremental.key("report", draw.__name__, data) + ".svg.b64"
         self.used.add(name)
         if self.folder and (self.folder / name).exists():
             return (self.folder / name).read_text("ascii")

@@ -1,25 +1,24 @@
-"""Report stage: processed/*.parquet → processed/report.html."""
+"""Report stage: processed/*.parquet → processed/report.html, drawn again from the published tables.
+
+Publish already writes report.html with the set it publishes; this redraws it (after a change to the
+report's code, say), replacing the file in one rename so it is never missing."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
 
-from pipeline.publish.schemas import data_dictionary
 from pipeline.runtime.atomic import write_text_atomic
-from pipeline.runtime.orchestrator import Paths
+from pipeline.runtime.context import Context
+
+log = logging.getLogger("pipeline")
 
 
-def report_stage(paths: Paths) -> Path:
-    """processed/report.html from the published tables (imported here: only this stage needs pandas and
-    matplotlib); charts already drawn from the same data are kept in interim/report."""
-    from pipeline.report import page as datareport
+def report_stage(context: Context) -> int:
+    from pipeline.report import page  # pandas and matplotlib load only for the report
 
-    target = paths.processed / "report.html"
-    charts = datareport.Charts(paths.stage("report"))
-    write_text_atomic(target, datareport.render(datareport.load(paths.processed), charts))
+    target = context.processed / "report.html"
+    charts = page.Charts(context.stage_folder("report"))
+    write_text_atomic(target, page.render(page.load(context.processed), charts))
     charts.prune()
-    return target
-
-
-def write_dictionary(path: Path) -> None:
-    write_text_atomic(path, data_dictionary())
+    log.info("wrote %s", target)
+    return 0

@@ -2,29 +2,37 @@
 
 Tasks are pure functions of their inputs and write their own outputs (a file per capture, or a
 Parquet part per run of captures), so the output does not depend on the executor, the number of
-workers or the order tasks finish in (tested).
+workers or the order tasks finish in (tested). A worker that dies (killed, out of memory) costs only
+the capture it was working on, which is quarantined; workers die with the run that started them.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
-from pipeline.runtime.tasks import Done, Part, Task, run
+from pipeline.runtime.tasks import Done, Part, Task, quarantine, run
 
 Work = Task | Part
 Runner = Callable[[list[Work]], Iterator[Done]]
 SMALL = 8  # fewer tasks than this run in-process: starting workers would cost more than it saves
 PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, tens of parts per 10,000 captures
+IN_FLIGHT = 4  # tasks queued per worker: enough to keep each busy, few enough to know which one a death cost
+DIED = "the worker process died while reading it (out of memory, or killed?): check the capture, then run again"
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
 class Executor:
-    kind: str = "local"  # "local" | "dask"
+    kind: Literal["local", "dask"] = "local"
     jobs: int = 0  # worker processes (local) or workers of a local Dask cluster; 0: every core
     scheduler: str | None = None  # dask: address of a running scheduler; None starts a local cluster
     part_size: int | None = None  # captures per Parquet part; 0: a file per capture; None: PART_SIZE on dask, else 0
@@ -37,11 +45,9 @@ class Executor:
 
     @property
     def workers(self) -> int:
-        return (
-            self.jobs
-            if self.jobs > 0
-            else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-        )
+        if self.jobs > 0:
+            return self.jobs
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @contextmanager
@@ -61,21 +67,67 @@ def _serial(tasks: list[Work]) -> Iterator[Done]:
     return map(run, tasks)
 
 
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent ends (Linux), so no worker outlives a run."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 @contextmanager
 def _local(workers: int) -> Iterator[Runner]:
     # forkserver: workers fork from a clean process that has imported the pipeline once, never from
-    # this one (which may hold threads, such as a progress bar's)
+    # this one (which may hold threads, such as a progress bar's); the preloaded worker module makes
+    # the fork server itself die with this process
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.runtime.tasks", "pipeline.extract.read", "pipeline.extract.warc"])
+    context.set_forkserver_preload(["pipeline.runtime.worker"])
     pool: ProcessPoolExecutor | None = None
+
+    def start() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
 
     def runner(tasks: list[Work]) -> Iterator[Done]:
         nonlocal pool
         if len(tasks) < SMALL:
-            return _serial(tasks)
-        if pool is None:
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        return pool.map(run, tasks, chunksize=max(1, min(64, len(tasks) // (workers * 8))))
+            yield from _serial(tasks)
+            return
+        pending = list(reversed(tasks))
+        running: dict[Future, Work] = {}
+        suspects: set[Work] = set()  # in flight when a worker died: each is retried alone
+        while pending or running:
+            if pool is None:
+                pool = start()
+            alone = bool(suspects)
+            while pending and len(running) < (1 if alone else workers * IN_FLIGHT):
+                work = pending.pop()
+                running[pool.submit(run, work)] = work
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in finished:
+                work = running.pop(future)
+                try:
+                    yield future.result()
+                    suspects.discard(work)
+                except BrokenProcessPool:
+                    broken = True
+                    if alone and work in suspects:
+                        if isinstance(work, Part):
+                            raise RuntimeError(f"a worker died while making {work.target}: {DIED}") from None
+                        suspects.discard(work)
+                        yield quarantine(work, DIED)
+                    else:
+                        suspects.add(work)
+                        pending.append(work)
+            if broken:
+                for work in running.values():  # lost with the pool: tried again, each alone
+                    suspects.add(work)
+                    pending.append(work)
+                running.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+                pending.sort(key=lambda w: w not in suspects)  # suspects first, each alone
+                pending.reverse()
 
     try:
         yield runner

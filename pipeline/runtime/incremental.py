@@ -1,83 +1,181 @@
 """Incremental rebuilds by content hash: each per-capture stage keeps, in `.index.json` beside its
-outputs, the key each output was made from (hash of the input + the pipeline's own code + options)
-and the hash of what it wrote, which is the next stage's input key. A rerun redoes only the captures
+outputs, the key each output was made from (hash of the input + the stage's own code + options) and
+the hash of what it wrote, which is the next stage's input key. A rerun redoes only the captures
 whose key changed, without reading any unchanged file (a raw capture is hashed again only when its
-size or modification time changed).
+size, modification time, change time or inode changed).
+
+Progress is durable: each finished unit is appended to `.index.journal` as it completes, so a run
+killed at any moment keeps everything it finished; the journal is folded into the index at the end.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import os
 import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from pipeline.runtime.atomic import write_text_atomic
 
 INDEX = ".index.json"  # capture files are named by safe_name, which never starts with a dot
-DIGESTS = ".digests.json"  # extract: size, modification time and sha256 of each raw file
+JOURNAL = ".index.journal"  # one JSON line per unit finished since the index was last written
+DIGESTS = ".digests.json"  # extract: size, times, inode and sha256 of each raw file
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same clock tick unseen
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+class Entry(msgspec.Struct, omit_defaults=True):
+    """What the index keeps of one unit (a capture, or a Parquet part of captures)."""
+
+    key: str
+    outputs: dict[str, str]  # capture name → sha256 of the record written
+    facts: dict[str, dict] = {}
+    part: str | None = None  # the part file holding the outputs, when the stage wrote parts
+
+
+class _Line(msgspec.Struct):
+    unit: str
+    entry: Entry | None  # None: the unit was dropped (its input vanished, or did not decode)
 
 
 @cache
-def code_fingerprint() -> str:
-    """Any change to the pipeline's code changes every key, so nothing stale survives an upgrade."""
-    root = Path(__file__).parent.parent
+def _imports(module: str) -> tuple[str, ...]:
+    """The pipeline modules one module imports, anywhere in it (lazy imports in functions too)."""
+    path = _module_path(module)
+    if path is None:
+        return ()
+    found = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names if _module_path(f"{node.module}.{a.name}"))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("pipeline"))
+    return tuple(sorted(m for m in found if _module_path(m)))
+
+
+def _module_path(module: str) -> Path | None:
+    base = PACKAGE.parent.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def code_fingerprint(*modules: str) -> str:
+    """The hash of the given modules and every pipeline module they import, transitively: a stage's
+    outputs are redone when, and only when, code that can change them changes."""
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(_imports(module))
+            parent = module.rpartition(".")[0]
+            if parent and _module_path(parent):  # importing a module runs its package's __init__
+                todo.append(parent)
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
+    for module in sorted(seen):
+        path = _module_path(module)
+        if path is not None:
+            digest.update(module.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def key(*parts: object) -> str:
-    return hashlib.sha256(msgspec.json.encode([code_fingerprint(), *parts])).hexdigest()
+def stage_fingerprint(stage: str) -> str:
+    from pipeline.runtime import registry
+
+    return code_fingerprint("pipeline.runtime.tasks", *registry.get(stage).modules)
+
+
+def key(stage: str, *parts: object) -> str:
+    """The key of one unit of a stage's work: its code, then whatever the output is made from."""
+    return hashlib.sha256(msgspec.json.encode([stage_fingerprint(stage), *parts])).hexdigest()
 
 
 def file_digests(paths: list[Path], cache: Path) -> dict[Path, str]:
-    """The sha256 of each file, hashing again only files whose size or modification time changed since
-    `cache` was written (as git's index does): a rerun over thousands of captures reads none of them."""
+    """The sha256 of each file, hashing again only files whose size, times or inode changed since
+    `cache` was written (as git's index does): a rerun over thousands of captures reads none of them.
+    The change time cannot be set by a user, so an edit that restores size and mtime is still seen."""
     try:
-        known = msgspec.json.decode(cache.read_bytes(), type=dict[str, tuple[int, int, str]])
+        known = msgspec.json.decode(cache.read_bytes(), type=dict[str, tuple[int, int, int, int, str]])
     except (OSError, ValueError):
         known = {}
     found, digests = {}, {}
-    # a file changed this recently could change again within the same clock tick unseen: its time is
-    # not recorded, so it is hashed again next run
-    recent = time.time_ns() - 2_000_000_000
+    recent = time.time_ns() - RACY_NS
     for path in paths:
         stat = path.stat()
-        size, mtime, digest = known.get(str(path), (-1, -1, ""))
-        if (size, mtime) != (stat.st_size, stat.st_mtime_ns):
+        size, mtime, ctime, inode, digest = known.get(str(path), (-1, -1, -1, -1, ""))
+        if (size, mtime, ctime, inode) != (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino):
             with path.open("rb") as fh:
                 digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        found[str(path)] = (stat.st_size, stat.st_mtime_ns if stat.st_mtime_ns < recent else -1, digest)
+        trusted = stat.st_mtime_ns < recent
+        found[str(path)] = (stat.st_size, stat.st_mtime_ns if trusted else -1, stat.st_ctime_ns, stat.st_ino, digest)
         digests[path] = digest
     if found != known:
         write_text_atomic(cache, msgspec.json.encode(found, order="sorted").decode())
     return digests
 
 
-def load(folder: Path) -> dict[str, dict]:
-    """unit → {"key", "outputs": {capture: sha256}, …}; empty when there is no usable index."""
+def load(folder: Path, entry: type = Entry) -> dict[str, Any]:
+    """unit → Entry (or a whole-set stage's own `entry` type): the index, with the journal of an
+    unfinished run replayed over it."""
     try:
-        return msgspec.json.decode((folder / INDEX).read_bytes(), type=dict[str, dict])
+        units = msgspec.json.decode((folder / INDEX).read_bytes(), type=dict[str, entry])
     except (OSError, ValueError):
-        return {}
+        units = {}
+    try:
+        lines = (folder / JOURNAL).read_bytes().splitlines()
+    except OSError:
+        return units
+    decoder = msgspec.json.Decoder(_Line)
+    for raw in lines:
+        try:
+            line = decoder.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue  # the last line of a killed run may be cut short: that unit is simply redone
+        if line.entry is None:
+            units.pop(line.unit, None)
+        else:
+            units[line.unit] = line.entry
+    return units
 
 
-def save(folder: Path, units: dict[str, dict]) -> None:
+class Journal:
+    """Appends each finished unit as one line, flushed at once: the OS keeps it whatever kills the run."""
+
+    def __init__(self, folder: Path) -> None:
+        self._fd = os.open(folder / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._encoder = msgspec.json.Encoder(order="sorted")
+
+    def add(self, unit: str, entry: Entry | None) -> None:
+        os.write(self._fd, self._encoder.encode(_Line(unit, entry)) + b"\n")
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def save(folder: Path, units: dict[str, Any]) -> None:
+    """The whole index, written atomically; the journal it now contains is removed."""
     write_text_atomic(folder / INDEX, msgspec.json.encode(units, order="sorted").decode())
+    (folder / JOURNAL).unlink(missing_ok=True)
 
 
-def outputs(index: dict[str, dict]) -> dict[str, str]:
+def outputs(index: dict[str, Entry]) -> dict[str, str]:
     """Every capture a stage holds, with the hash of its record: the next stage's inputs."""
-    return {name: digest for unit in index.values() for name, digest in unit["outputs"].items()}
+    return {name: digest for unit in index.values() for name, digest in unit.outputs.items()}
 
 
-def require(folder: Path) -> dict[str, dict]:
-    """A stage's index, which the next stage cannot run without."""
-    if not (folder / INDEX).exists():
-        raise FileNotFoundError(2, "no such file", str(folder / INDEX))
-    return load(folder)
+def forget(folder: Path, names: set[str]) -> None:
+    """Drop the units holding these captures from a stage's index, so that its next run redoes them."""
+    index = load(folder)
+    dropped = {u for u, e in index.items() if u in names or names & set(e.outputs)}
+    if dropped:
+        save(folder, {u: e for u, e in index.items() if u not in dropped})

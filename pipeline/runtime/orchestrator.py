@@ -1,135 +1,175 @@
-"""The I/O edge: each stage reads the previous stage's files, runs the pure functions, writes its own.
+"""The one owner of a refresh: runs the registry's stages in order, each over only what changed.
 
-interim/extract/*.json   Capture (blocks)         ← raw/*       (per capture, see tasks.py; only what
-interim/clean/*.json     CleanCapture (roles)     ← extract      changed is redone, see incremental.py;
-interim/structure/*.json Page                     ← clean        on local cores or Dask, see executors.py;
-                                                                 or part-*.parquet, see parts.py)
-interim/merge/cells.json Cell list + notes        ← structure (+ its index's facts)
-processed/*.parquet      tables + report.json     ← merge (+ structure for the report)
+Per-capture stages plan from content hashes (raw/ and each stage's index) and their code fingerprint:
+additions, edits, deletions and renames are all seen, whatever ran before (make, the CLI, a killed
+run). Each finished unit is journalled as it completes. An interim file that no longer decodes is
+redone from its source and the event reported. Whole-set stages run after them.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.extract.limits import MAX_BYTES
-from pipeline.extract.sources import capture_files, read_manifest
-from pipeline.runtime import incremental, parts
+from pipeline.runtime import incremental, parts, registry
+from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner
+from pipeline.runtime.incremental import Entry
 from pipeline.runtime.progress import Progress
 from pipeline.runtime.tasks import Part, Task, output_name, output_path
 
 log = logging.getLogger("pipeline")
+HEAL_ROUNDS = 3  # an unreadable input is redone from its source at most this many times in one run
 
 
-@dataclass
-class Paths:
-    raw: Path
-    interim: Path
-    processed: Path
+class UnreadableInput(Exception):
+    """A whole-set stage found inputs that do not decode; names: the captures (or None: all of them)."""
 
-    def stage(self, name: str) -> Path:
-        return self.interim / name
+    def __init__(self, stage: str, names: Iterable[str] | None) -> None:
+        self.stage, self.names = stage, None if names is None else set(names)
+        super().__init__(f"{stage}: unreadable inputs {sorted(self.names or [])[:5]}")
 
 
-def run_stage(
-    paths: Paths,
-    stage: str,
-    runner: Runner,
-    progress: Progress | None = None,
-    max_bytes: int = MAX_BYTES,
-    part_size: int = 0,
-) -> None:
+def refresh(context: Context, names: Iterable[str], runner: Runner, progress: Progress) -> int:
+    """Run these stages in the registry's order; the exit status is the worst a stage returned."""
+    status = 0
+    for stage in (s for s in registry.STAGES if s.name in set(names)):
+        if stage.kind == "per-capture":
+            run_per_capture(context, stage.name, runner, progress)
+        else:
+            status = max(status, _run_whole(context, stage.name, runner, progress))
+    return status
+
+
+def _run_whole(context: Context, name: str, runner: Runner, progress: Progress) -> int:
+    stage = registry.get(name)
+    for _ in range(HEAL_ROUNDS):
+        try:
+            return int(stage.function()(context) or 0)
+        except UnreadableInput as bad:
+            _heal(context, registry.get(bad.stage), bad.names, runner, progress)
+    return int(stage.function()(context) or 0)
+
+
+def _heal(context: Context, source: registry.Stage, names: set[str] | None, runner: Runner, progress: Progress) -> None:
+    """Forget the damaged outputs of `source` and make them again."""
+    folder = context.stage_folder(source.name)
+    what = "every output" if names is None else ", ".join(sorted(names)[:5])
+    context.events.append(f"{folder}: {what} did not decode (a truncated or damaged file?); made again from its source")
+    log.warning(context.events[-1])
+    if names is None:
+        (folder / incremental.INDEX).unlink(missing_ok=True)
+        (folder / incremental.JOURNAL).unlink(missing_ok=True)
+    else:
+        incremental.forget(folder, names)
+    if source.kind == "per-capture":
+        run_per_capture(context, source.name, runner, progress)
+    else:
+        _run_whole(context, source.name, runner, progress)
+
+
+def run_per_capture(context: Context, name: str, runner: Runner, progress: Progress | None = None) -> None:
     """Run one per-capture stage over what changed since its last run; drop outputs of vanished captures.
 
-    part_size > 0 writes Parquet parts of that many captures instead of a file per capture; clean and
-    structure keep their source's parts (part i of clean is made from part i of extract)."""
-    folder = paths.stage(stage)
+    With the part size option > 0 the stage writes Parquet parts of that many captures instead of a
+    file per capture; later stages keep their source's parts (part i of clean is made from part i of
+    extract)."""
+    stage = registry.get(name)
+    folder = context.stage_folder(name)
+    for _ in range(HEAL_ROUNDS):
+        unreadable = _run_once(context, stage, runner, progress or Progress(quiet=True))
+        if not unreadable:
+            return
+        _heal(context, registry.get(stage.reads), unreadable, runner, progress or Progress(quiet=True))
+    raise RuntimeError(f"{folder}: inputs still unreadable after {HEAL_ROUNDS} attempts: {sorted(unreadable)[:5]}")
+
+
+def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress: Progress) -> set[str]:
+    folder = context.stage_folder(stage.name)
     folder.mkdir(parents=True, exist_ok=True)
     previous = incremental.load(folder)
-    if stage == "extract":
-        source, source_index = paths.raw, {}
-        units = _extract_units(paths, max_bytes)
+    part_size = int(context.options.get("part_size") or 0)
+    if stage.units:
+        source: Path = context.raw
+        source_index: dict[str, Entry] = {}
+        units = stage.function("units")(context)
     else:
-        source = paths.stage(_SOURCE[stage])
-        source_index = incremental.require(source)
-        units = _step_units(paths, stage, source_index)
+        source = context.stage_folder(stage.reads)
+        source_index = incremental.load(source)
+        if not source_index and not (source / incremental.INDEX).exists():
+            raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
+        units = _step_units(stage.name, source, folder, source_index)
     source_parts = parts_of(source_index)
     if part_size or source_parts:
-        units = _parted(units, folder, part_size, source, source_parts)
+        units = _parted(stage.name, units, folder, part_size, source, source_parts)
     present = set(os.listdir(folder))
     kept = {
         unit: previous[unit]
         for unit, (key, _) in units.items()
-        if unit in previous and previous[unit].get("key") == key and all(n in present for n in _written(previous[unit]))
+        if unit in previous and previous[unit].key == key and all(n in present for n in _written(previous[unit]))
     }
     todo = [work for unit, (_, work) in units.items() if unit not in kept]
-    progress = progress or Progress(quiet=True)
-    progress.start(stage, len(todo), unit="part" if part_size or source_parts else None)
+    progress.start(stage.name, len(todo), unit="part" if part_size or source_parts else None)
     done = dict(kept)
+    unreadable: set[str] = set()
+    journal = incremental.Journal(folder)
     try:
         for result in runner(todo):
-            done[result.unit] = {"key": units[result.unit][0], "outputs": result.outputs, "facts": result.facts}
-            if isinstance(units[result.unit][1], Part):
-                done[result.unit]["part"] = result.unit
-            for note in result.notes:
-                log.info(note)
+            if result.unreadable:
+                unreadable.update(result.unreadable)
+                done.pop(result.unit, None)
+                journal.add(result.unit, None)
+            else:
+                is_part = isinstance(units[result.unit][1], Part)
+                entry = Entry(units[result.unit][0], result.outputs, result.facts, result.unit if is_part else None)
+                done[result.unit] = entry
+                journal.add(result.unit, entry)
             progress.advance("done", result.unit)
     finally:
+        journal.close()
         progress.close()
-    names = {name for entry in done.values() for name in _written(entry)}
-    for name in os.listdir(folder):  # the index and caches are dot files
-        if name.endswith((".json", parts.SUFFIX)) and name not in names and not name.startswith("."):
-            (folder / name).unlink()
+    if unreadable:
+        return unreadable
+    names = {n for entry in done.values() for n in _written(entry)}
+    for n in os.listdir(folder):  # the index and caches are dot files
+        if n.endswith((".json", parts.SUFFIX)) and n not in names and not n.startswith("."):
+            (folder / n).unlink()
     incremental.save(folder, done)
-    log.info("%s: %d of %d unit(s) processed, the others unchanged", stage, len(todo), len(units))
+    log.info("%s: %d of %d unit(s) processed, the others unchanged", stage.name, len(todo), len(units))
+    return set()
 
 
-def _extract_units(paths: Paths, max_bytes: int) -> dict[str, tuple[str, Task]]:
-    manifest = read_manifest(paths.raw)
-    units = {}
-    paths.stage("extract").mkdir(parents=True, exist_ok=True)
-    digests = incremental.file_digests(capture_files(paths.raw), paths.stage("extract") / incremental.DIGESTS)
-    for path, digest in digests.items():
-        row = manifest.get(path.name, {})
-        url, captured_at, charset = row.get("url") or None, row.get("captured_at") or None, row.get("charset") or None
-        key = incremental.key(digest, url, captured_at, charset, max_bytes)
-        units[path.name] = (
-            key,
-            Task("extract", path.name, path, paths.stage("extract"), url, captured_at, charset, max_bytes),
-        )
-    return units
-
-
-_SOURCE = {"clean": "extract", "structure": "clean"}
-
-
-def _step_units(paths: Paths, stage: str, source_index: dict[str, dict]) -> dict[str, tuple[str, Task]]:
-    source = paths.stage(_SOURCE[stage])
+def _step_units(
+    stage: str, source: Path, folder: Path, source_index: dict[str, Entry]
+) -> dict[str, tuple[str, Task | Part]]:
     return {
-        name: (incremental.key(stage, digest), Task(stage, name, output_path(source, name), paths.stage(stage)))
+        name: (incremental.key(stage, digest), Task(stage, name, output_path(source, name), folder))
         for name, digest in sorted(incremental.outputs(source_index).items())
     }
 
 
-def _written(entry: dict) -> list[str]:
+def _written(entry: Entry) -> list[str]:
     """The files an index entry stands for: its part, or a file per capture."""
-    if "part" in entry:
-        return [entry["part"]]
-    return [output_name(name) for name in entry.get("outputs", {})]
+    if entry.part:
+        return [entry.part]
+    return [output_name(name) for name in entry.outputs]
 
 
-def parts_of(index: dict[str, dict]) -> dict[str, str]:
+def parts_of(index: dict[str, Entry]) -> dict[str, str]:
     """capture → the part holding it, when a stage wrote parts."""
-    return {name: entry["part"] for entry in index.values() if "part" in entry for name in entry["outputs"]}
+    return {name: entry.part for entry in index.values() if entry.part for name in entry.outputs}
 
 
 def _parted(
-    units: dict[str, tuple[str, Task]], folder: Path, size: int, source: Path, source_parts: dict[str, str]
-) -> dict[str, tuple[str, Part]]:
+    stage: str,
+    units: dict[str, tuple[str, Task | Part]],
+    folder: Path,
+    size: int,
+    source: Path,
+    source_parts: dict[str, str],
+) -> dict[str, tuple[str, Task | Part]]:
     """Tasks gathered into parts: those of one source part together (read once), else runs of `size`
     in name order."""
     if source_parts:
@@ -139,15 +179,11 @@ def _parted(
     else:
         names = sorted(units)
         groups = {parts.part_name(n): names[i : i + size] for n, i in enumerate(range(0, len(names), size))}
+    tasks = {unit: work for unit, (_, work) in units.items() if isinstance(work, Task)}
     return {
         name: (
-            incremental.key([units[u][0] for u in members]),
-            Part(
-                units[members[0]][1].stage,
-                folder / name,
-                tuple(units[u][1] for u in members),
-                source / name if source_parts else None,
-            ),
+            incremental.key(stage, [units[u][0] for u in members]),
+            Part(stage, folder / name, tuple(tasks[u] for u in members), source / name if source_parts else None),
         )
         for name, members in sorted(groups.items())
     }

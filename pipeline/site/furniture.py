@@ -14,68 +14,20 @@ from functools import cache, lru_cache
 
 from rapidfuzz.distance import Indel
 
+# The site's furniture phrases by category, in order of precedence: when a line runs phrases of several
+# categories together, the category reported is the one listed first. A new category is one entry here.
 PHRASES: dict[str, tuple[str, ...]] = {
-    "funding": (
-        "2020/21 update funded by",
-        "2019/20 update funded by",
-        "update funded by",
-        "funded by",
-        "alcohol change uk",
-        "alcohol change uk web site",
-        "previously also funded by",
-        "development also funded by",
-        "society for the study of addiction",
-        "society for the study of addiction web site",
-        "developed with",
-        "skills consortium web site",
-        "supported by alcohol research uk web site",
-        "alcohol research uk",
-        "first bites funded by",
-        "federation of drug and alcohol professionals web site",
+    "analysis-header": ("research analysis", "review analysis", "analysis"),
+    "supplementary-open": ("supplementary text click to close", "supplementary text"),
+    "supplementary-close": ("close supplementary text",),
+    "bite-control": (
+        "matrix bite",
+        "open matrix bite guide to this cell",
+        "open matrix bite guide and commentary",
+        "close matrix bite",
+        "close matrix bite guide and commentary",
+        "open matrix bite",
     ),
-    "matrix-nav": (
-        "alcohol treatment matrix",
-        "effectiveness bank alcohol treatment matrix",
-        "includes brief interventions",
-        "drug treatment matrix",
-        "effectiveness bank drug treatment matrix",
-        "includes harm reduction",
-        "about the matrices",
-        "effectiveness bank matrices",
-        "articles slides and video",
-        "drug matrix",
-        "alcohol matrix",
-        "drugs matrix",
-        "return to/go to drugs matrix",
-        "return to/go to alcohol matrix",
-        "return to/go to drug matrix",
-        "return to alcohol treatment matrix",
-        "return to drug treatment matrix",
-    ),
-    "page-controls": (
-        "comment/query",
-        "comment/query to editor",
-        "send email for updates",
-        "about updates",
-        "send",
-        "tweet",
-        "title and link for copying",
-        "copy title and link",
-        "opens new window",
-        "opens a new window",
-        "suggest a new document to add to this cell",
-        "open effectiveness bank home page",
-        "add your name to the mailing list",
-        "to be alerted to new studies and other site updates",
-        "add your name to the mailing list to be alerted to new studies and other site updates",
-        "effectiveness bank home page",
-        "unable to obtain a copy by clicking title",
-        "try this alternative source",
-        "key points icon",
-        "print",
-        "share",
-    ),
-    "site-header": ("drug & alcohol findings", "drug and alcohol findings", "effectiveness bank web site"),
     "cell-header": (
         "matrix cell",
         "matrix cell logo",
@@ -85,7 +37,6 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "drug treatment matrix matrix logo",
         "alcohol treatment matrix matrix logo",
     ),
-    "menu": ("home", "search", "browse", "hot topics", "matrices", "about", "help", "contact"),
     "legend": (
         "s seminal studies",
         "k key studies",
@@ -110,34 +61,70 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "unfold supplementary text",
         "unfold",
     ),
-    "bite-control": (
-        "matrix bite",
-        "open matrix bite guide to this cell",
-        "open matrix bite guide and commentary",
-        "close matrix bite",
-        "close matrix bite guide and commentary",
-        "open matrix bite",
+    "menu": ("home", "search", "browse", "hot topics", "matrices", "about", "help", "contact"),
+    "site-header": ("drug & alcohol findings", "drug and alcohol findings", "effectiveness bank web site"),
+    "matrix-nav": (
+        "alcohol treatment matrix",
+        "effectiveness bank alcohol treatment matrix",
+        "includes brief interventions",
+        "drug treatment matrix",
+        "effectiveness bank drug treatment matrix",
+        "includes harm reduction",
+        "about the matrices",
+        "effectiveness bank matrices",
+        "articles slides and video",
+        "drug matrix",
+        "alcohol matrix",
+        "drugs matrix",
+        "return to/go to drugs matrix",
+        "return to/go to alcohol matrix",
+        "return to/go to drug matrix",
+        "return to alcohol treatment matrix",
+        "return to drug treatment matrix",
     ),
-    "supplementary-open": ("supplementary text click to close", "supplementary text"),
-    "supplementary-close": ("close supplementary text",),
-    "analysis-header": ("research analysis", "review analysis", "analysis"),
+    "funding": (
+        "2020/21 update funded by",
+        "2019/20 update funded by",
+        "update funded by",
+        "funded by",
+        "alcohol change uk",
+        "alcohol change uk web site",
+        "previously also funded by",
+        "development also funded by",
+        "society for the study of addiction",
+        "society for the study of addiction web site",
+        "developed with",
+        "skills consortium web site",
+        "supported by alcohol research uk web site",
+        "alcohol research uk",
+        "first bites funded by",
+        "federation of drug and alcohol professionals web site",
+    ),
+    "page-controls": (
+        "comment/query",
+        "comment/query to editor",
+        "send email for updates",
+        "about updates",
+        "send",
+        "tweet",
+        "title and link for copying",
+        "copy title and link",
+        "opens new window",
+        "opens a new window",
+        "suggest a new document to add to this cell",
+        "open effectiveness bank home page",
+        "add your name to the mailing list",
+        "to be alerted to new studies and other site updates",
+        "add your name to the mailing list to be alerted to new studies and other site updates",
+        "effectiveness bank home page",
+        "unable to obtain a copy by clicking title",
+        "try this alternative source",
+        "key points icon",
+        "print",
+        "share",
+    ),
 }
 
-# When a line runs several phrases together, the category reported is the first of these it has.
-_PRIORITY = (
-    "analysis-header",
-    "supplementary-open",
-    "supplementary-close",
-    "bite-control",
-    "cell-header",
-    "legend",
-    "help-line",
-    "menu",
-    "site-header",
-    "matrix-nav",
-    "funding",
-    "page-controls",
-)
 
 # Whole-line forms that are furniture but not a plain run of phrases.
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -164,6 +151,11 @@ def tokens(line: str) -> tuple[str, ...]:
     """Lower-case words; words run together by a lost space ("windowAnalysis") are split."""
     line = _CAMEL.sub(" ", line).replace("’", "'")
     return tuple(t.strip("'-").lower() for t in _TOKEN.findall(line) if t.strip("'-"))
+
+
+@cache
+def _precedence() -> dict[str, int]:
+    return {category: rank for rank, category in enumerate(PHRASES)}
 
 
 @cache
@@ -212,7 +204,7 @@ def _segment(words: tuple[str, ...]) -> str | None:
             if rest is not None and words[i : i + size] == phrase:
                 found[i] = (category, *rest)
                 break
-    return min(found[0], key=_PRIORITY.index) if found[0] else None
+    return min(found[0], key=_precedence().__getitem__) if found[0] else None
 
 
 def _fragment(words: tuple[str, ...], context: str | None) -> str | None:

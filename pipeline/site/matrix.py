@@ -43,6 +43,9 @@ def cell_id(matrix: str, code: str) -> str:
     return f"{matrix}-{code[0].upper()}{code[1]}"
 
 
+ALL_CELLS = tuple(cell_id(m, f"{c}{r}") for m in MATRICES for c in COLUMNS for r in ROWS[m])  # the 50 cells
+
+
 def column_code(label: str) -> str | None:
     return _COLUMN_BY_LABEL.get(label.strip().rstrip(".;:").lower())
 

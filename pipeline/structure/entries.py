@@ -10,11 +10,13 @@ import re
 from dataclasses import dataclass
 
 from pipeline.model import Block, Entry, Rich, Span
+from pipeline.site.rules import TAG_LETTERS
 from pipeline.structure.references import parse_reference
 
-TAG_ORDER = "SKRG"
-_TAGS = re.compile(r"^(?P<tags>[SKRG](?:[ ,/]+[SKRG])?)\s+(?=\S)")
-TAG_ONLY = re.compile(r"^[SKRG](?:[ ,/]+[SKRG])?$")
+TAG_ORDER = TAG_LETTERS
+_TAG = f"[{TAG_LETTERS}]"
+_TAGS = re.compile(rf"^(?P<tags>{_TAG}(?:[ ,/]+{_TAG})?)\s+(?=\S)")
+TAG_ONLY = re.compile(rf"^{_TAG}(?:[ ,/]+{_TAG})?$")
 _PAREN = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)")
 _TITLE_LIMIT = 400
 _END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -35,7 +37,7 @@ def read_tags(text: str) -> tuple[list[str], int]:
     m = _TAGS.match(text)
     if not m:
         return [], 0
-    return re.findall(r"[SKRG]", m.group("tags")), m.end()
+    return re.findall(_TAG, m.group("tags")), m.end()
 
 
 def primary_reference(body: str):

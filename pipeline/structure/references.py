@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from pipeline.model import Reference
+from pipeline.site.rules import YEAR_FORM
 
-_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_YEAR = YEAR_FORM
 _YEARS = rf"{_YEAR}[a-z]?(?:\s*(?:,|and|&|–|-|/)\s*{_YEAR}[a-z]?)*"
 _REFERENCE = re.compile(
     rf"^(?:\[(?P<jurisdiction>[^\]]{{1,40}})\]\s*)?(?:(?P<issuer>.+?),\s*)?(?P<years>{_YEARS})"

@@ -1,0 +1,78 @@
+"""The published contract, checked row by row before anything is written.
+
+A problem that belongs to one cell's or one document's rows is the fault of the captures behind it:
+publish quarantines those captures with the rule they broke and publishes the rest. A problem that
+belongs to no single owner (a key shared by two rows of different cells) is the pipeline's own fault
+and stops the run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from pipeline.publish.schemas import KEYS
+from pipeline.site.rules import CELLS, FIRST_YEAR, last_year
+
+Rule = Literal["unique key", "foreign key", "one owner", "known cell", "title", "year range"]
+OWNED = ("entries", "citations", "links", "sections")  # rows that belong to a cell or a document
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: Rule
+    message: str
+    cell_id: str | None = None  # the owner whose captures broke it, when there is one
+    document_id: str | None = None
+
+    @property
+    def owner(self) -> str | None:
+        return self.cell_id or self.document_id
+
+
+def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[Problem]:
+    """Every broken rule; empty when the tables may be published."""
+    problems: list[Problem] = []
+    max_year = last_year(today)
+    for name, key in KEYS.items():
+        rows = tables.get(name, [])
+        values = Counter(r[key] if isinstance(key, str) else tuple(r[k] for k in key) for r in rows)
+        dupes = sorted(v for v, n in values.items() if n > 1)
+        if dupes:
+            problems.append(Problem("unique key", f"{name}: duplicate {key} {dupes[:5]}"))
+    cells = {r["cell_id"] for r in tables["cells"]}
+    entries = {r["entry_id"] for r in tables["entries"]}
+    documents = {r["document_id"] for r in tables.get("documents", [])}
+    for name in OWNED:
+        for row in tables.get(name, []):
+            cell, document = row["cell_id"], row.get("document_id")
+            if name != "entries" and (cell is None) == (document is None):
+                problems.append(Problem("one owner", f"{name}: {row[KEYS[name]]} must belong to one cell or document"))
+            if cell is not None and cell not in cells:
+                problems.append(Problem("foreign key", f"{name}: cell_id {cell!r} has no row in cells"))
+            if document is not None and document not in documents:
+                problems.append(Problem("foreign key", f"{name}: document_id {document!r} has no row in documents"))
+            if name in ("citations", "links") and row["entry_id"] is not None and row["entry_id"] not in entries:
+                problems.append(Problem("foreign key", f"{name}: entry_id {row['entry_id']!r} has no row in entries"))
+    for row in tables["cells"]:
+        if row["cell_id"] not in CELLS:
+            problems.append(Problem("known cell", f"cells: {row['cell_id']!r} is not a cell of either matrix"))
+    for row in tables["links"]:
+        target = row["target_cell_id"]
+        if target is not None and target not in CELLS:
+            message = f"links: target_cell_id {target!r} is not a cell of either matrix"
+            problems.append(Problem("known cell", message, row["cell_id"], row.get("document_id")))
+    for name in ("entries", "documents"):
+        for row in tables.get(name, []):
+            if not (row["title"] or "").strip():
+                message = f"{name}: {row[KEYS[name]]} has an empty title"
+                problems.append(Problem("title", message, row.get("cell_id"), row.get("document_id")))
+    for name in ("entries", "citations", "documents"):
+        for row in tables.get(name, []):
+            year = row["year"]
+            if year is not None and not FIRST_YEAR <= year <= max_year:
+                message = f"{name}: year {year} outside {FIRST_YEAR}–{max_year} ({row[KEYS[name]]})"
+                problems.append(Problem("year range", message, row.get("cell_id"), row.get("document_id")))
+    return problems

@@ -1,0 +1,120 @@
+"""The stages, declared once. The CLI's commands, the orchestrator's order, the report's stage names, the
+Makefile's targets (checked by a test) and each stage's code fingerprint all follow this table.
+
+Functions are named as "module:function" strings and imported only when a stage runs, so the runtime
+never imports a stage and a process imports only the stages it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["per-capture", "whole-set"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    kind: Kind
+    reads: str  # "raw", or the stage whose output this one reads
+    writes: str  # where its output goes, relative to the interim or processed folder
+    run: str  # per-capture: "module:function(task, data) -> list[Output]"; whole-set: "(context) -> status"
+    help: str
+    target: str  # the Makefile target that runs it
+    units: str | None = None  # per-capture stages that read raw/: "(context) -> {unit: (key, Task)}"
+    input: str | None = None  # per-capture stages that read a stage: the record type their run takes
+    failed: str | None = None  # per-capture: "(task, message) -> [(name, record)]", a quarantined output
+    facts: str | None = None  # per-capture: "(record) -> dict", what the index keeps of each output
+
+    def function(self, attribute: str = "run") -> Callable[..., Any]:
+        return resolve(getattr(self, attribute))
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """The modules its code starts from; the fingerprint covers everything they import."""
+        named = (self.run, self.units, self.facts, self.input)
+        return tuple(sorted({n.partition(":")[0] for n in named if n}))
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "extract",
+        "per-capture",
+        reads="raw",
+        writes="interim/extract",
+        run="pipeline.extract.stage:extract",
+        units="pipeline.extract.stage:units",
+        failed="pipeline.extract.stage:failed",
+        help="read every capture in RAW into blocks (interim/extract)",
+        target="extract",
+    ),
+    Stage(
+        "clean",
+        "per-capture",
+        reads="extract",
+        writes="interim/clean",
+        run="pipeline.clean.stage:clean_capture",
+        input="pipeline.model:Capture",
+        failed="pipeline.clean.stage:failed",
+        help="mark site furniture, pull quotes and chart labels; rejoin split paragraphs (interim/clean)",
+        target="clean-stage",
+    ),
+    Stage(
+        "structure",
+        "per-capture",
+        reads="clean",
+        writes="interim/structure",
+        run="pipeline.structure.stage:structure_capture",
+        input="pipeline.model:CleanCapture",
+        failed="pipeline.structure.stage:failed",
+        facts="pipeline.merge.facts:facts",
+        help="recognise each page and read its cell, entries, references and bite (interim/structure)",
+        target="structure",
+    ),
+    Stage(
+        "merge",
+        "whole-set",
+        reads="structure",
+        writes="interim/merge",
+        run="pipeline.merge.stage:merge_stage",
+        help="combine the captures of each cell and document (interim/merge)",
+        target="merge",
+    ),
+    Stage(
+        "publish",
+        "whole-set",
+        reads="merge",
+        writes="processed",
+        run="pipeline.publish.stage:publish_stage",
+        help="validate and write the Parquet tables, report.json, datapackage.json and report.html, "
+        "all swapped into place at once (processed)",
+        target="publish",
+    ),
+    Stage(
+        "report",
+        "whole-set",
+        reads="publish",
+        writes="processed/report.html",
+        run="pipeline.report.stage:report_stage",
+        help="draw processed/report.html again from the published tables (publish already writes it)",
+        target="report",
+    ),
+)
+BY_NAME = {stage.name: stage for stage in STAGES}
+REFRESH = ("extract", "clean", "structure", "merge", "publish")  # what `all` runs; publish draws the report
+
+
+def resolve(named: str) -> Any:
+    module, _, name = named.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def get(name: str) -> Stage:
+    return BY_NAME[name]
+
+
+def per_capture() -> tuple[Stage, ...]:
+    return tuple(s for s in STAGES if s.kind == "per-capture")

@@ -1,0 +1,187 @@
+"""Issue 13, the runtime's part: an empty capture folder, a processed/ folder that is the user's, damaged
+interim files and dying workers never lose published data, and each ends in a specific message."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import FIXTURES, RAW, ROOT, folder_of
+
+from pipeline.cli import main
+
+SITE = FIXTURES / "site"
+
+
+def _args(raw: Path, work: Path) -> list[str]:
+    return ["--raw", str(raw), "--interim", str(work / "interim"), "--processed", str(work / "processed")]
+
+
+def _cells(processed: Path) -> list[str]:
+    return pq.read_table(processed / "cells.parquet").column("cell_id").to_pylist()
+
+
+def test_an_empty_capture_folder_never_replaces_published_tables(tmp_path, capsys):
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    work = tmp_path / "work"
+    assert main(["all", "-q", *_args(raw, work)]) == 0
+    before = {p.name: p.read_bytes() for p in (work / "processed").iterdir()}
+    empty = tmp_path / "unmounted"
+    empty.mkdir()
+    capsys.readouterr()
+    assert main(["all", "-q", *_args(empty, work)]) == 2
+    err = capsys.readouterr().err
+    assert "the new set has no cells or documents" in err and "--allow-empty" in err
+    assert {p.name: p.read_bytes() for p in (work / "processed").iterdir()} == before
+    assert main(["all", "-q", "--allow-empty", *_args(empty, work)]) == 0
+    assert _cells(work / "processed") == []
+
+
+def test_a_negative_part_size_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["all", "--part-size", "-1", *_args(RAW, tmp_path)])
+    assert exit.value.code == 2
+    assert "--part-size: -1 is below 0" in capsys.readouterr().err
+
+
+def test_publish_leaves_the_users_folder_its_files_mode_and_symlink(tmp_path):
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    real = tmp_path / "elsewhere" / "tables"
+    real.mkdir(parents=True)
+    os.chmod(real, 0o2770)
+    (real / "my-notes.txt").write_text("keep me", encoding="utf-8")
+    link = tmp_path / "processed"
+    link.symlink_to(real)
+    args = ["--raw", str(raw), "--interim", str(tmp_path / "interim"), "--processed", str(link)]
+    assert main(["all", "-q", *args]) == 0
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (real / "my-notes.txt").read_text("utf-8") == "keep me"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o2770
+    assert sorted(_cells(real)) == ["alcohol-E4", "drug-E3", "drug-E4"]
+    assert not [p for p in real.iterdir() if p.name.startswith(".staging-")]
+
+
+def test_a_set_staged_by_a_killed_run_is_finished_by_the_next(tmp_path):
+    """Killed between two renames: the next run rolls the completed staged set forward first."""
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    work = tmp_path / "work"
+    env = {**os.environ, "PIPELINE_PAUSE_PUBLISH": "60"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "all", "-q", "-j", "1", *_args(raw, work)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    staged: list[Path] = []
+    while time.monotonic() < deadline and not staged:
+        staged = [d for d in (work / "processed").glob(".staging-*") if (d / ".complete").exists()]
+        time.sleep(0.05)
+    assert staged, "the run never staged its set"
+    os.replace(staged[0] / "cells.parquet", work / "processed" / "cells.parquet")  # one rename done, then killed
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    rerun = subprocess.run(
+        [sys.executable, "-m", "pipeline", "publish", *_args(raw, work)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"finished publishing the set a killed run had staged in {staged[0].name}" in rerun.stderr
+    assert sorted(_cells(work / "processed")) == ["alcohol-E4", "drug-E3", "drug-E4"]
+    assert not list((work / "processed").glob(".staging-*"))
+
+
+@pytest.mark.parametrize("stage", ["extract", "clean", "structure"])
+def test_a_truncated_interim_file_is_made_again_from_its_source(tmp_path, capsys, stage):
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    work = tmp_path / "work"
+    assert main(["all", "-q", "-j", "1", *_args(raw, work)]) == 0
+    published = {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")}
+    damaged = sorted(p for p in (work / "interim" / stage).glob("*.json") if not p.name.startswith("."))[1]
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    reader = {"extract": "clean", "clean": "structure", "structure": "merge"}[stage]
+    (work / "interim" / reader / ".index.json").unlink()  # so the next stage reads every input again
+    capsys.readouterr()
+    assert main(["all", "-j", "1", *_args(raw, work)]) == 0
+    err = capsys.readouterr().err
+    assert f"{work / 'interim' / stage}: " in err and "did not decode (a truncated or damaged file?)" in err
+    assert {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")} == published
+
+
+def test_a_truncated_merge_output_is_made_again(tmp_path, capsys):
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    work = tmp_path / "work"
+    assert main(["all", "-q", *_args(raw, work)]) == 0
+    published = {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")}
+    (work / "processed" / "cells.parquet").unlink()  # so publish must write again
+    cells = work / "interim" / "merge" / "cells.json"
+    cells.write_bytes(cells.read_bytes()[:50])
+    assert main(["all", *_args(raw, work)]) == 0
+    assert "interim/merge: its last output did not decode (a truncated or damaged file?)" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")} == published
+
+
+def test_a_dead_worker_costs_only_its_capture(tmp_path):
+    """A capture whose worker dies (here: the worker kills itself on it) is quarantined; the rest publish."""
+    captures = {p.name: p for p in sorted(SITE.iterdir()) if p.is_file()}
+    victim = "cell_drug_D2_no_title_column_only.txt"
+    assert victim in captures
+    raw = folder_of(tmp_path / "raw", captures)
+    work = tmp_path / "work"
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, signal\n"
+        "import pipeline.clean.stage as s\n"
+        "real = s.clean\n"
+        "def dying(capture):\n"
+        f"    if capture.file == {victim!r}:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(capture)\n"
+        "s.clean = dying\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{ROOT}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "all", "-j", "2", *_args(raw, work)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stderr
+    assert (
+        f"quarantined: {victim} [clean] the worker process died while reading it (out of memory, or killed?)"
+        in result.stderr
+    )
+    cells = _cells(work / "processed")
+    assert "drug-D2" not in cells and "alcohol-E1" in cells
+
+
+def test_workers_die_with_the_run(tmp_path):
+    """Killing only the main process closes its output at once: no worker keeps the caller waiting."""
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(SITE.iterdir()) if p.is_file()})
+    env = {**os.environ, "PIPELINE_PAUSE_EXTRACT": "5"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "extract", "-j", "2", *_args(raw, tmp_path / "work")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list((tmp_path / "work" / "interim" / "extract").glob("*.json")):
+        time.sleep(0.05)
+    assert list((tmp_path / "work" / "interim" / "extract").glob("*.json")), "the workers never started"
+    proc.kill()  # the main process only
+    started = time.monotonic()
+    proc.communicate(timeout=30)  # returns once every holder of the pipes is gone
+    assert time.monotonic() - started < 4, "a worker outlived the run and held its output open"
