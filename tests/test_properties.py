@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline.clean.passes import clean
 from pipeline.extract.read import read_capture
-from pipeline.merge.fold import merge, merge_documents
+from pipeline.merge.fold import merge_groups, seen
 from pipeline.model import Capture, to_json
 from pipeline.publish.tables import build_tables
 from pipeline.structure import structure
@@ -75,12 +75,22 @@ PAGES = [_run(p.read_bytes(), p.name) for p in sorted(RAW.glob("*.txt"))] + [
 @settings(max_examples=30, deadline=None)
 @given(st.permutations(PAGES))
 def test_tables_do_not_depend_on_capture_order(pages):
-    cells, notes = merge(pages)
-    expected_cells, expected_notes = merge(PAGES)
+    """The production merge (merge_groups, as the merge stage runs it) over the pages in any order."""
+
+    def merged(order):
+        by_name = {p.capture: p for p in order}
+        found = merge_groups([s for p in order if (s := seen(p))], by_name.__getitem__)
+        notes = {k: v for m in found for k, v in m.notes.items()}
+        cells = [m.result for m in found if m.kind == "cell"]
+        documents = [m.result for m in found if m.kind == "document"]
+        return cells, documents, notes
+
+    cells, documents, notes = merged(pages)
+    expected_cells, expected_documents, expected_notes = merged(PAGES)
     assert [to_json(c) for c in cells] == [to_json(c) for c in expected_cells]
     assert notes == expected_notes
-    assert [to_json(d) for d in merge_documents(pages)] == [to_json(d) for d in merge_documents(PAGES)]
-    assert build_tables(cells, merge_documents(pages), []) == build_tables(expected_cells, merge_documents(PAGES), [])
+    assert [to_json(d) for d in documents] == [to_json(d) for d in expected_documents]
+    assert build_tables(cells, documents, []) == build_tables(expected_cells, expected_documents, [])
 
 
 TEXT_CELLS = [

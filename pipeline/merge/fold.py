@@ -67,15 +67,32 @@ def seen(page: Page) -> Seen | None:
     return None
 
 
-def merge(pages: list[Page]) -> tuple[list[Cell], dict[str, list[str]]]:
-    """Cells in id order, and notes per capture (superseded versions, fields filled from it)."""
-    by_name = {p.capture: p for p in pages}
-    cells, notes = [], {}
-    for cell_id, ranked in ranked_groups([s for p in pages if p.cell and (s := seen(p))]):
-        cell, found = merge_cell(cell_id, ranked, by_name.__getitem__)
-        cells.append(cell)
-        notes.update(found)
-    return cells, notes
+@dataclass(frozen=True)
+class Merged:
+    """One cell or document made from its ranked captures, with the notes on each capture."""
+
+    kind: str  # "cell" | "document"
+    group: str
+    ranked: list[Seen]
+    result: Cell | Document
+    notes: dict[str, list[str]]
+
+
+def merge_groups(
+    candidates: list[Seen],
+    load: Callable[[str], Page],
+    earlier: Callable[[str, str, list[Seen]], tuple[Cell | Document, dict[str, list[str]]] | None] | None = None,
+) -> list[Merged]:
+    """Every cell, then every document, in id order, each folded from its captures best first;
+    `earlier(kind, group, ranked)` may hand back a previous run's result for an unchanged group."""
+    out = []
+    for kind in ("cell", "document"):
+        for group, ranked in ranked_groups([s for s in candidates if s.kind == kind]):
+            found = earlier(kind, group, ranked) if earlier else None
+            if found is None:
+                found = merge_cell(group, ranked, load) if kind == "cell" else (merge_document(group, ranked, load), {})
+            out.append(Merged(kind, group, ranked, found[0], found[1]))
+    return out
 
 
 def ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
@@ -175,12 +192,6 @@ def _reconcile(
 def document_id(page: AnalysisPage) -> str:
     """Same title and year, same document, whichever capture or format it came from."""
     return f"doc-{stable_id(' '.join((page.title or '').lower().split()), page.year)}"
-
-
-def merge_documents(pages: list[Page]) -> list[Document]:
-    by_name = {p.capture: p for p in pages}
-    candidates = [s for p in pages if p.analysis and (s := seen(p))]
-    return [merge_document(doc_id, ranked, by_name.__getitem__) for doc_id, ranked in ranked_groups(candidates)]
 
 
 def merge_document(doc_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> Document:

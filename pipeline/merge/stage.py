@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 
 from pipeline.merge import facts
-from pipeline.merge.fold import merge_axes, merge_cell, merge_document, ranked_groups
+from pipeline.merge.fold import merge_axes, merge_groups
 from pipeline.model import Cell, Document, Page, from_json, to_json, to_pretty_json
 from pipeline.runtime import incremental, parts
 from pipeline.runtime.atomic import write_text_atomic
@@ -47,19 +47,19 @@ def merge_stage(context: Context) -> int:
     if earlier is None:
         context.events.append(f"{folder}: its last output did not decode (a truncated or damaged file?); merged again")
         earlier = {}
+    keys = {}
+
+    def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
+        keys[group] = incremental.key("merge", kind, group, [(s.capture, s.sha256) for s in ranked])
+        if group in previous and previous[group].key == keys[group] and group in earlier:
+            return earlier[group], previous[group].notes
+        return None
+
     merged: dict[str, list] = {"cell": [], "document": []}
-    for kind in merged:
-        for group, ranked in ranked_groups([s for s in candidates if s.kind == kind]):
-            key = incremental.key("merge", kind, group, [(s.capture, s.sha256) for s in ranked])
-            if group in previous and previous[group].key == key and group in earlier:
-                result, group_notes = earlier[group], previous[group].notes
-            elif kind == "cell":
-                result, group_notes = merge_cell(group, ranked, load)
-            else:
-                result, group_notes = merge_document(group, ranked, load), {}
-            merged[kind].append(result)
-            index[group] = Group(key, group_notes)
-            notes.update(group_notes)
+    for group in merge_groups(candidates, load, reuse):
+        merged[group.kind].append(group.result)
+        index[group.group] = Group(keys[group.group], group.notes)
+        notes.update(group.notes)
     axes = merge_axes([axis for _, f in found for axis in f.axes])
     folder.mkdir(parents=True, exist_ok=True)
     # the index goes before the outputs change, so a run cut short cannot leave one that vouches for them
