@@ -105,4 +105,4 @@ def _page_loader(folder: Path, index: dict[str, Entry]) -> Callable[[str], Page]
 
 
 def read_list(path: Path, tp: type) -> list:
-    return from_json(list[tp], path.read_bytes())
+    return from_json(list[tp], path.read_bytes())  # type: ignore[valid-type]

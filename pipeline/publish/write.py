@@ -45,7 +45,7 @@ def to_arrow(tables: dict[str, list[dict]]) -> dict[str, pa.Table]:
 
 def finish_interrupted(processed: Path) -> list[str]:
     """Roll forward a staged set a killed run had completed; discard any it had not. Returns what it did."""
-    done = []
+    done: list[str] = []
     if not processed.is_dir():
         return done
     for staged in sorted(processed.glob(f"{STAGING}*")):

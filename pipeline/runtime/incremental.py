@@ -128,7 +128,7 @@ def load(folder: Path, entry: type = Entry) -> dict[str, Any]:
     """unit → Entry (or a whole-set stage's own `entry` type): the index, with the journal of an
     unfinished run replayed over it."""
     try:
-        units = msgspec.json.decode((folder / INDEX).read_bytes(), type=dict[str, entry])
+        units = msgspec.json.decode((folder / INDEX).read_bytes(), type=dict[str, entry])  # type: ignore[valid-type]
     except (OSError, ValueError):
         units = {}
     try:

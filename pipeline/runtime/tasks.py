@@ -80,7 +80,10 @@ def run_part(part: Part) -> Done:
         inputs = parts.read(part.source) if part.source else {}
     except (OSError, ValueError):  # a damaged part: every capture in it is redone from its source
         return Done(part.unit, {}, unreadable=tuple(t.unit for t in part.tasks))
-    rows, outputs, found, unreadable = [], {}, {}, []
+    rows: list[tuple[str, str, str]] = []
+    outputs: dict[str, str] = {}
+    found: dict[str, dict] = {}
+    unreadable: list[str] = []
     for task in part.tasks:
         records, bad = _records(task, inputs.get(task.unit))
         done, written = _encode(task.unit, task.stage, records, bad)

@@ -160,7 +160,7 @@ def _precedence() -> dict[str, int]:
 
 @cache
 def _phrase_index() -> tuple[tuple[tuple[str, ...], str], ...]:
-    seen = {}
+    seen: dict[tuple[str, ...], str] = {}
     for category, phrases in PHRASES.items():
         for phrase in phrases:
             seen.setdefault(tokens(phrase), category)
