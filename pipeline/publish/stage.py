@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from pipeline.merge import revisions
 from pipeline.merge.stage import read_list
 from pipeline.model import Axis, Cell, Document, from_json, to_pretty_json
 from pipeline.publish import datapackage
@@ -26,7 +27,8 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
     axes = read_list(folder / "axes.json", Axis)
     notes = from_json(dict[str, list[str]], (folder / "notes.json").read_bytes())
     described = from_json(list[dict], (folder / "captures.json").read_bytes())
-    tables = build_tables(cells, documents, axes)
+    history = from_json(revisions.History, (folder / revisions.FILE).read_bytes())
+    tables = build_tables(cells, documents, axes, history)
     problems = validate(tables)
     if problems:
         raise ValidationError("; ".join(problems[:20]))

@@ -53,7 +53,7 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[s
     cells = {r["cell_id"] for r in tables["cells"]}
     entries = {r["entry_id"] for r in tables["entries"]}
     documents = {r["document_id"] for r in tables.get("documents", [])}
-    for name in ("entries", "citations", "links", "sections"):
+    for name in ("entries", "citations", "links", "sections", "cell_revisions", "entry_history", "changes"):
         for row in tables.get(name, []):
             owner = row.get("document_id") if name != "entries" else None
             if (row["cell_id"] is None) == (owner is None) and name != "entries":
