@@ -14,8 +14,8 @@ from conftest import FIXTURES, folder_of, run_on
 from lxml import html
 
 from pipeline.merge.fold import seen
-from pipeline.merge.revisions import Refresh, history, refreshes
-from pipeline.model import Page, from_json
+from pipeline.merge.revisions import CellHistory, CellState, History, Refresh, Revision, history, refreshes
+from pipeline.model import Entry, Page, Reference, Rich, from_json
 from pipeline.publish.history import history_tables
 from pipeline.publish.schemas import TABLES
 
@@ -356,4 +356,43 @@ def test_the_report_shows_the_cells_that_changed_most_and_one_cells_timeline(run
             "cut off",
             "added “Integrated care pathways between prisons and community treatment”",
         ],
+    ]
+
+
+def _listing(position: int, tag: str, title: str, year: int, annotation: str) -> Entry:
+    text = f"{title} ({year}). {annotation}"
+    reference = Reference(str(year), year, [year], None, None, None)
+    return Entry(position, [tag], False, title, reference, annotation, Rich(text))
+
+
+def _revision(day: str, truncated: bool, *entries: Entry) -> Revision:
+    return Revision(day, "page", None, [f"{day}.txt"], truncated, list(entries))
+
+
+def test_a_work_a_cut_off_revision_does_not_show_is_unknown_there_and_its_change_spans_it():
+    kept = _listing(1, "K", "Kept throughout", 2001, "Listed in every revision.")
+    dropped = _listing(2, "R", "Dropped later", 2002, "Not listed in the last revision.")
+    added = _listing(2, "G", "Added later", 2003, "Listed only in the last revision.")
+    revisions = [
+        _revision("2015-01-01", False, kept, dropped),
+        _revision("2018-01-01", True, kept),  # cut off after the first entry
+        _revision("2021-01-01", False, kept, added),
+    ]
+    tables = history_tables(
+        History(
+            [Refresh(1, None, None, [r.captures[0] for r in revisions])],
+            [CellHistory("drug-A1", "", [CellState(1, revisions)])],
+        )
+    )
+    assert [
+        (r["title"], r["from_revision"], r["last_revision"], r["valid_to"], r["unknown_in"])
+        for r in sorted(tables["entry_history"], key=lambda r: (r["from_revision"], r["position"]))
+    ] == [
+        ("Kept throughout", 1, 3, None, []),
+        ("Dropped later", 1, 2, date(2021, 1, 1), [2]),
+        ("Added later", 3, 3, None, []),
+    ]
+    assert sorted((c["change"], c["from_revision"], c["to_revision"]) for c in tables["changes"]) == [
+        ("added", 1, 3),
+        ("removed", 1, 3),
     ]

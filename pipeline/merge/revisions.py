@@ -29,6 +29,7 @@ from pipeline.runtime import incremental
 
 REFRESH_GAP = timedelta(hours=6)  # a crawl paces its requests; a pause this long means a later refresh
 FILE = "revisions.json"
+DatedBy = Literal["page", "capture", "none"]
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Revision:
     """One revision of a cell: its captures folded into one entry list."""
 
     date: str | None  # the page's "Last revised" date, else the capture date; None when neither is known
-    dated_by: Literal["page", "capture", "none"]
+    dated_by: DatedBy
     first_uploaded: str | None
     captures: list[str]  # every capture showing it, sorted
     truncated: bool  # every capture of it was cut off before the end of its entry list
@@ -167,11 +168,12 @@ def _revisions(
         at = _time(captured.get(s.capture))
         day = at.date().isoformat() if at else None
         home = max((d for d in shown if day is None or d <= day), default=None)
-        if home and _agrees(load(s.capture).cell, shown[home]):
+        if home and (listed := load(s.capture).cell) and _agrees(listed, shown[home]):
             dated[home].append(s)
         else:
             own[day].append(s)
-    groups = [("page", d, g) for d, g in dated.items()] + [("capture" if d else "none", d, g) for d, g in own.items()]
+    groups: list[tuple[DatedBy, str | None, list[Seen]]] = [("page", d, g) for d, g in dated.items()]
+    groups += [("capture" if d else "none", d, g) for d, g in own.items()]
     found = []
     for dated_by, day, group in sorted(groups, key=lambda g: (g[1] is None, g[1] or "", g[0])):
         page = fold(sorted(group, key=lambda s: s.rank))
