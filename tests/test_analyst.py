@@ -171,7 +171,7 @@ def test_the_data_package_validates_with_frictionless(seeds):
         if not (e.type == "type-error" and (t.name, e.field_name) in arrays)
     ]
     assert other == []
-    rows = {t.name: t.stats["rows"] for t in report.tasks}
+    rows = {t.name: t.stats.get("rows", 0) for t in report.tasks}  # no "rows" for an empty table
     assert rows == {name: len(seeds.table(name)) for name in TABLES}
 
 

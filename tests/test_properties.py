@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from pipeline.clean.passes import clean
 from pipeline.extract.read import read_capture
 from pipeline.merge.fold import merge_groups, seen
+from pipeline.merge.revisions import History, history
 from pipeline.model import Capture, to_json
 from pipeline.publish.tables import build_tables
 from pipeline.structure import structure
@@ -90,7 +91,15 @@ def test_tables_do_not_depend_on_capture_order(pages):
     assert [to_json(c) for c in cells] == [to_json(c) for c in expected_cells]
     assert notes == expected_notes
     assert [to_json(d) for d in documents] == [to_json(d) for d in expected_documents]
-    assert build_tables(cells, documents, []) == build_tables(expected_cells, expected_documents, [])
+    assert build_tables(cells, documents, [], _history(pages)) == build_tables(
+        expected_cells, expected_documents, [], _history(PAGES)
+    )
+
+
+def _history(pages: list) -> History:
+    by_name = {p.capture: p for p in pages}
+    cells = [s for p in pages if p.cell and (s := seen(p))]
+    return history({p.capture: p.captured_at for p in pages}, cells, by_name.__getitem__)
 
 
 TEXT_CELLS = [

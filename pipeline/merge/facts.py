@@ -18,11 +18,12 @@ class Facts:
     described: dict  # the report's record of the capture
     seen: Seen | None = None  # a candidate for a cell or a document
     axes: list[Axis] = field(default_factory=list)
+    captured_at: str | None = None  # when it was captured (manifest or WARC): the refresh it came in
 
 
 def facts(page: Page) -> dict:
     """As plain JSON-ready values, for the index."""
-    return msgspec.to_builtins(Facts(report.describe(page), seen(page), page.axes), order="sorted")
+    return msgspec.to_builtins(Facts(report.describe(page), seen(page), page.axes, page.captured_at), order="sorted")
 
 
 def read(values: dict) -> Facts:

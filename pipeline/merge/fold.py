@@ -152,7 +152,9 @@ def _key(entry: Entry) -> str:
     return " ".join(entry.title.lower().split())
 
 
-def _same(a: Entry, b: Entry) -> bool:
+def same_entry(a: Entry, b: Entry) -> bool:
+    """The same entry in two captures of one cell: a cut-off entry by the start of its title, others by
+    year and nearly the same title."""
     year_a = a.reference.year if a.reference else None
     year_b = b.reference.year if b.reference else None
     if a.cut_off or b.cut_off:
@@ -167,7 +169,7 @@ def _reconcile(
     merged = list(base)  # base's entries are already the fold's own copies: change them in place
     used: set[int] = set()
     for entry in merged:
-        match = next((j for j, o in enumerate(other) if j not in used and _same(entry, o)), None)
+        match = next((j for j, o in enumerate(other) if j not in used and same_entry(entry, o)), None)
         if match is None:
             continue
         used.add(match)

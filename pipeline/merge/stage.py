@@ -7,7 +7,7 @@ from pathlib import Path
 
 import msgspec
 
-from pipeline.merge import facts
+from pipeline.merge import facts, revisions
 from pipeline.merge.fold import merge_axes, merge_groups
 from pipeline.model import Cell, Document, Page, from_json, to_json, to_pretty_json
 from pipeline.runtime import incremental, parts
@@ -68,6 +68,10 @@ def merge_stage(context: Context) -> int:
         write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
     write_text_atomic(folder / "notes.json", to_pretty_json(notes))
     write_text_atomic(folder / "captures.json", to_pretty_json([f.described for _, f in found]))
+    history = revisions.history(
+        {n: f.captured_at for n, f in found}, [s for s in candidates if s.kind == "cell"], load, folder
+    )
+    write_text_atomic(folder / revisions.FILE, to_json(history))
     incremental.save(folder, index)
     return 0
 

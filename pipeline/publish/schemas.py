@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from pipeline.merge.revisions import REFRESH_GAP
+
 SCHEMA_VERSION = "1"
 METADATA_KEY = b"findings_pipeline.schema_version"
 
@@ -218,6 +220,133 @@ MATRIX_AXES = pa.schema(
     ]
 )
 
+CELL_REVISIONS = pa.schema(
+    [
+        _f("cell_id", _str, "The cell (→ cells.cell_id).", False),
+        _f("revision", pa.int16(), "1-based order of the revision among the cell's revisions, oldest first.", False),
+        _f(
+            "revised",
+            pa.date32(),
+            'The revision\'s date: its "Last revised" date, else the day of its capture (`dated_by`); null '
+            "when neither is known.",
+        ),
+        _f(
+            "dated_by",
+            _str,
+            '`page` (its "Last revised" line), `capture` (a capture without that line, which lists what no '
+            "dated revision of its time does; dated by its capture time) or `none`.",
+            False,
+        ),
+        _f("first_uploaded", pa.date32(), '"First uploaded" date as this revision shows it.'),
+        _f("captures", _strings, "Every capture showing this revision, sorted.", False),
+        _f("entry_count", pa.int16(), "Entries this revision lists (its captures folded into one list).", False),
+        _f(
+            "truncated",
+            pa.bool_(),
+            "True when every capture of the revision was cut off before the end of its entry list: works it "
+            "does not list are unknown for it, not removed.",
+            False,
+        ),
+        _f("refresh", pa.int16(), "The refresh in which a capture of it was first seen (→ runs.refresh).", False),
+        _f("is_current", pa.bool_(), "True for the cell's newest revision.", False),
+    ]
+)
+
+ENTRY_HISTORY = pa.schema(
+    [
+        _f("cell_id", _str, "The cell (→ cells.cell_id).", False),
+        _f(
+            "work_key",
+            _str,
+            "The work within this cell across its revisions (matched by address, by title and year, or as "
+            "merge and `work_id` match entries); a hash of its first listing. Not `entries.work_id`.",
+            False,
+        ),
+        _f("from_revision", pa.int16(), "First revision of the interval (cell_revisions.revision).", False),
+        _f(
+            "last_revision",
+            pa.int16(),
+            "Last revision of the interval: the one before the revision that changed or dropped the listing, "
+            "or the cell's newest while current.",
+            False,
+        ),
+        _f("valid_from", pa.date32(), "Date of `from_revision` (null when that revision has no date)."),
+        _f(
+            "valid_to",
+            pa.date32(),
+            "Date of the revision that changed or dropped the listing; null while it is current.",
+        ),
+        _f(
+            "is_current",
+            pa.bool_(),
+            "True when the interval is open: the listing as the newest revision has it.",
+            False,
+        ),
+        _f(
+            "unknown_in",
+            pa.list_(pa.int16()),
+            "Revisions inside the interval whose every capture was cut off before this work: unknown there, "
+            "not removed.",
+            False,
+        ),
+        _f("position", pa.int16(), "Its place in the entry list of `from_revision`.", False),
+        _f("types", _strings, "Tag letters as listed in the interval (S, K, R, G).", False),
+        _f("title", _str, "Title as listed in the interval.", False),
+        _f("year", pa.int16(), "First year of its reference."),
+        _f("annotation", _str, "Annotation as listed in the interval.", False),
+        _f("href", _str, "Address its title links to, when a capture kept it."),
+        _f("cut_off", pa.bool_(), "True when every capture in the interval ended inside this listing.", False),
+    ]
+)
+
+CHANGES = pa.schema(
+    [
+        _f("cell_id", _str, "The cell (→ cells.cell_id).", False),
+        _f("work_key", _str, "The work (entry_history.work_key).", False),
+        _f("change", _str, "`added`, `removed`, `retitled`, `retagged` or `re-annotated`.", False),
+        _f(
+            "from_revision",
+            pa.int16(),
+            "The last earlier revision that showed the work (for `added`: that showed it absent); revisions "
+            "between, cut off before it, are skipped.",
+            False,
+        ),
+        _f("to_revision", pa.int16(), "The revision that shows the change.", False),
+        _f("from_date", pa.date32(), "Date of `from_revision`."),
+        _f("to_date", pa.date32(), "Date of `to_revision`."),
+        _f("before", _str, "The old value (title, tag letters joined by spaces, or annotation); null for `added`."),
+        _f("after", _str, "The new value; null for `removed`."),
+    ]
+)
+
+RUNS = pa.schema(
+    [
+        _f(
+            "refresh",
+            pa.int16(),
+            "1-based order of the refresh: a batch of captures by capture time (one starts after a pause of "
+            f"more than {REFRESH_GAP.total_seconds() / 3600:g} hours; captures with no capture time form the first).",
+            False,
+        ),
+        _f("started", _str, "Capture time of its first capture (ISO 8601, UTC); null for captures with no time."),
+        _f("ended", _str, "Capture time of its last capture."),
+        _f("captures", _strings, "Every capture it brought, of any kind, sorted.", False),
+        _f("capture_count", pa.int32(), "Number of those captures.", False),
+        _f("cells_changed", pa.int16(), "Cells whose history tables it changed.", False),
+    ]
+    + [
+        _f(
+            f"{table}_{how}",
+            pa.int32(),
+            f"Rows of {table} {how} by this refresh, by key (the table after it against the table after the "
+            "refresh before).",
+            False,
+        )
+        for table in ("cell_revisions", "entry_history", "changes")
+        for how in ("added", "changed", "removed")
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "cells": CELLS,
     "entries": ENTRIES,
@@ -226,6 +355,10 @@ TABLES: dict[str, pa.Schema] = {
     "documents": DOCUMENTS,
     "sections": SECTIONS,
     "matrix_axes": MATRIX_AXES,
+    "cell_revisions": CELL_REVISIONS,
+    "entry_history": ENTRY_HISTORY,
+    "changes": CHANGES,
+    "runs": RUNS,
 }
 KEYS = {
     "cells": "cell_id",
@@ -235,6 +368,10 @@ KEYS = {
     "documents": "document_id",
     "sections": "section_id",
     "matrix_axes": ("matrix", "axis", "code"),
+    "cell_revisions": ("cell_id", "revision"),
+    "entry_history": ("cell_id", "work_key", "from_revision"),
+    "changes": ("cell_id", "work_key", "to_revision", "change"),
+    "runs": "refresh",
 }
 SORT = {
     "cells": ["cell_id"],
@@ -244,6 +381,10 @@ SORT = {
     "documents": ["document_id"],
     "sections": ["section_id"],
     "matrix_axes": ["matrix", "axis", "code"],
+    "cell_revisions": ["cell_id", "revision"],
+    "entry_history": ["cell_id", "from_revision", "position", "work_key"],
+    "changes": ["cell_id", "to_revision", "work_key", "change"],
+    "runs": ["refresh"],
 }
 
 

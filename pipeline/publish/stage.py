@@ -15,6 +15,7 @@ from pathlib import Path
 import msgspec
 import pyarrow.parquet as pq
 
+from pipeline.merge import revisions
 from pipeline.merge.stage import read_list
 from pipeline.model import Axis, Cell, Document, from_json, to_pretty_json
 from pipeline.publish import datapackage
@@ -29,12 +30,8 @@ from pipeline.runtime.orchestrator import UnreadableInput
 from pipeline.site.rules import last_year
 
 log = logging.getLogger("pipeline")
-WARNINGS_SHOWN = 5
-COMPANIONS = (
-    "report.json",
-    "datapackage.json",
-    "report.html",
-)  # published with the tables, in the same set  # the end-of-run summary counts warnings and shows the first few
+WARNINGS_SHOWN = 5  # the end-of-run summary counts warnings and shows the first few
+COMPANIONS = ("report.json", "datapackage.json", "report.html")  # published with the tables, in the same set
 
 
 class Published(msgspec.Struct):
@@ -59,11 +56,12 @@ def publish_stage(context: Context) -> int:
         axes = read_list(folder / "axes.json", Axis)
         notes = from_json(dict[str, list[str]], (folder / "notes.json").read_bytes())
         described = from_json(list[dict], (folder / "captures.json").read_bytes())
+        history = from_json(revisions.History, (folder / revisions.FILE).read_bytes())
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as exc:
         raise UnreadableInput("merge", None) from exc
-    cells, documents, tables = _contracted(cells, documents, axes, described)
+    cells, documents, tables = _contracted(cells, documents, axes, history, described)
     run = report.build(described, cells, tables, notes)
     if context.options.get("strict") and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
@@ -118,12 +116,12 @@ def _tell(context: Context, run: dict) -> None:
 
 
 def _contracted(
-    cells: list[Cell], documents: list[Document], axes: list[Axis], described: list[dict]
+    cells: list[Cell], documents: list[Document], axes: list[Axis], history: revisions.History, described: list[dict]
 ) -> tuple[list[Cell], list[Document], dict[str, list[dict]]]:
     """The tables with every cell or document whose rows break a rule left out, and its captures
     quarantined (an error naming the rule is added to each capture's record in `described`)."""
     while True:
-        tables = build_tables(cells, documents, axes)
+        tables = build_tables(cells, documents, axes, history)
         problems = validate(tables)
         orphans = [p for p in problems if p.owner is None]
         if orphans:
@@ -139,8 +137,11 @@ def _contracted(
             for record in described:
                 if record["file"] in sources.get(owner, []):
                     record["errors"] = [*record["errors"], f"publish: breaks the published contract ({rules})"]
+        if not any(owner in sources for owner in by_owner):  # nothing left to leave out: the rows are ours
+            raise ValidationError("; ".join(p.message for p in problems[:20]))
         cells = [c for c in cells if c.page.cell_id not in by_owner]
         documents = [d for d in documents if d.document_id not in by_owner]
+        history = revisions.History(history.refreshes, [h for h in history.cells if h.cell_id not in by_owner])
 
 
 def _refuse_emptying(processed: Path, tables: dict[str, list[dict]], allowed: bool) -> None:

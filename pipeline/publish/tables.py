@@ -7,7 +7,9 @@ from collections import Counter
 from datetime import date
 from urllib.parse import urlparse
 
+from pipeline.merge.revisions import History
 from pipeline.model import Axis, Cell, Document, Entry, Paragraph, Rich
+from pipeline.publish.history import history_tables
 from pipeline.publish.resolve import resolve_document
 from pipeline.publish.works import WorkKey, assign_works
 from pipeline.runtime.ids import stable_id
@@ -18,7 +20,9 @@ from pipeline.structure.references import find_references
 _DOCUMENT = re.compile(r"(?:dl|download)\.php\?|\.(?:pdf|txt|cab|docx?)\b", re.I)
 
 
-def build_tables(cells: list[Cell], documents: list[Document], axes: list[Axis]) -> dict[str, list[dict]]:
+def build_tables(
+    cells: list[Cell], documents: list[Document], axes: list[Axis], history: History
+) -> dict[str, list[dict]]:
     tables: dict[str, list[dict]] = {
         name: [] for name in ("cells", "entries", "citations", "links", "documents", "sections", "matrix_axes")
     }
@@ -32,7 +36,7 @@ def build_tables(cells: list[Cell], documents: list[Document], axes: list[Axis])
         for a in axes
     ]
     _link_works_and_documents(tables["entries"], tables["documents"], cells)
-    return tables
+    return tables | history_tables(history)
 
 
 def _cell_tables(cell: Cell, tables: dict[str, list[dict]], labels: dict) -> None:

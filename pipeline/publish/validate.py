@@ -17,7 +17,7 @@ from pipeline.publish.schemas import KEYS
 from pipeline.site.rules import CELLS, FIRST_YEAR, last_year
 
 Rule = Literal["unique key", "foreign key", "one owner", "known cell", "title", "year range"]
-OWNED = ("entries", "citations", "links", "sections")  # rows that belong to a cell or a document
+OWNED = ("entries", "citations", "links", "sections", "cell_revisions", "entry_history", "changes")  # rows of one owner
 
 
 @dataclass(frozen=True)

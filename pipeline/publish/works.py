@@ -36,7 +36,8 @@ class WorkKey:
     href: str | None
 
 
-def _norm(text: str | None) -> str:
+def normalise(text: str | None) -> str:
+    """Lower case, straight quotes, no bracketed prefixes, single spaces: what captures of one text share."""
     text = (text or "").lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return " ".join(re.sub(r"\[[^\]]*\]", " ", text).split())
 
@@ -47,18 +48,18 @@ def match(a: WorkKey, b: WorkKey) -> tuple[str, float] | None:
         return ("href", 100.0) if a.href == b.href else None
     if not set(a.years) & set(b.years):
         return None
-    title = fuzz.ratio(_norm(a.title), _norm(b.title))
+    title = fuzz.ratio(normalise(a.title), normalise(b.title))
     if title >= TITLE_SAME:
         return "title", title
-    annotation = fuzz.token_set_ratio(_norm(a.annotation), _norm(b.annotation))
+    annotation = fuzz.token_set_ratio(normalise(a.annotation), normalise(b.annotation))
     if a.issuer and b.issuer:
-        issuer = fuzz.token_set_ratio(_norm(a.issuer), _norm(b.issuer))
+        issuer = fuzz.token_set_ratio(normalise(a.issuer), normalise(b.issuer))
         if issuer >= ISSUER_SAME and annotation >= ANNOTATION_SAME:
             return "issuer+annotation", min(issuer, annotation)
         return None
     if a.issuer or b.issuer:
         return None
-    overlap = fuzz.token_set_ratio(_norm(a.title), _norm(b.title))
+    overlap = fuzz.token_set_ratio(normalise(a.title), normalise(b.title))
     if overlap >= TITLE_OVERLAP and annotation >= ANNOTATION_SAME:
         return "title+annotation", min(overlap, annotation)
     return None

@@ -74,7 +74,7 @@ class Charts:
 
 
 def load(processed: Path) -> dict[str, pd.DataFrame]:
-    names = ("cells", "entries", "links", "documents")
+    names = ("cells", "entries", "links", "documents", "cell_revisions", "entry_history", "changes")
     tables = {n: read_published(processed / f"{n}.parquet").to_pandas() for n in names}
     tables["run"] = json.loads((processed / "report.json").read_text("utf-8"))
     return tables
@@ -269,6 +269,53 @@ def shared_works(entries: pd.DataFrame) -> str:
     return _table(["work (title as first listed)", "year", "cells", "listed in"], rows, "shared-works")
 
 
+MOST_CHANGED = 10  # cells listed in the table of the cells that changed most
+CHANGE_KINDS = ("added", "removed", "retitled", "retagged", "re-annotated")
+
+
+def _most_changed(revisions: pd.DataFrame, changes: pd.DataFrame) -> list[tuple[str, int, Counter[str]]]:
+    """(cell, revisions, changes by kind), most changes first, then most revisions, then cell id."""
+    kinds = {cell: Counter(group["change"]) for cell, group in changes.groupby("cell_id")}
+    counted = revisions.groupby("cell_id").size()
+    found = [(cell, int(n), kinds.get(cell, Counter())) for cell, n in counted.items()]
+    return sorted(found, key=lambda c: (-c[2].total(), -c[1], c[0]))
+
+
+def _told(change, titles: dict[str, str]) -> str:
+    if change.change == "retitled":
+        return f"retitled “{change.before}” → “{change.after}”"
+    told = f"{change.change} “{titles[change.work_key]}”"
+    return told + (f": {change.before} → {change.after}" if change.change == "retagged" else "")
+
+
+def history(revisions: pd.DataFrame, listings: pd.DataFrame, changes: pd.DataFrame) -> str:
+    """The cells that changed most between the revisions captured, and the timeline of the first."""
+    ranked = _most_changed(revisions, changes)
+    if not ranked:
+        return "<p>No cell was captured.</p>"
+    rows = [[cell, n, *(kinds[k] for k in CHANGE_KINDS), kinds.total()] for cell, n, kinds in ranked[:MOST_CHANGED]]
+    out = (
+        f'<p><span data-metric="revisions">{len(revisions)}</span> revisions of {len(ranked)} cells; '
+        f'<span data-metric="changes">{len(changes)}</span> changes between consecutive revisions.</p>'
+        + _table(["cell", "revisions", *CHANGE_KINDS, "changes"], rows, "most-changed")
+    )
+    cell = ranked[0][0]
+    told = changes[changes["cell_id"] == cell]
+    # each work by the title it was first listed under (the key is made from it)
+    titles = listings.sort_values("from_revision").groupby("work_key")["title"].first().to_dict()
+    timeline = []
+    for r in revisions[revisions["cell_id"] == cell].itertuples():
+        here = told[told["to_revision"] == r.revision]
+        said = "; ".join(_told(c, titles) for c in here.itertuples())
+        when = "undated" if pd.isna(r.revised) else f"{r.revised} ({r.dated_by})"
+        timeline.append([r.revision, when, r.entry_count, "cut off" if r.truncated else "complete", said or "–"])
+    return (
+        out
+        + f"<h3>Timeline of {html.escape(cell)}</h3>"
+        + _table(["revision", "date", "entries", "entry list", "what changed"], timeline, "timeline")
+    )
+
+
 def quality(run: dict) -> str:
     caps = run["captures"]
     kinds = Counter(c["kind"] for c in caps)
@@ -314,7 +361,8 @@ def render(t: dict, charts: Charts | None = None) -> str:
         "<title>Effectiveness Bank matrices: data report</title>",
         f"<style>{CSS}</style></head><body>",
         "<h1>Effectiveness Bank treatment matrices: data report</h1>",
-        "<p>Computed from the published tables in this folder (cells, entries, links, documents and report.json).</p>",
+        "<p>Computed from the published tables in this folder (cells, entries, links, documents, cell_revisions, "
+        "entry_history, changes and report.json).</p>",
         f'<div class="numbers">{numbers}</div>',
         "<h2>Entries per cell, by tag</h2>",
         "<p>An entry with two tags counts under both.</p>",
@@ -329,6 +377,8 @@ def render(t: dict, charts: Charts | None = None) -> str:
         graph(charts, t["links"]),
         "<h2>Works cited in more than one cell</h2>",
         shared_works(t["entries"]),
+        "<h2>How the cells changed</h2>",
+        history(t["cell_revisions"], t["entry_history"], t["changes"]),
         "<h2>Quality of this run</h2>",
         quality(t["run"]),
         "</body></html>",

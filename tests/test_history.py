@@ -1,0 +1,398 @@
+"""Every revision of a cell: cell_revisions, entry_history, changes and runs, from captures of one cell
+in three revisions (tests/fixtures/history: 2015 and 2019 full pages, an undated cut copy of the 2019
+page, and a 2021 page cut off part-way)."""
+
+from __future__ import annotations
+
+import filecmp
+import itertools
+import shutil
+from datetime import date
+
+import pytest
+from conftest import FIXTURES, folder_of, run_on
+from lxml import html
+
+from pipeline.merge.fold import seen
+from pipeline.merge.revisions import CellHistory, CellState, History, Refresh, Revision, history, refreshes
+from pipeline.model import Entry, Page, Reference, Rich, from_json
+from pipeline.publish.history import history_tables
+from pipeline.publish.schemas import TABLES
+
+HISTORY = FIXTURES / "history"
+CAPTURES = sorted(p.name for p in HISTORY.glob("*.txt"))
+OLD, NEW, CUT_COPY, CUT = (
+    "cell_drug_E2_2015.txt",
+    "cell_drug_E2_2019.txt",
+    "cell_drug_E2_2019_sidebar_cut.txt",
+    "cell_drug_E2_2021_cut.txt",
+)
+REVIEW_OLD = "How treatment systems are organised: an international review"
+REVIEW_NEW = "How drug treatment systems are organised internationally: a review"
+GUIDANCE = "Models of care for treatment of adult drug misusers"
+MODELS_OLD = "Framework setting out four tiers of treatment and the care pathways which should link them."
+MODELS_NEW = (
+    "Once the national framework for English drug treatment, setting out four tiers of care and the pathways "
+    "between them; since superseded but still shapes how services are described."
+)
+D15, D19, D24 = date(2015, 5, 12), date(2019, 11, 18), date(2024, 6, 2)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return run_on(HISTORY, tmp_path_factory.mktemp("history"))
+
+
+def _records(frame, columns: list[str]) -> list[dict]:
+    return [
+        {c: (list(v) if hasattr(v, "tolist") and not isinstance(v, str) else v) for c, v in row.items()}
+        for row in frame[columns].astype(object).where(frame[columns].notna(), None).to_dict("records")
+    ]
+
+
+def test_each_revision_of_the_cell_is_a_row(run):
+    assert _records(
+        run.table("cell_revisions"),
+        ["revision", "revised", "dated_by", "first_uploaded", "captures", "entry_count", "truncated", "refresh"],
+    ) == [
+        {
+            "revision": 1,
+            "revised": D15,
+            "dated_by": "page",
+            "first_uploaded": date(2013, 6, 1),
+            "captures": [OLD],
+            "entry_count": 5,
+            "truncated": False,
+            "refresh": 1,
+        },
+        {
+            "revision": 2,
+            "revised": D19,
+            "dated_by": "page",
+            "first_uploaded": date(2013, 6, 1),
+            "captures": [NEW, CUT_COPY],
+            "entry_count": 5,
+            "truncated": False,
+            "refresh": 2,
+        },
+        {
+            "revision": 3,
+            "revised": D24,
+            "dated_by": "capture",
+            "first_uploaded": None,
+            "captures": [CUT],
+            "entry_count": 4,
+            "truncated": True,
+            "refresh": 4,
+        },
+    ]
+    assert run.table("cell_revisions").is_current.tolist() == [False, False, True]
+
+
+def test_entry_history_is_scd2_and_a_cut_off_revision_removes_nothing(run):
+    assert _records(
+        run.table("entry_history"),
+        ["from_revision", "last_revision", "valid_from", "valid_to", "is_current", "unknown_in", "types", "title"],
+    ) == [
+        {
+            "from_revision": 1,
+            "last_revision": 3,
+            "valid_from": D15,
+            "valid_to": None,
+            "is_current": True,
+            "unknown_in": [],
+            "types": ["S"],
+            "title": "Commissioning for recovery in a northern city",
+        },
+        {
+            "from_revision": 1,
+            "last_revision": 1,
+            "valid_from": D15,
+            "valid_to": D19,
+            "is_current": False,
+            "unknown_in": [],
+            "types": ["K"],
+            "title": "Does paying services by results reduce drug use?",
+        },
+        {
+            "from_revision": 1,
+            "last_revision": 1,
+            "valid_from": D15,
+            "valid_to": D19,
+            "is_current": False,
+            "unknown_in": [],
+            "types": ["K"],
+            "title": "Waiting lists and the loss of clients before treatment",
+        },
+        {
+            "from_revision": 1,
+            "last_revision": 1,
+            "valid_from": D15,
+            "valid_to": D19,
+            "is_current": False,
+            "unknown_in": [],
+            "types": ["R"],
+            "title": REVIEW_OLD,
+        },
+        {
+            "from_revision": 1,
+            "last_revision": 1,
+            "valid_from": D15,
+            "valid_to": D19,
+            "is_current": False,
+            "unknown_in": [],
+            "types": ["G"],
+            "title": GUIDANCE,
+        },
+        {
+            "from_revision": 2,
+            "last_revision": 3,
+            "valid_from": D19,
+            "valid_to": None,
+            "is_current": True,
+            "unknown_in": [],
+            "types": ["S"],
+            "title": "Does paying services by results reduce drug use?",
+        },
+        {
+            "from_revision": 2,
+            "last_revision": 3,
+            "valid_from": D19,
+            "valid_to": None,
+            "is_current": True,
+            "unknown_in": [],
+            "types": ["K"],
+            "title": "Recovery-oriented systems of care in three English areas",
+        },
+        {
+            "from_revision": 2,
+            "last_revision": 3,
+            "valid_from": D19,
+            "valid_to": None,
+            "is_current": True,
+            "unknown_in": [3],
+            "types": ["R"],
+            "title": REVIEW_NEW,
+        },
+        {
+            "from_revision": 2,
+            "last_revision": 3,
+            "valid_from": D19,
+            "valid_to": None,
+            "is_current": True,
+            "unknown_in": [3],
+            "types": ["G"],
+            "title": GUIDANCE,
+        },
+        {
+            "from_revision": 3,
+            "last_revision": 3,
+            "valid_from": D24,
+            "valid_to": None,
+            "is_current": True,
+            "unknown_in": [],
+            "types": ["K"],
+            "title": "Integrated care pathways between prisons and community treatment",
+        },
+    ]
+    rows = run.table("entry_history")
+    assert rows[rows.title == GUIDANCE].annotation.tolist() == [MODELS_OLD, MODELS_NEW]
+    # one work keeps one key through its retitling
+    assert rows[rows.title.isin([REVIEW_OLD, REVIEW_NEW])].work_key.nunique() == 1
+
+
+def test_changes_between_consecutive_revisions_give_both_values(run):
+    changes = run.table("changes")
+    keys = run.table("entry_history").groupby("work_key").title.last().to_dict()
+    assert [
+        {**row, "work": keys[key]}
+        for key, row in zip(
+            changes.work_key,
+            _records(changes, ["change", "from_revision", "to_revision", "to_date", "before", "after"]),
+            strict=True,
+        )
+    ] == [
+        {
+            "change": "re-annotated",
+            "from_revision": 1,
+            "to_revision": 2,
+            "to_date": D19,
+            "before": MODELS_OLD,
+            "after": MODELS_NEW,
+            "work": GUIDANCE,
+        },
+        {
+            "change": "added",
+            "from_revision": 1,
+            "to_revision": 2,
+            "to_date": D19,
+            "before": None,
+            "after": "Recovery-oriented systems of care in three English areas",
+            "work": "Recovery-oriented systems of care in three English areas",
+        },
+        {
+            "change": "retagged",
+            "from_revision": 1,
+            "to_revision": 2,
+            "to_date": D19,
+            "before": "K",
+            "after": "S",
+            "work": "Does paying services by results reduce drug use?",
+        },
+        {
+            "change": "retitled",
+            "from_revision": 1,
+            "to_revision": 2,
+            "to_date": D19,
+            "before": REVIEW_OLD,
+            "after": REVIEW_NEW,
+            "work": REVIEW_NEW,
+        },
+        {
+            "change": "removed",
+            "from_revision": 1,
+            "to_revision": 2,
+            "to_date": D19,
+            "before": "Waiting lists and the loss of clients before treatment",
+            "after": None,
+            "work": "Waiting lists and the loss of clients before treatment",
+        },
+        {
+            "change": "added",
+            "from_revision": 2,
+            "to_revision": 3,
+            "to_date": D24,
+            "before": None,
+            "after": "Integrated care pathways between prisons and community treatment",
+            "work": "Integrated care pathways between prisons and community treatment",
+        },
+    ]
+
+
+def test_runs_say_what_each_refresh_brought_and_changed(run):
+    counts = [
+        f"{t}_{how}" for t in ("cell_revisions", "entry_history", "changes") for how in ("added", "changed", "removed")
+    ]
+    assert _records(run.table("runs"), ["refresh", "started", "captures", "cells_changed", *counts]) == [
+        {"refresh": 1, "started": "2016-01-10T10:00:00Z", "captures": [OLD], "cells_changed": 1}
+        | dict(zip(counts, [1, 0, 0, 5, 0, 0, 0, 0, 0], strict=True)),
+        # revision 1 is no longer current; four listings close, one stays open, four open; five changes
+        {"refresh": 2, "started": "2020-01-15T09:00:00Z", "captures": [NEW], "cells_changed": 1}
+        | dict(zip(counts, [1, 1, 0, 4, 5, 0, 5, 0, 0], strict=True)),
+        # a second capture of revision 2 changes only the revision's list of captures
+        {"refresh": 3, "started": "2024-03-20T12:00:00Z", "captures": [CUT_COPY], "cells_changed": 1}
+        | dict(zip(counts, [0, 1, 0, 0, 0, 0, 0, 0, 0], strict=True)),
+        {"refresh": 4, "started": "2024-06-02T08:30:00Z", "captures": [CUT], "cells_changed": 1}
+        # revision 2 is no longer current; every open listing runs on to revision 3; one work added
+        | dict(zip(counts, [1, 1, 0, 1, 5, 0, 1, 0, 0], strict=True)),
+    ]
+
+
+@pytest.mark.parametrize("first", [[CUT], [OLD, CUT_COPY], [NEW]], ids=["newest", "old-and-copy", "middle"])
+def test_any_split_across_refreshes_gives_the_same_tables(run, tmp_path, first):
+    raw = folder_of(tmp_path / "raw", {name: HISTORY / name for name in ["manifest.csv", *first]})
+    run_on(raw, tmp_path)
+    for name in CAPTURES:
+        shutil.copy(HISTORY / name, raw / name)
+    again = run_on(raw, tmp_path)
+    for name in TABLES:
+        assert filecmp.cmp(again.processed / f"{name}.parquet", run.processed / f"{name}.parquet", shallow=False), name
+
+
+def test_the_history_does_not_depend_on_capture_order(run):
+    pages = [from_json(Page, (run.interim / "structure" / f"{name}.json").read_bytes()) for name in CAPTURES]
+    by_name = {p.capture: p for p in pages}
+    expected = history_tables(history({p.capture: p.captured_at for p in pages}, [seen(p) for p in pages], by_name.get))
+    assert len(expected["changes"]) == 6
+    for order in itertools.permutations(pages):
+        captured = {p.capture: p.captured_at for p in order}
+        assert history_tables(history(captured, [seen(p) for p in order], by_name.get)) == expected
+
+
+def test_refreshes_batch_captures_by_capture_time():
+    assert refreshes(
+        {
+            "d.txt": "2024-01-01T22:00:00Z",
+            "a.txt": "2024-01-01T10:00:00Z",
+            "b.txt": "2024-01-01T15:59:00",  # no zone: UTC
+            "e.txt": "2024-01-01T23:00:00+01:00",  # 22:00 UTC
+            "u.txt": None,
+            "v.txt": "not a time",
+            "f.txt": "2024-01-02T04:00:00Z",  # exactly six hours later: the same refresh
+        }
+    ) == [
+        Refresh(1, None, None, ["u.txt", "v.txt"]),
+        Refresh(2, "2024-01-01T10:00:00Z", "2024-01-01T15:59:00Z", ["a.txt", "b.txt"]),
+        Refresh(3, "2024-01-01T22:00:00Z", "2024-01-02T04:00:00Z", ["d.txt", "e.txt", "f.txt"]),
+    ]
+
+
+def test_the_report_shows_the_cells_that_changed_most_and_one_cells_timeline(run):
+    page = html.fromstring((run.processed / "report.html").read_bytes())
+
+    def cells(metric: str) -> list[list[str]]:
+        table = page.xpath(f'//table[@data-metric="{metric}"]')[0]
+        return [[td.text_content() for td in tr.xpath("td")] for tr in table.xpath("tbody/tr")]
+
+    assert page.xpath('//*[@data-metric="revisions"]')[0].text_content() == "3"
+    assert page.xpath('//*[@data-metric="changes"]')[0].text_content() == "6"
+    assert cells("most-changed") == [["drug-E2", "3", "2", "1", "1", "1", "1", "6"]]
+    assert cells("timeline") == [
+        ["1", "2015-05-12 (page)", "5", "complete", "–"],
+        [
+            "2",
+            "2019-11-18 (page)",
+            "5",
+            "complete",
+            f"re-annotated “{GUIDANCE}”; added “Recovery-oriented systems of care in three English areas”; "
+            "retagged “Does paying services by results reduce drug use?”: K → S; "
+            f"retitled “{REVIEW_OLD}” → “{REVIEW_NEW}”; "
+            "removed “Waiting lists and the loss of clients before treatment”",
+        ],
+        [
+            "3",
+            "2024-06-02 (capture)",
+            "4",
+            "cut off",
+            "added “Integrated care pathways between prisons and community treatment”",
+        ],
+    ]
+
+
+def _listing(position: int, tag: str, title: str, year: int, annotation: str) -> Entry:
+    text = f"{title} ({year}). {annotation}"
+    reference = Reference(str(year), year, [year], None, None, None)
+    return Entry(position, [tag], False, title, reference, annotation, Rich(text))
+
+
+def _revision(day: str, truncated: bool, *entries: Entry) -> Revision:
+    return Revision(day, "page", None, [f"{day}.txt"], truncated, list(entries))
+
+
+def test_a_work_a_cut_off_revision_does_not_show_is_unknown_there_and_its_change_spans_it():
+    kept = _listing(1, "K", "Kept throughout", 2001, "Listed in every revision.")
+    dropped = _listing(2, "R", "Dropped later", 2002, "Not listed in the last revision.")
+    added = _listing(2, "G", "Added later", 2003, "Listed only in the last revision.")
+    revisions = [
+        _revision("2015-01-01", False, kept, dropped),
+        _revision("2018-01-01", True, kept),  # cut off after the first entry
+        _revision("2021-01-01", False, kept, added),
+    ]
+    tables = history_tables(
+        History(
+            [Refresh(1, None, None, [r.captures[0] for r in revisions])],
+            [CellHistory("drug-A1", "", [CellState(1, revisions)])],
+        )
+    )
+    assert [
+        (r["title"], r["from_revision"], r["last_revision"], r["valid_to"], r["unknown_in"])
+        for r in sorted(tables["entry_history"], key=lambda r: (r["from_revision"], r["position"]))
+    ] == [
+        ("Kept throughout", 1, 3, None, []),
+        ("Dropped later", 1, 2, date(2021, 1, 1), [2]),
+        ("Added later", 3, 3, None, []),
+    ]
+    assert sorted((c["change"], c["from_revision"], c["to_revision"]) for c in tables["changes"]) == [
+        ("added", 1, 3),
+        ("removed", 1, 3),
+    ]
