@@ -26,18 +26,18 @@ def publish_stage(paths: Paths, strict: bool = False) -> int:
     axes = read_list(folder / "axes.json", Axis)
     notes = from_json(dict[str, list[str]], (folder / "notes.json").read_bytes())
     described = from_json(list[dict], (folder / "captures.json").read_bytes())
-    tables = build_tables(cells, documents, axes)
+    tables = build_tables(cells, documents, axes, described, notes)
     problems = validate(tables)
     if problems:
         raise ValidationError("; ".join(problems[:20]))
-    run = report.build(described, cells, tables, notes)
+    run = report.build(described, cells, documents, tables, notes)
     if strict and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
     with publish_lock(paths.processed):
         written = write_tables(
             to_arrow(tables),
             paths.processed,
-            {"report.json": to_pretty_json(run), "datapackage.json": datapackage.render()},
+            {"report.json": to_pretty_json(run), "datapackage.json": datapackage.render(tables)},
         )
     log.info("published %s", ", ".join(p.name for p in written))
     print(report.summary(run))

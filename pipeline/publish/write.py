@@ -19,6 +19,7 @@ from pipeline.publish.schemas import (
     SCHEMA_VERSION,
     SORT,
     TABLES,
+    allowed,
     with_version,
 )
 from pipeline.runtime.atomic import exchange
@@ -68,8 +69,9 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[s
         if row["cell_id"] not in ALL_CELLS:
             problems.append(f"cells: {row['cell_id']!r} is not a cell of either matrix")
     for row in tables["links"]:
-        if row["target_cell_id"] is not None and row["target_cell_id"] not in ALL_CELLS:
-            problems.append(f"links: target_cell_id {row['target_cell_id']!r} is not a cell of either matrix")
+        if row["target_cell_id"] is not None and row["target_cell_id"] not in cells:
+            problems.append(f"links: target_cell_id {row['target_cell_id']!r} has no row in cells")
+    problems += _outside_enums(tables)
     for name in ("entries", "documents"):
         for row in tables.get(name, []):
             if not (row["title"] or "").strip():
@@ -78,6 +80,22 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[s
         for row in tables.get(name, []):
             if row["year"] is not None and not 1900 <= row["year"] <= max_year:
                 problems.append(f"{name}: year {row['year']} outside 1900–{max_year} ({row[KEYS[name]]})")
+    return problems
+
+
+def _outside_enums(tables: dict[str, list[dict]]) -> list[str]:
+    """Values a column holds that it is not declared to hold (a list column: item by item)."""
+    problems = []
+    for name, schema in TABLES.items():
+        for field in schema:
+            values = allowed(field)
+            if not values:
+                continue
+            for row in tables.get(name, []):
+                held = row.get(field.name)
+                for value in held if isinstance(held, list) else [held]:
+                    if value is not None and value not in values:
+                        problems.append(f"{name}: {field.name} {value!r} is not one of {values}")
     return problems
 
 
