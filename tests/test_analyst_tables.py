@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from conftest import RAW, folder_of, run_on
+from lxml import html
 
 from pipeline.export.csv import export
 from pipeline.load import pandas_table, polars_table
@@ -305,3 +306,17 @@ def test_csv_export_joins_lists_as_the_dictionary_says(seeds, tmp_path):
     first = (processed / "csv" / "entries.csv").read_bytes()
     export(processed)
     assert (processed / "csv" / "entries.csv").read_bytes() == first
+
+
+def test_the_report_names_shared_works_by_their_canonical_title(seeds):
+    page = html.fromstring((seeds.processed / "report.html").read_bytes())
+    table = page.xpath('//table[@data-metric="shared-works"]/tbody/tr')
+    rows = [[td.text_content() for td in tr.xpath("td")] for tr in table]
+    works = seeds.table("works")
+    assert [r[0] for r in rows] == sorted(works[works.cell_ids.map(len) > 1].title)
+    assert [
+        "In UK active referral significantly promotes NA/AA attendance but not abstinence",
+        "2012",
+        "2",
+        "alcohol-E4, drug-E4",
+    ] in rows

@@ -75,7 +75,7 @@ class Charts:
 
 
 def load(processed: Path) -> dict[str, pd.DataFrame]:
-    names = ("cells", "entries", "links", "documents")
+    names = ("cells", "entries", "works", "links", "documents")
     tables = {n: read_published(processed / f"{n}.parquet").to_pandas() for n in names}
     tables["run"] = json.loads((processed / "report.json").read_text("utf-8"))
     return tables
@@ -264,19 +264,16 @@ def _table(headers: list[str], rows: list[list], metric: str | None = None) -> s
     return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def shared_works(entries: pd.DataFrame) -> str:
-    shared = (
-        entries.groupby("work_id")
-        .agg(cells=("cell_id", lambda c: sorted(set(c))), title=("title", "first"), year=("year", "first"))
-        .loc[lambda d: d["cells"].map(len) > 1]
-        .sort_values(["title"])
-    )
+def shared_works(works: pd.DataFrame) -> str:
+    """Works listed by more than one cell, under the canonical title the works table gives them."""
+    shared = works[works["cell_ids"].map(len) > 1].sort_values(["title", "work_id"])
     rows = [
-        [r.title, "" if pd.isna(r.year) else int(r.year), len(r.cells), ", ".join(r.cells)] for r in shared.itertuples()
+        [r.title, "" if pd.isna(r.year) else int(r.year), len(r.cell_ids), ", ".join(r.cell_ids)]
+        for r in shared.itertuples()
     ]
     if not rows:
         return "<p>No work is listed in more than one cell of these tables.</p>"
-    return _table(["work (title as first listed)", "year", "cells", "listed in"], rows, "shared-works")
+    return _table(["work (canonical title)", "year", "cells", "listed in"], rows, "shared-works")
 
 
 def quality(run: dict) -> str:
@@ -324,7 +321,8 @@ def render(t: dict, charts: Charts | None = None) -> str:
         "<title>Effectiveness Bank matrices: data report</title>",
         f"<style>{CSS}</style></head><body>",
         "<h1>Effectiveness Bank treatment matrices: data report</h1>",
-        "<p>Computed from the published tables in this folder (cells, entries, links, documents and report.json).</p>",
+        "<p>Computed from the published tables in this folder (cells, entries, works, links, documents and "
+        "report.json).</p>",
         f'<div class="numbers">{numbers}</div>',
         "<h2>Entries per cell, by tag</h2>",
         "<p>An entry with two tags counts under both. A hatched cell marked n/c was not captured: its "
@@ -339,7 +337,7 @@ def render(t: dict, charts: Charts | None = None) -> str:
         f"{m['cross-references']} links and mentions in all.</p>",
         graph(charts, t["links"]),
         "<h2>Works cited in more than one cell</h2>",
-        shared_works(t["entries"]),
+        shared_works(t["works"]),
         "<h2>Quality of this run</h2>",
         quality(t["run"]),
         "</body></html>",
