@@ -5,7 +5,8 @@ A link's address is resolved against the page it appears on, cleaned of where-fr
 whatever script, host spelling or `f=` parameter the capture used. An address the capture lost
 (`#`, empty) is null and the link a `placeholder`; a non-web address (`javascript:`, `data:`) is
 never published. What a link points at is kept even when its address was lost: a mention of a
-cell names the cell, an entry's own title link names the entry.
+cell names the cell, an entry's own title link names the entry, and so does the link of a citation
+tied to an entry.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def link_rows(
         if not any(s.start <= m.start and m.end <= s.end for s in spans):
             items.append((m.start, m.text, Address(None, "cell"), "cell", "text", m.target_cell_id, None))
     rows = []
-    for n, (_offset, anchor, address, kind, origin, target, own) in enumerate(
+    for n, (offset, anchor, address, kind, origin, target, own) in enumerate(
         sorted(items, key=lambda x: (x[0], x[1])), start=1
     ):
         rows.append(
@@ -119,6 +120,7 @@ def link_rows(
                 "origin": origin,
                 "target_cell_id": target,
                 "target_entry_id": own,
+                "at": (owner, entry_id, section, paragraph, offset),  # where it starts, to tie citations to it
             }
         )
     return rows

@@ -220,14 +220,14 @@ CITATIONS = pa.schema(
             _str,
             "The entry cited (→ entries.entry_id): a primary citation's own entry; for a secondary one the entry "
             "of the same cell its link shares an address with, else the only other entry of the cell with its "
-            "year; null when the text does not make it unambiguous.",
+            "year and issuer; null when the text does not make it unambiguous (a year alone does not).",
         ),
         _f("cited_work_id", _str, "The work of `cited_entry_id` (→ works.work_id)."),
         _f(
             "cited_by",
             _str,
-            "How `cited_entry_id` was found: `own entry`, `link` or `year`; null when unresolved.",
-            enum=("own entry", "link", "year"),
+            "How `cited_entry_id` was found: `own entry`, `link` or `issuer+year`; null when unresolved.",
+            enum=("own entry", "link", "issuer+year"),
         ),
     ]
 )
@@ -266,7 +266,12 @@ LINKS = pa.schema(
             ("link", "text"),
         ),
         _f("target_cell_id", _str, "The cell the link or mention points to (→ cells.cell_id), else null."),
-        _f("target_entry_id", _str, "The entry an entry's own title link points at (→ entries.entry_id), else null."),
+        _f(
+            "target_entry_id",
+            _str,
+            "The entry the link leads to, where known: an entry's own title link, or the link of a "
+            "secondary citation tied to an entry (`citations.cited_entry_id`) (→ entries.entry_id); else null.",
+        ),
     ]
 )
 

@@ -56,6 +56,7 @@ def build_tables(
     _link_works_and_documents(tables["entries"], tables["documents"], cells)
     tables["works"] = work_rows(tables["entries"], tables["cells"])
     _tie_citations(tables["citations"], tables["entries"])
+    _tie_links(tables["links"], tables["citations"])
     tables["captures"] = capture_rows.rows(described or [], notes or {}, cells, documents, tables["entries"])
     return tables
 
@@ -239,9 +240,21 @@ def _link_works_and_documents(entries: list[dict], documents: list[dict], cells:
         e["document_id"], e["document_method"] = resolve_document(e, documents)
 
 
+def _tie_links(links: list[dict], citations: list[dict]) -> None:
+    """A citation's link leads to the entry the citation was tied to (its address may be lost)."""
+    cited = {at: c["cited_entry_id"] for c in citations if (at := c.pop("anchor_at", None)) and c["cited_entry_id"]}
+    for row in links:
+        entry = cited.get(row.pop("at", None))
+        if entry and row["target_entry_id"] is None:
+            row["target_entry_id"] = entry
+            if row["kind"] == "placeholder":
+                row["kind"] = "document"
+
+
 def _tie_citations(citations: list[dict], entries: list[dict]) -> None:
-    """A secondary citation cites the entry of its cell whose href its link shares, else the one entry
-    of its cell (other than the citing entry) with its year; anything less certain is left unresolved."""
+    """A secondary citation cites the entry of its cell whose href its link shares, else the one other
+    entry of its cell with its year and the issuer it names. A year alone is not enough: on the seeds
+    every bare-year tie pointed at the wrong entry (the work cited is often not listed in the cell)."""
     by_id = {e["entry_id"]: e for e in entries}
     by_cell: dict[str, list[dict]] = {}
     for e in entries:
@@ -254,9 +267,13 @@ def _tie_citations(citations: list[dict], entries: list[dict]) -> None:
         elif c["role"] == "secondary" and c["cell_id"]:
             others = [e for e in by_cell.get(c["cell_id"], []) if e["entry_id"] != c["entry_id"]]
             linked = [e for e in others if c["href"] and e["href"] == c["href"]]
-            dated = [e for e in others if c["year"] in e["years"]]
+            issued = [e for e in others if c["issuer"] and e["issuer"] == c["issuer"] and c["year"] in e["years"]]
             target, method = (
-                (linked[0], "link") if len(linked) == 1 else (dated[0], "year") if len(dated) == 1 else (None, None)
+                (linked[0], "link")
+                if len(linked) == 1
+                else (issued[0], "issuer+year")
+                if len(issued) == 1
+                else (None, None)
             )
         else:
             target, method = None, None
@@ -356,6 +373,7 @@ def _citations(
                 "text": ref.text,
                 "anchor_text": rich.text[link.start : link.end] if link else None,
                 "href": canonical(link.href, urls.cell_url(cid)).url if link else None,
+                "anchor_at": (cid, entry_id, section, paragraph, link.start) if link else None,
                 "year": ref.year,
                 "issuer_printed": ref.issuer,
                 "jurisdiction": ref.jurisdiction,
