@@ -354,3 +354,18 @@ def test_the_report_names_shared_works_by_their_canonical_title(seeds):
         "2",
         "alcohol-E4, drug-E4",
     ] in rows
+
+
+def test_a_quarantined_capture_says_why(tmp_path):
+    run = run_on(
+        folder_of(tmp_path / "raw", {"a.txt": RAW / "001_4c2a54f4b529c65e.txt", "empty.txt": ""}), tmp_path / "r"
+    )
+    captures = run.table("captures").set_index("file")
+    assert captures.status.tolist() == ["published", "quarantined"]
+    empty = captures.loc["empty.txt"]
+    assert (empty.reason, pd.isna(empty.cell_id), empty.entries_contributed) == (
+        "; ".join(next(c for c in run.report["captures"] if c["file"] == "empty.txt")["errors"]),
+        True,
+        0,
+    )
+    assert "no content" in empty.reason
