@@ -232,7 +232,7 @@ def test_cell_without_labels_takes_them_from_the_axes(tmp_path):
             "PHP/dl.php?file=Matrix/Drugs/B5.htm,\n",
         },
     )
-    cells = run_on(raw, tmp_path).table("cells")
+    cells = run_on(raw, tmp_path).table("cells").query("captured")
     assert cells[["cell_id", "column_label", "row_label"]].values.tolist() == [
         ["drug-B5", "Practitioners", "Safeguarding the community"]
     ]

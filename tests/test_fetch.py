@@ -531,7 +531,7 @@ def test_a_warc_written_by_the_fetch_feeds_the_extract_stage(tmp_path, site):
     from_warc = run_on(only_warc, tmp_path / "w1")
     from_raw = run_on(tmp_path / "raw", tmp_path / "w2")
     assert from_warc.status == 0
-    assert sorted(from_warc.table("cells").cell_id) == ["alcohol-A1", "alcohol-B2", "drug-C3"]
+    assert sorted(from_warc.table("cells").query("captured").cell_id) == ["alcohol-A1", "alcohol-B2", "drug-C3"]
     cols = ["cell_id", "position", "types", "title", "year", "annotation", "href"]
     pd.testing.assert_frame_equal(from_warc.table("entries")[cols], from_raw.table("entries")[cols])
     assert {c["file"] for c in from_warc.report["captures"]} == {r.name for r in records}
@@ -570,7 +570,7 @@ def test_an_uncompressed_warc_from_another_crawler_is_read(tmp_path):
     records = list(warc_captures("other.warc", data))
     assert [(r.url, r.date) for r in records] == [(pages[0][0], "2023-05-06T07:08:09Z")]
     run = run_on(folder_of(tmp_path / "raw", {"other.warc": data}), tmp_path / "work")
-    cells = run.table("cells")
+    cells = run.table("cells").query("captured")
     assert cells.cell_id.tolist() == ["drug-B3"]
 
 
@@ -674,7 +674,7 @@ def test_make_all_is_offline_by_default_and_fetches_first_with_fetch_1(tmp_path)
         assert online.returncode == 0, online.stderr
     assert "fetch: 4 fetched" in online.stdout
     cells = pd.read_parquet(tmp_path / "processed" / "cells.parquet")
-    assert sorted(cells.cell_id) == ["alcohol-A1", "drug-C3", "drug-E4"]
+    assert sorted(cells[cells.captured].cell_id) == ["alcohol-A1", "drug-C3", "drug-E4"]
 
 
 def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():

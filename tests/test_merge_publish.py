@@ -37,7 +37,7 @@ def test_lost_tag_and_cut_off_entries_are_filled_from_another_capture(tmp_path):
     ]
     assert entries.types_inferred.tolist() == [False, False, False]
     assert not entries.cut_off.any()
-    assert list(run.table("cells").sources.iloc[0]) == ["a.txt", "b.txt"]
+    assert list(run.table("cells").query("captured").sources.iloc[0]) == ["a.txt", "b.txt"]
 
 
 def test_tag_letter_comes_from_the_capture_that_kept_it(tmp_path):
@@ -72,7 +72,7 @@ def test_bad_capture_is_quarantined_and_the_rest_published(tmp_path):
     run = run_on(raw, tmp_path)
     assert run.status == 1
     assert {q["file"] for q in run.report["quarantined"]} == {"empty.txt", "furniture.txt"}
-    assert run.table("cells").cell_id.tolist() == ["drug-B5"]
+    assert run.table("cells").query("captured").cell_id.tolist() == ["drug-B5"]
     strict = run_on(raw, tmp_path / "strict", "--strict")
     assert strict.status == 2
     assert not (tmp_path / "strict" / "processed" / "cells.parquet").exists()
@@ -129,7 +129,7 @@ def test_manifest_url_names_a_cell(tmp_path):
         },
     )
     run = run_on(raw, tmp_path)
-    cells = run.table("cells")
+    cells = run.table("cells").query("captured")
     assert cells.cell_id.tolist() == ["alcohol-B5"] and cells.identified_by.tolist() == ["url"]
 
 
@@ -147,4 +147,4 @@ def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatc
     run = run_on(folder_of(tmp_path / "raw", {"good.txt": CELL, "bad.txt": CELL.replace("B5", "B4")}), tmp_path)
     assert run.status == 1
     assert run.report["quarantined"] == [{"file": "bad.txt", "errors": ["structure: RuntimeError: boom"]}]
-    assert run.table("cells").cell_id.tolist() == ["drug-B5"]
+    assert run.table("cells").query("captured").cell_id.tolist() == ["drug-B5"]

@@ -171,7 +171,8 @@ def test_a_year_outside_the_contract_quarantines_only_its_capture(tmp_path):
     )
     import pandas as pd
 
-    assert pd.read_parquet(work / "p" / "cells.parquet").cell_id.tolist() == ["drug-E4"]
+    cells = pd.read_parquet(work / "p" / "cells.parquet")
+    assert cells[cells.captured].cell_id.tolist() == ["drug-E4"]
 
 
 def test_a_new_furniture_category_needs_one_edit(tmp_path):

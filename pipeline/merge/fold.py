@@ -122,6 +122,7 @@ def merge_cell(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) ->
             continue
         seen_sha.add(s.sha256)
         unique.append(s.capture)
+    notes[unique[0]].append(f"base of {cell_id}: every field not noted as taken from another capture")
     return Cell(page=_combine(((load(n).cell, n) for n in unique), notes), sources=sorted(unique)), dict(notes)
 
 

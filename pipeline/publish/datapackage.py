@@ -1,15 +1,23 @@
 """processed/datapackage.json: a Frictionless Data Package describing every published table, generated
 from the same pyarrow schemas the pipeline validates with, so it cannot drift from the files. Foreign
-keys are read from the "(→ table.column)" each schema description already states."""
+keys are read from the "(→ table.column)" each schema description already states, enum constraints
+from the values a column is declared to hold.
+
+List columns are declared `any`: frictionless reads Parquet through pandas, which hands a list cell
+over as a numpy array that its `array` type rejects; pyarrow checks their item types when publish
+writes them. The `created` date comes from the inputs (the latest capture time, else the latest
+revision date a page shows), never the clock, so the same inputs give the same file."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from pipeline.publish.schemas import KEYS, SCHEMA_VERSION, TABLES
+from pipeline.publish.schemas import KEYS, SCHEMA_VERSION, TABLES, allowed
+from pipeline.site import urls
 
 _REFERENCE = re.compile(r"\(→ (\w+)\.(\w+)\)")
 
@@ -29,21 +37,61 @@ def _type(t: pa.DataType) -> str:
 
 
 def _field(f: pa.Field) -> dict:
-    out = {"name": f.name, "type": _type(f.type), "description": f.metadata[b"description"].decode()}
+    out: dict = {"name": f.name, "type": _type(f.type), "description": f.metadata[b"description"].decode()}
+    if out["type"] == "array":
+        out["type"] = "any"
+    constraints: dict = {}
     if not f.nullable:
-        out["constraints"] = {"required": True}
+        constraints["required"] = True
+    if (values := allowed(f)) and not pa.types.is_list(f.type):
+        constraints["enum"] = values
+    if constraints:
+        out["constraints"] = constraints
     return out
+
+
+# The pages are the publisher's; the tables only restate them, so their terms apply to any reuse.
+LICENSE = {
+    "name": "other-closed",
+    "title": "Content of the Drug and Alcohol Findings Effectiveness Bank: reuse on the publisher's terms",
+    "path": urls.ROOT + "/",
+}
+SOURCE = {"title": "Drug and Alcohol Findings Effectiveness Bank (captures of its pages)", "path": urls.ROOT + "/"}
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A capture time as UTC; None when it is not an ISO 8601 time (the manifest's column is free text)."""
+    try:
+        moment = datetime.fromisoformat((text or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def created(tables: dict[str, list[dict]]) -> str | None:
+    """When the newest input was made: the latest capture time, else the latest date a page shows."""
+    times = [t for c in tables.get("captures", []) if (t := _moment(c["captured_at"]))]
+    if times:
+        return max(times).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dates = [
+        r[k]
+        for name in ("cells", "documents")
+        for r in tables.get(name, [])
+        for k in ("last_revised", "first_uploaded")
+        if r[k]
+    ]
+    return f"{max(dates).isoformat()}T00:00:00Z" if dates else None
 
 
 def foreign_keys(name: str) -> list[dict]:
     found = []
     for f in TABLES[name]:
-        if m := _REFERENCE.search(f.metadata[b"description"].decode()):
+        if not pa.types.is_list(f.type) and (m := _REFERENCE.search(f.metadata[b"description"].decode())):
             found.append({"fields": [f.name], "reference": {"resource": m.group(1), "fields": [m.group(2)]}})
     return found
 
 
-def descriptor() -> dict:
+def descriptor(tables: dict[str, list[dict]]) -> dict:
     resources = []
     for name, schema in TABLES.items():
         key = KEYS[name]
@@ -68,9 +116,12 @@ def descriptor() -> dict:
         "description": "Cells, entries, citations and links of the alcohol and drug treatment matrices, with the "
         "analysis pages they point to; see docs/data-dictionary.md.",
         "version": SCHEMA_VERSION,
+        "licenses": [LICENSE],
+        "sources": [SOURCE],
+        **({"created": when} if (when := created(tables)) else {}),
         "resources": resources,
     }
 
 
-def render() -> str:
-    return json.dumps(descriptor(), indent=1, ensure_ascii=False) + "\n"
+def render(tables: dict[str, list[dict]]) -> str:
+    return json.dumps(descriptor(tables), indent=1, ensure_ascii=False) + "\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pipeline.model import Cell, Page
+from pipeline.model import Cell, Document, Page
+from pipeline.publish.captures import status
 from pipeline.runtime import registry
 
 
@@ -13,6 +14,9 @@ def describe(page: Page) -> dict:
     """What the report says of one capture, taken while merging so the report never reloads pages."""
     return {
         "file": page.capture,
+        "sha256": page.sha256,
+        "url": page.url,
+        "captured_at": page.captured_at,
         "format": page.format,
         "kind": page.kind,
         "cell_id": page.cell.cell_id if page.cell else None,
@@ -25,16 +29,18 @@ def describe(page: Page) -> dict:
     }
 
 
-def build(described: list[dict], cells: list[Cell], tables: dict[str, list[dict]], notes: dict[str, list[str]]) -> dict:
-    published = {src for cell in cells for src in cell.sources}
+def build(
+    described: list[dict],
+    cells: list[Cell],
+    documents: list[Document],
+    tables: dict[str, list[dict]],
+    notes: dict[str, list[str]],
+) -> dict:
+    published = {src for cell in cells for src in cell.sources} | {src for d in documents for src in d.sources}
     captures = []
     for c in sorted(described, key=lambda c: c["file"]):
-        status = (
-            "quarantined"
-            if c["errors"]
-            else ("published" if c["file"] in published or c["kind"] != "cell" else "superseded")
-        )
-        captures.append({**c, "status": status, "notes": notes.get(c["file"], [])})
+        mine = notes.get(c["file"], [])
+        captures.append({**c, "status": status(c, mine, published)[0], "notes": mine})
     return {
         "captures": captures,
         "quarantined": [{"file": c["file"], "errors": c["errors"]} for c in captures if c["status"] == "quarantined"],

@@ -61,8 +61,8 @@ def publish_stage(context: Context) -> int:
         raise
     except (OSError, ValueError) as exc:
         raise UnreadableInput("merge", None) from exc
-    cells, documents, tables = _contracted(cells, documents, axes, history, described)
-    run = report.build(described, cells, tables, notes)
+    cells, documents, tables = _contracted(cells, documents, axes, history, described, notes)
+    run = report.build(described, cells, documents, tables, notes)
     if context.options.get("strict") and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
     _refuse_emptying(context.processed, tables, bool(context.options.get("allow_empty")))
@@ -70,7 +70,7 @@ def publish_stage(context: Context) -> int:
         written = write_set(
             to_arrow(tables),
             context.processed,
-            {COMPANIONS[0]: to_pretty_json(run), COMPANIONS[1]: datapackage.render()},
+            {COMPANIONS[0]: to_pretty_json(run), COMPANIONS[1]: datapackage.render(tables)},
             lambda staged: {COMPANIONS[2]: _report_html(context, staged)},
         )
     log.info("published %s", ", ".join(p.name for p in written))
@@ -116,12 +116,17 @@ def _tell(context: Context, run: dict) -> None:
 
 
 def _contracted(
-    cells: list[Cell], documents: list[Document], axes: list[Axis], history: revisions.History, described: list[dict]
+    cells: list[Cell],
+    documents: list[Document],
+    axes: list[Axis],
+    history: revisions.History,
+    described: list[dict],
+    notes: dict[str, list[str]],
 ) -> tuple[list[Cell], list[Document], dict[str, list[dict]]]:
     """The tables with every cell or document whose rows break a rule left out, and its captures
     quarantined (an error naming the rule is added to each capture's record in `described`)."""
     while True:
-        tables = build_tables(cells, documents, axes, history)
+        tables = build_tables(cells, documents, axes, history, described, notes)
         problems = validate(tables)
         orphans = [p for p in problems if p.owner is None]
         if orphans:
@@ -145,14 +150,19 @@ def _contracted(
 
 
 def _refuse_emptying(processed: Path, tables: dict[str, list[dict]], allowed: bool) -> None:
-    if allowed or tables["cells"] or tables["documents"]:
+    """An empty capture folder (a share that failed to mount) must not wipe out a published set."""
+    if allowed or any(row["captured"] for row in tables["cells"]) or tables["documents"]:
         return
     published = processed / "cells.parquet"
-    if published.exists() and pq.read_metadata(published).num_rows > 0:
+    if not published.exists():
+        return
+    held = pq.read_table(published)
+    count = sum(held.column("captured").to_pylist()) if "captured" in held.column_names else held.num_rows
+    if count:
         raise ValidationError(
-            f"the new set has no cells or documents, and {published} has "
-            f"{pq.read_metadata(published).num_rows} cells: is the capture folder the right one (an empty or "
-            "unmounted share?). Nothing was replaced; pass --allow-empty to publish an empty set on purpose"
+            f"the new set has no cells or documents, and {published} has {count} captured cells: is the "
+            "capture folder the right one (an empty or unmounted share?). Nothing was replaced; pass "
+            "--allow-empty to publish an empty set on purpose"
         )
 
 

@@ -1,54 +1,103 @@
-"""Merged cells to table rows (cells, entries, citations, links). Pure: no I/O, no clock."""
+"""Merged cells to table rows (cells, entries, citations, links, works, …). Pure: no I/O, no clock."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import date
-from urllib.parse import urlparse
 
 from pipeline.merge.revisions import History
 from pipeline.model import Axis, Cell, Document, Entry, Paragraph, Rich
+from pipeline.publish import captures as capture_rows
 from pipeline.publish.history import history_tables
+from pipeline.publish.issuers import Issuer, canonical_names
+from pipeline.publish.links import canonical, link_rows
 from pipeline.publish.resolve import resolve_document
-from pipeline.publish.works import WorkKey, assign_works
+from pipeline.publish.works import WorkKey, assign_works, work_rows
 from pipeline.runtime.ids import stable_id
-from pipeline.site import matrix
-from pipeline.structure.crossrefs import find_cell_mentions
+from pipeline.site import matrix, urls
 from pipeline.structure.references import find_references
 
-_DOCUMENT = re.compile(r"(?:dl|download)\.php\?|\.(?:pdf|txt|cab|docx?)\b", re.I)
+TABLE_NAMES = (
+    "cells",
+    "entries",
+    "works",
+    "citations",
+    "links",
+    "documents",
+    "sections",
+    "matrix_axes",
+    "captures",
+)
 
 
 def build_tables(
-    cells: list[Cell], documents: list[Document], axes: list[Axis], history: History
+    cells: list[Cell],
+    documents: list[Document],
+    axes: list[Axis],
+    history: History,
+    described: list[dict] | None = None,
+    notes: dict[str, list[str]] | None = None,
 ) -> dict[str, list[dict]]:
-    tables: dict[str, list[dict]] = {
-        name: [] for name in ("cells", "entries", "citations", "links", "documents", "sections", "matrix_axes")
-    }
+    tables: dict[str, list[dict]] = {name: [] for name in TABLE_NAMES}
     labels = {(a.matrix, a.axis, a.code): a.label for a in axes}
-    for cell in cells:
-        _cell_tables(cell, tables, labels)
+    captured = {cell.page.cell_id: cell for cell in cells}
+    for name in matrix.MATRICES:
+        for column in matrix.COLUMNS:
+            for row in matrix.ROWS[name]:
+                cid = matrix.cell_id(name, f"{column}{row}")
+                if cid in captured:
+                    _cell_tables(captured[cid], tables, labels)
+                else:
+                    tables["cells"].append(_uncaptured_cell(cid, name, column, str(row), labels))
     for document in documents:
         _document_tables(document, tables)
     tables["matrix_axes"] = [
         {"matrix": a.matrix, "axis": a.axis, "code": a.code, "label": a.label, "description": a.description}
         for a in axes
     ]
+    _normalise_issuers(tables["entries"], tables["citations"])
     _link_works_and_documents(tables["entries"], tables["documents"], cells)
+    tables["works"] = work_rows(tables["entries"], tables["cells"])
+    _tie_citations(tables["citations"], tables["entries"])
+    _tie_links(tables["links"], tables["citations"])
+    tables["captures"] = capture_rows.rows(described or [], notes or {}, cells, documents, tables["entries"])
     return tables | history_tables(history)
+
+
+def _uncaptured_cell(cid: str, name: str, column: str, row: str, labels: dict) -> dict:
+    return {
+        "cell_id": cid,
+        "matrix": name,
+        "column_code": column,
+        "row_code": row,
+        "captured": False,
+        "url": urls.cell_url(cid),
+        "column_label": labels.get((name, "column", column), matrix.COLUMNS[column]),
+        "row_label": labels.get((name, "row", row), matrix.ROWS[name][int(row)]),
+        "description": None,
+        "last_revised": None,
+        "first_uploaded": None,
+        "more": None,
+        "entry_count": 0,
+        "truncated": False,
+        "identified_by": None,
+        "sources": [],
+    }
 
 
 def _cell_tables(cell: Cell, tables: dict[str, list[dict]], labels: dict) -> None:
     page = cell.page
     cid = page.cell_id
+    url = urls.cell_url(cid)
     printed = page.labels_printed
     tables["cells"].append(
         {
             "cell_id": cid,
             "matrix": page.matrix,
             "column_code": page.column_code,
-            "row_code": page.row_code,
+            "row_code": str(page.row_code),
+            "captured": True,
+            "url": url,
             "column_label": page.column_label
             if "column" in printed
             else labels[(page.matrix, "column", page.column_code)],
@@ -68,17 +117,21 @@ def _cell_tables(cell: Cell, tables: dict[str, list[dict]], labels: dict) -> Non
         key = (" ".join(entry.title.lower().split()), entry.reference.year if entry.reference else None)
         seen[str(key)] += 1
         entry_id = f"{cid}-{stable_id(cid, *key, seen[str(key)])}"
-        tables["entries"].append(_entry_row(cid, entry_id, entry))
+        tables["entries"].append(_entry_row(cid, entry_id, entry, url, seen[str(key)]))
         tables["citations"] += _entry_citations(cid, entry_id, entry)
-        tables["links"] += _links(cid, entry_id, "entry", 0, entry.body, page.matrix)
+        tables["links"] += link_rows(
+            cid, cid, entry_id, "entry", 0, None, entry.body, url, page.matrix, title_end=len(entry.title)
+        )
     for section, rich in (("description", page.description), ("more", page.more)):
         if rich:
-            tables["citations"] += _citations(cid, None, section, 0, rich.text, rich, 0)
-            tables["links"] += _links(cid, None, section, 0, rich, page.matrix)
+            tables["citations"] += _citations(cid, None, section, 0, None, rich.text, rich, 0)
+            tables["links"] += link_rows(cid, cid, None, section, 0, None, rich, url, page.matrix)
     for n, paragraph in enumerate(page.bite, start=1):
-        tables["citations"] += _citations(cid, None, "bite", n, paragraph.body.text, paragraph.body, 0)
-        tables["links"] += _links(cid, None, "bite", n, paragraph.body, page.matrix)
-        tables["sections"].append(_section_row(cid, None, n, paragraph))
+        row = _section_row(cid, None, n, paragraph)
+        tables["sections"].append(row)
+        sid = row["section_id"]
+        tables["citations"] += _citations(cid, None, "bite", n, sid, paragraph.body.text, paragraph.body, 0)
+        tables["links"] += link_rows(cid, cid, None, "bite", n, sid, paragraph.body, url, page.matrix)
 
 
 def _section_row(cell_id: str | None, document_id: str | None, n: int, paragraph: Paragraph) -> dict:
@@ -96,6 +149,7 @@ def _section_row(cell_id: str | None, document_id: str | None, n: int, paragraph
 
 def _document_tables(document: Document, tables: dict[str, list[dict]]) -> None:
     page, did = document.page, document.document_id
+    base = canonical(document.url, urls.ROOT + "/").url or urls.ROOT + "/"
     tables["documents"].append(
         {
             "document_id": did,
@@ -119,27 +173,28 @@ def _document_tables(document: Document, tables: dict[str, list[dict]]) -> None:
     for n, item in enumerate(page.related, start=1):
         tables["citations"].append(
             {
+                "href": None,
                 "citation_id": f"{did}-{stable_id('related', n, item.title)}",
                 "cell_id": None,
                 "document_id": did,
                 "entry_id": None,
                 "role": "related",
                 "section": "related",
+                "section_id": None,
                 "position": n,
                 "text": item.title,
                 "listed_kind": item.kind,
                 "anchor_text": None,
                 "year": item.year,
                 "issuer": None,
+                "issuer_printed": None,
+                "document_kind": None,
                 "jurisdiction": None,
                 "note": None,
             }
         )
-        kind = (
-            "cell"
-            if item.target_cell_id
-            else ("document" if link_kind(item.href) == "placeholder" else link_kind(item.href))
-        )
+        address = canonical(item.href, base)
+        kind = "cell" if item.target_cell_id else ("document" if address.kind == "placeholder" else address.kind)
         tables["links"].append(
             {
                 "link_id": f"{did}-{stable_id('related', n, item.title)}",
@@ -147,19 +202,39 @@ def _document_tables(document: Document, tables: dict[str, list[dict]]) -> None:
                 "document_id": did,
                 "entry_id": None,
                 "section": "related",
+                "section_id": None,
                 "position": n,
                 "anchor_text": item.title,
-                "href": None if link_kind(item.href) == "placeholder" else item.href,
+                "href": address.url,
                 "kind": kind,
+                "placeholder": bool(item.href) and address.kind == "placeholder",
                 "origin": "link" if item.href else "text",
                 "target_cell_id": item.target_cell_id,
+                "target_entry_id": None,
             }
         )
 
 
+def _normalise_issuers(entries: list[dict], citations: list[dict]) -> None:
+    rows = entries + citations
+    names = canonical_names([r["issuer_printed"] for r in rows])
+    for r in rows:
+        issuer = names.get(r["issuer_printed"], Issuer(None, None))
+        r["issuer"], r["document_kind"] = issuer.name, issuer.document_kind
+
+
 def _link_works_and_documents(entries: list[dict], documents: list[dict], cells: list[Cell]) -> None:
     keys = [
-        WorkKey(e["entry_id"], e["cell_id"], e["title"], tuple(e["years"]), e["issuer"], e["annotation"], e["href"])
+        WorkKey(
+            e["entry_id"],
+            e["cell_id"],
+            e["title"],
+            tuple(e["years"]),
+            e["issuer"],
+            e["annotation"],
+            e["href"],
+            e.pop("occurrence"),
+        )
         for e in entries
     ]
     works = assign_works(keys)
@@ -168,11 +243,54 @@ def _link_works_and_documents(entries: list[dict], documents: list[dict], cells:
         e["document_id"], e["document_method"] = resolve_document(e, documents)
 
 
+def _tie_links(links: list[dict], citations: list[dict]) -> None:
+    """A citation's link leads to the entry the citation was tied to (its address may be lost)."""
+    cited = {at: c["cited_entry_id"] for c in citations if (at := c.pop("anchor_at", None)) and c["cited_entry_id"]}
+    for row in links:
+        entry = cited.get(row.pop("at", None))
+        if entry and row["target_entry_id"] is None:
+            row["target_entry_id"] = entry
+            if row["kind"] == "placeholder":
+                row["kind"] = "document"
+
+
+def _tie_citations(citations: list[dict], entries: list[dict]) -> None:
+    """A secondary citation cites the entry of its cell whose href its link shares, else the one other
+    entry of its cell with its year and the issuer it names. A year alone is not enough: on the seeds
+    every bare-year tie pointed at the wrong entry (the work cited is often not listed in the cell)."""
+    by_id = {e["entry_id"]: e for e in entries}
+    by_cell: dict[str, list[dict]] = {}
+    for e in entries:
+        by_cell.setdefault(e["cell_id"], []).append(e)
+    for c in citations:
+        target: dict | None
+        method: str | None
+        if c["role"] == "primary":
+            target, method = by_id[c["entry_id"]], "own entry"
+        elif c["role"] == "secondary" and c["cell_id"]:
+            others = [e for e in by_cell.get(c["cell_id"], []) if e["entry_id"] != c["entry_id"]]
+            linked = [e for e in others if c["href"] and e["href"] == c["href"]]
+            issued = [e for e in others if c["issuer"] and e["issuer"] == c["issuer"] and c["year"] in e["years"]]
+            target, method = (
+                (linked[0], "link")
+                if len(linked) == 1
+                else (issued[0], "issuer+year")
+                if len(issued) == 1
+                else (None, None)
+            )
+        else:
+            target, method = None, None
+        c.pop("href")
+        c["cited_entry_id"] = target["entry_id"] if target else None
+        c["cited_work_id"] = target["work_id"] if target else None
+        c["cited_by"] = method
+
+
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _entry_row(cid: str, entry_id: str, e: Entry) -> dict:
+def _entry_row(cid: str, entry_id: str, e: Entry, page_url: str, occurrence: int) -> dict:
     ref = e.reference
     return {
         "entry_id": entry_id,
@@ -183,15 +301,16 @@ def _entry_row(cid: str, entry_id: str, e: Entry) -> dict:
         "title": e.title,
         "year": ref.year if ref else None,
         "years": list(ref.years) if ref else [],
-        "issuer": ref.issuer if ref else None,
+        "issuer_printed": ref.issuer if ref else None,
         "jurisdiction": ref.jurisdiction if ref else None,
         "note": ref.note if ref else None,
         "reference": ref.text if ref else None,
         "annotation": e.annotation,
-        "href": None if link_kind(e.title_href) == "placeholder" else e.title_href,
+        "href": canonical(e.title_href, page_url).url if e.title_href else None,
         "cut_off": e.cut_off,
         "source_capture": e.capture,
         "source_line": e.line,
+        "occurrence": occurrence,
     }
 
 
@@ -201,6 +320,7 @@ def _entry_citations(cid: str, entry_id: str, e: Entry) -> list[dict]:
         ref = e.reference
         rows.append(
             {
+                "href": None,
                 "citation_id": f"{cid}-{stable_id(entry_id, 'primary')}",
                 "cell_id": cid,
                 "document_id": None,
@@ -208,26 +328,39 @@ def _entry_citations(cid: str, entry_id: str, e: Entry) -> list[dict]:
                 "listed_kind": None,
                 "role": "primary",
                 "section": "entry",
+                "section_id": None,
                 "position": 1,
                 "text": f"{e.title} ({ref.text})",
                 "anchor_text": None,
                 "year": ref.year,
-                "issuer": ref.issuer,
+                "issuer_printed": ref.issuer,
                 "jurisdiction": ref.jurisdiction,
                 "note": ref.note,
             }
         )
     start = e.reference.end if e.reference else 0
-    return rows + _citations(cid, entry_id, "entry", 0, e.body.text, e.body, start, first=len(rows) + 1)
+    return rows + _citations(cid, entry_id, "entry", 0, None, e.body.text, e.body, start, first=len(rows) + 1)
+
+
+CITED_LINK_GAP = 2  # characters between a link's end and the reference it is the anchor of: "review (2006)"
 
 
 def _citations(
-    cid: str, entry_id: str | None, section: str, paragraph: int, text: str, rich: Rich, start: int, first: int = 1
+    cid: str,
+    entry_id: str | None,
+    section: str,
+    paragraph: int,
+    section_id: str | None,
+    text: str,
+    rich: Rich,
+    start: int,
+    first: int = 1,
 ) -> list[dict]:
     rows = []
     for n, ref in enumerate((r for r in find_references(text) if r.start >= start), start=first):
-        anchor = next(
-            (rich.text[s.start : s.end] for s in rich.spans if s.kind == "link" and 0 <= ref.start - s.end <= 2), None
+        link = next(
+            (s for s in rich.spans if s.kind == "link" and 0 <= ref.start - s.end <= CITED_LINK_GAP),
+            None,
         )
         rows.append(
             {
@@ -238,66 +371,16 @@ def _citations(
                 "listed_kind": None,
                 "role": "secondary",
                 "section": section,
+                "section_id": section_id,
                 "position": n,
                 "text": ref.text,
-                "anchor_text": anchor,
+                "anchor_text": rich.text[link.start : link.end] if link else None,
+                "href": canonical(link.href, urls.cell_url(cid)).url if link else None,
+                "anchor_at": (cid, entry_id, section, paragraph, link.start) if link else None,
                 "year": ref.year,
-                "issuer": ref.issuer,
+                "issuer_printed": ref.issuer,
                 "jurisdiction": ref.jurisdiction,
                 "note": ref.note,
-            }
-        )
-    return rows
-
-
-def link_kind(href: str | None) -> str:
-    if not href or href.strip() in ("#", ""):
-        return "placeholder"
-    if href.startswith("#"):
-        return "in-page"
-    if href.lower().startswith("mailto:"):
-        return "email"
-    if matrix.cell_from_url(href):
-        return "cell"
-    if _DOCUMENT.search(href):
-        return "document"
-    host = urlparse(href).netloc.lower()
-    return "external" if host and "findings.org.uk" not in host else "document"
-
-
-def _links(cid: str, entry_id: str | None, section: str, paragraph: int, rich: Rich, own_matrix: str) -> list[dict]:
-    mentions = find_cell_mentions(rich.text, own_matrix)
-    items = []
-    link_spans = [s for s in rich.spans if s.kind == "link"]
-    for s in link_spans:
-        kind = link_kind(s.href)
-        inside = [m for m in mentions if m.start >= s.start and m.end <= s.end]
-        target = matrix.cell_from_url(s.href) or (inside[0].target_cell_id if inside else None)
-        if target and kind == "placeholder":
-            kind = "cell"
-        items.append(
-            (s.start, rich.text[s.start : s.end], None if kind == "placeholder" else s.href, kind, "link", target)
-        )
-    for m in mentions:
-        if not any(s.start <= m.start and m.end <= s.end for s in link_spans):
-            items.append((m.start, m.text, None, "cell", "text", m.target_cell_id))
-    rows = []
-    for n, (_offset, anchor, href, kind, origin, target) in enumerate(
-        sorted(items, key=lambda x: (x[0], x[1])), start=1
-    ):
-        rows.append(
-            {
-                "link_id": f"{cid}-{stable_id(entry_id, section, paragraph, n, anchor, target)}",
-                "cell_id": cid,
-                "document_id": None,
-                "entry_id": entry_id,
-                "section": section,
-                "position": n,
-                "anchor_text": anchor,
-                "href": href,
-                "kind": kind,
-                "origin": origin,
-                "target_cell_id": target,
             }
         )
     return rows

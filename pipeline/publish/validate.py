@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from pipeline.publish.schemas import KEYS
+from pipeline.publish.schemas import KEYS, TABLES, allowed
 from pipeline.site.rules import CELLS, FIRST_YEAR, last_year
 
-Rule = Literal["unique key", "foreign key", "one owner", "known cell", "title", "year range"]
+Rule = Literal["unique key", "foreign key", "one owner", "known cell", "title", "year range", "allowed values"]
 OWNED = ("entries", "citations", "links", "sections", "cell_revisions", "entry_history", "changes")  # rows of one owner
 
 
@@ -64,6 +64,9 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[P
         if target is not None and target not in CELLS:
             message = f"links: target_cell_id {target!r} is not a cell of either matrix"
             problems.append(Problem("known cell", message, row["cell_id"], row.get("document_id")))
+        elif target is not None and target not in cells:
+            problems.append(Problem("foreign key", f"links: target_cell_id {target!r} has no row in cells"))
+    problems += _outside_enums(tables)
     for name in ("entries", "documents"):
         for row in tables.get(name, []):
             if not (row["title"] or "").strip():
@@ -75,4 +78,21 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[P
             if year is not None and not FIRST_YEAR <= year <= max_year:
                 message = f"{name}: year {year} outside {FIRST_YEAR}–{max_year} ({row[KEYS[name]]})"
                 problems.append(Problem("year range", message, row.get("cell_id"), row.get("document_id")))
+    return problems
+
+
+def _outside_enums(tables: dict[str, list[dict]]) -> list[Problem]:
+    """Values a column holds that it is not declared to hold (a list column: item by item)."""
+    problems = []
+    for name, schema in TABLES.items():
+        for field in schema:
+            values = allowed(field)
+            if not values:
+                continue
+            for row in tables.get(name, []):
+                held = row.get(field.name)
+                for value in held if isinstance(held, list) else [held]:
+                    if value is not None and value not in values:
+                        message = f"{name}: {field.name} {value!r} is not one of {values}"
+                        problems.append(Problem("allowed values", message, row.get("cell_id"), row.get("document_id")))
     return problems

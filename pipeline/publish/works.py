@@ -8,12 +8,19 @@ a year and:
   from cell to cell, but its issuer and description stay.
 Sharing only a year, an issuer or a word is never enough. Matches are joined transitively; each
 entry records the method and score of its strongest match.
+
+A work's id is a hash of the smallest of its members' own keys (normalised title, years, occurrence
+in its cell), never of cell ids or of other works: it stays as it is while captures of cells that do
+not list the work come and go, and while a cell listing it under the same wording is added or
+removed. Two works whose smallest keys coincide are told apart by a hash of all their members.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from rapidfuzz import fuzz
 
@@ -34,12 +41,18 @@ class WorkKey:
     issuer: str | None
     annotation: str
     href: str | None
+    occurrence: int = 1  # the how-manieth entry of this title and year in its cell
 
 
 def normalise(text: str | None) -> str:
     """Lower case, straight quotes, no bracketed prefixes, single spaces: what captures of one text share."""
     text = (text or "").lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return " ".join(re.sub(r"\[[^\]]*\]", " ", text).split())
+
+
+def own_key(k: WorkKey) -> tuple[str, str, int]:
+    """What identifies one listing whatever cell it is in."""
+    return normalise(k.title), ",".join(map(str, k.years)), k.occurrence
 
 
 def match(a: WorkKey, b: WorkKey) -> tuple[str, float] | None:
@@ -88,12 +101,54 @@ def assign_works(keys: list[WorkKey]) -> dict[str, tuple[str, str, float]]:
                 if found[1] > best.get(k, ("", -1.0))[1]:
                     best[k] = found
     groups: dict[str, list[str]] = {}
-    for k in keys:
-        groups.setdefault(find(k.entry_id), []).append(k.entry_id)
+    for key in keys:
+        groups.setdefault(find(key.entry_id), []).append(key.entry_id)
+    by_entry = {k.entry_id: k for k in keys}
+    own = {root: min(own_key(by_entry[m]) for m in members) for root, members in groups.items()}
+    clashes = Counter(own.values())
     out = {}
-    for members in groups.values():
-        work_id = f"work-{stable_id(min(members))}"
+    for root, members in groups.items():
+        work_id = f"work-{stable_id(*own[root]) if clashes[own[root]] == 1 else stable_id(*sorted(members))}"
         for m in members:
             method, score = best.get(m, ("unique", 0.0))
             out[m] = (work_id, method, round(score, 1))
     return out
+
+
+TAG_ORDER = "SKRG"  # the order the site lists its tags in
+
+
+def work_rows(entries: list[dict], cells: list[dict]) -> list[dict]:
+    """One row per work. Its title, year and issuer are those of its listing in the most recently
+    revised cell (a cell never dated counts as oldest; ties go to the first cell id, then position)."""
+    revised = {c["cell_id"]: c["last_revised"] for c in cells}
+    members: dict[str, list[dict]] = {}
+    for e in entries:
+        members.setdefault(e["work_id"], []).append(e)
+    rows = []
+    for work_id, listed in members.items():
+        listed.sort(key=lambda e: (e["cell_id"], e["position"]))
+        lead = max(listed, key=lambda e: (revised[e["cell_id"]] or date.min, _reverse(e["cell_id"]), -e["position"]))
+        cells_listing = sorted({e["cell_id"] for e in listed})
+        rows.append(
+            {
+                "work_id": work_id,
+                "title": lead["title"],
+                "year": lead["year"],
+                "issuer": lead["issuer"] or next((e["issuer"] for e in listed if e["issuer"]), None),
+                "types": [t for t in TAG_ORDER if any(t in e["types"] for e in listed)],
+                "cell_ids": cells_listing,
+                "matrices": sorted({c.split("-")[0] for c in cells_listing}),
+                "entry_count": len(listed),
+                "titles": sorted({e["title"] for e in listed}),
+                "document_id": next((e["document_id"] for e in listed if e["document_id"]), None),
+                "match_methods": sorted({e["work_method"] for e in listed}),
+                "title_from": lead["entry_id"],
+            }
+        )
+    return rows
+
+
+def _reverse(text: str) -> str:
+    """Sorts in the opposite order of `text` (so max() picks the first cell id)."""
+    return "".join(chr(0x10FFFF - ord(ch)) for ch in text)

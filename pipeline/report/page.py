@@ -31,6 +31,7 @@ TAGS = {"S": "seminal studies", "K": "key studies", "R": "reviews", "G": "guidan
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 TAG_COLOURS = {"S": "#0072B2", "K": "#E69F00", "R": "#009E73", "G": "#CC79A7"}
 MATRIX_COLOURS = {"alcohol": "#0072B2", "drug": "#D55E00"}
+UNCAPTURED = "#DDDDDD"
 
 
 @cache
@@ -74,7 +75,7 @@ class Charts:
 
 
 def load(processed: Path) -> dict[str, pd.DataFrame]:
-    names = ("cells", "entries", "links", "documents", "cell_revisions", "entry_history", "changes")
+    names = ("cells", "entries", "works", "links", "documents", "cell_revisions", "entry_history", "changes")
     tables = {n: read_published(processed / f"{n}.parquet").to_pandas() for n in names}
     tables["run"] = json.loads((processed / "report.json").read_text("utf-8"))
     return tables
@@ -86,7 +87,7 @@ def metrics(t: dict) -> dict[str, int]:
     tags = Counter(tag for types in entries["types"] for tag in types)
     xref = _cross_references(links)
     return {
-        "cells": len(t["cells"]),
+        "cells": int(t["cells"]["captured"].sum()),
         "entries": len(entries),
         "documents": len(t["documents"]),
         **{f"entries-{tag}": tags.get(tag, 0) for tag in TAGS},
@@ -115,8 +116,13 @@ def _position(cell_id: str) -> tuple[str, int, int]:
     return name, "ABCDE".index(code[0]), int(code[1]) - 1
 
 
-def heatmap(charts: Charts, entries: pd.DataFrame, name: str) -> str:
+def heatmap(charts: Charts, entries: pd.DataFrame, cells: pd.DataFrame, name: str) -> str:
     counts = {tag: [[0] * 5 for _ in range(5)] for tag in TAGS}
+    captured = [[False] * 5 for _ in range(5)]
+    for cell_id in cells.loc[cells["captured"], "cell_id"]:
+        m, col, row = _position(cell_id)
+        if m == name:
+            captured[row][col] = True
     for cell_id, types in zip(entries["cell_id"], entries["types"]):
         m, col, row = _position(cell_id)
         if m == name:
@@ -125,13 +131,13 @@ def heatmap(charts: Charts, entries: pd.DataFrame, name: str) -> str:
     return _figure(
         charts,
         _draw_heatmap,
-        {"matrix": name, "counts": counts},
-        f"{name} matrix heatmap of entries per cell, one panel per tag",
+        {"matrix": name, "counts": counts, "captured": captured},
+        f"{name} matrix heatmap of entries per cell, one panel per tag; cells not captured in grey",
     )
 
 
 def _draw_heatmap(plt, data: dict):
-    name, counts = data["matrix"], data["counts"]
+    name, counts, captured = data["matrix"], data["counts"], data["captured"]
     fig, axes = plt.subplots(1, 4, figsize=(11, 3.2), sharey=True)
     peak = max(1, max(v for grid in counts.values() for line in grid for v in line))
     for ax, tag in zip(axes, TAGS):
@@ -139,15 +145,19 @@ def _draw_heatmap(plt, data: dict):
         for r in range(5):
             for c in range(5):
                 v = counts[tag][r][c]
+                if not captured[r][c]:  # no capture: nothing is known, which is not "0 entries"
+                    ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=UNCAPTURED, hatch="///", lw=0))
+                    ax.text(c, r, "n/c", ha="center", va="center", color="#555555", fontsize=7)
+                    continue
                 ax.text(
-                    c, r, str(v) if v else "·", ha="center", va="center", color="white" if v > peak * 0.6 else "black"
+                    c, r, str(v) if v else "0", ha="center", va="center", color="white" if v > peak * 0.6 else "black"
                 )
         ax.set_title(f"{tag}: {TAGS[tag]}")
         ax.set_xticks(range(5), list("ABCDE"))
         ax.set_xlabel("column (level)")
     axes[0].set_yticks(range(5), ["\n".join(textwrap.wrap(f"{r} {matrix.ROWS[name][r]}", 22)[:2]) for r in range(1, 6)])
     axes[0].set_ylabel("row (intervention type)")
-    fig.suptitle(f"{name.capitalize()} matrix: entries per cell by tag")
+    fig.suptitle(f"{name.capitalize()} matrix: entries per cell by tag (n/c, hatched: cell not captured)")
     return fig
 
 
@@ -254,19 +264,16 @@ def _table(headers: list[str], rows: list[list], metric: str | None = None) -> s
     return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def shared_works(entries: pd.DataFrame) -> str:
-    shared = (
-        entries.groupby("work_id")
-        .agg(cells=("cell_id", lambda c: sorted(set(c))), title=("title", "first"), year=("year", "first"))
-        .loc[lambda d: d["cells"].map(len) > 1]
-        .sort_values(["title"])
-    )
+def shared_works(works: pd.DataFrame) -> str:
+    """Works listed by more than one cell, under the canonical title the works table gives them."""
+    shared = works[works["cell_ids"].map(len) > 1].sort_values(["title", "work_id"])
     rows = [
-        [r.title, "" if pd.isna(r.year) else int(r.year), len(r.cells), ", ".join(r.cells)] for r in shared.itertuples()
+        [r.title, "" if pd.isna(r.year) else int(r.year), len(r.cell_ids), ", ".join(r.cell_ids)]
+        for r in shared.itertuples()
     ]
     if not rows:
         return "<p>No work is listed in more than one cell of these tables.</p>"
-    return _table(["work (title as first listed)", "year", "cells", "listed in"], rows, "shared-works")
+    return _table(["work (canonical title)", "year", "cells", "listed in"], rows, "shared-works")
 
 
 MOST_CHANGED = 10  # cells listed in the table of the cells that changed most
@@ -348,7 +355,7 @@ def render(t: dict, charts: Charts | None = None) -> str:
     charts = charts or Charts(None)
     m = metrics(t)
     boxes = [
-        ("cells", "cells"),
+        ("cells", "cells captured (of 50)"),
         ("entries", "entries"),
         *[(f"entries-{tag}", f"tagged {tag}") for tag in TAGS],
         ("documents", "analysis pages"),
@@ -361,12 +368,13 @@ def render(t: dict, charts: Charts | None = None) -> str:
         "<title>Effectiveness Bank matrices: data report</title>",
         f"<style>{CSS}</style></head><body>",
         "<h1>Effectiveness Bank treatment matrices: data report</h1>",
-        "<p>Computed from the published tables in this folder (cells, entries, links, documents, cell_revisions, "
-        "entry_history, changes and report.json).</p>",
+        "<p>Computed from the published tables in this folder (cells, entries, works, links, documents, "
+        "cell_revisions, entry_history, changes and report.json).</p>",
         f'<div class="numbers">{numbers}</div>',
         "<h2>Entries per cell, by tag</h2>",
-        "<p>An entry with two tags counts under both.</p>",
-        *[heatmap(charts, t["entries"], name) for name in matrix.MATRICES],
+        "<p>An entry with two tags counts under both. A hatched cell marked n/c was not captured: its "
+        "entries are unknown, not zero.</p>",
+        *[heatmap(charts, t["entries"], t["cells"], name) for name in matrix.MATRICES],
         "<h2>How recent is the evidence</h2>",
         years(charts, t["entries"]),
         "<h2>Who issues the guidance and reports</h2>",
@@ -376,7 +384,7 @@ def render(t: dict, charts: Charts | None = None) -> str:
         f"{m['cross-references']} links and mentions in all.</p>",
         graph(charts, t["links"]),
         "<h2>Works cited in more than one cell</h2>",
-        shared_works(t["entries"]),
+        shared_works(t["works"]),
         "<h2>How the cells changed</h2>",
         history(t["cell_revisions"], t["entry_history"], t["changes"]),
         "<h2>Quality of this run</h2>",
