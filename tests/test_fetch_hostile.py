@@ -20,6 +20,7 @@ from test_fetch import CONTACT, Sleeps, captures, config, fetch, manifest_rows, 
 
 from pipeline.cli import main
 from pipeline.extract.warc import warc_captures
+from pipeline.fetch.config import ConfigError, FetchConfig
 from pipeline.fetch.crawl import Crawler, crawl
 
 CELLS = ["alcohol-A1", "alcohol-B2", "drug-C3"]
@@ -83,6 +84,23 @@ def test_a_redirect_is_checked_where_requests_would_connect_scheme_host_and_port
     assert elsewhere.requested() == ["/moved"]
     row = next(r for r in manifest_rows(tmp_path / "allowed" / "raw") if r["url"].endswith(other_port))
     assert row["final_url"] == f"{elsewhere.url}/moved"
+
+
+def test_the_allow_list_is_a_set_of_origins():
+    settings = dict(base_url="http://site.test:8080", contact=CONTACT)
+    entries = ("Mirror.test", "other.test:81", "https://secure.test", "http://plain.test")
+    assert FetchConfig(**settings, allow_hosts=entries).allowed_origins == {
+        ("http", "site.test", 8080),
+        ("http", "mirror.test", 8080),
+        ("http", "other.test", 81),
+        ("https", "secure.test", 443),
+        ("http", "plain.test", 80),
+    }
+    for entry in ("user@other.test", "other.test/path", "ftp://other.test", "other.test:port", "a\\@b"):
+        with pytest.raises(ConfigError, match="--allow-host takes host, host:port or http"):
+            FetchConfig(**settings, allow_hosts=(entry,))
+    with pytest.raises(ConfigError, match="--base-url must name its host plainly"):
+        FetchConfig(base_url="http://127.0.0.2:1\\@127.0.0.1:2", contact=CONTACT)
 
 
 # -- 15: a whole-request deadline, and Ctrl-C ------------------------------------------------------------------
