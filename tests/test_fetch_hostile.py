@@ -234,7 +234,9 @@ def test_a_robots_txt_over_500_kib_is_read_up_to_500_kib(tmp_path):
     assert len(text) > 520 * 1024
     kinds = {c: outcome(summary, cell_path(c)).kind for c in CELLS}
     assert kinds == {"alcohol-A1": "fetched", "alcohol-B2": "fetched", "drug-C3": "skipped"}
-    assert "robots.txt is longer than 500 KiB: its first 500 KiB were read" in summary.notes
+    assert f"robots.txt of {site.url} is longer than 500 KiB: its first 500 KiB were read, as RFC 9309 allows" in (
+        summary.notes
+    )
 
 
 def test_robots_txt_wildcards_are_understood(tmp_path):

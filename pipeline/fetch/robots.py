@@ -36,19 +36,20 @@ class Rules:
         return float(delay) if delay is not None else None
 
 
-def parse(body: bytes, charset: str | None = None) -> Rules:
+def parse(origin: str, body: bytes, charset: str | None = None) -> Rules:
     """Rules from robots.txt's bytes; a body of MAX_BYTES or more is read up to its last whole line."""
     note = ""
     if len(body) >= MAX_BYTES:
         body = body[: body.rfind(b"\n", 0, MAX_BYTES) + 1]
-        note = f"robots.txt is longer than {MAX_BYTES // 1024} KiB: its first {MAX_BYTES // 1024} KiB were read"
+        kib = MAX_BYTES // 1024
+        note = f"robots.txt of {origin} is longer than {kib} KiB: its first {kib} KiB were read, as RFC 9309 allows"
     return Rules(Protego.parse(decode(body, charset)[0]), note=note)
 
 
 def from_response(origin: str, status: int | None, body: bytes, charset: str | None, error: str = "") -> Rules:
     """Rules from the answer to GET origin/robots.txt (status None: no answer at all)."""
     if status is not None and 200 <= status < 300 and not error:
-        return parse(body, charset)
+        return parse(origin, body, charset)
     if status is not None and 400 <= status < 500:
         return Rules(None, note=f"robots.txt of {origin} answered {status}: no rules")
     why = error or (f"HTTP {status}" if status is not None else "no answer")
