@@ -20,6 +20,7 @@ from test_fetch import CONTACT, Sleeps, captures, config, fetch, manifest_rows, 
 
 from pipeline.cli import main
 from pipeline.extract.warc import warc_captures
+from pipeline.fetch.client import refusal
 from pipeline.fetch.config import ConfigError, FetchConfig
 from pipeline.fetch.crawl import Crawler, crawl
 
@@ -99,6 +100,12 @@ def test_the_allow_list_is_a_set_of_origins():
     for entry in ("user@other.test", "other.test/path", "ftp://other.test", "other.test:port", "a\\@b"):
         with pytest.raises(ConfigError, match="--allow-host takes host, host:port or http"):
             FetchConfig(**settings, allow_hosts=(entry,))
+    ipv6 = FetchConfig(base_url="http://[::1]:8080", contact=CONTACT)
+    assert (refusal("http://[::1]:8080/x", ipv6), refusal("http://[::1]:8081/x", ipv6)) == (
+        "",
+        "http://[::1]:8081/x would connect to http://[::1]:8081, which is not on the allow-list; "
+        "pass --allow-host http://[::1]:8081 if it is meant to be fetched",
+    )
     with pytest.raises(ConfigError, match="--base-url must name its host plainly"):
         FetchConfig(base_url="http://127.0.0.2:1\\@127.0.0.1:2", contact=CONTACT)
 

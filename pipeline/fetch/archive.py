@@ -74,7 +74,7 @@ def _keep_whole_records(path: Path) -> list[str]:
                 records.read_to_end(record)
                 end = records.get_record_offset() + records.get_record_length()
                 uris.append(uri)
-        except Exception:  # noqa: BLE001 (whatever warcio makes of a record cut off by a kill, it is dropped)
+        except Exception:  # whatever warcio makes of a record cut off by a kill, it is dropped with the rest
             pass
     os.truncate(path, end)
     return uris

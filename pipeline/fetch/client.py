@@ -140,7 +140,7 @@ def request_origin(url: str) -> Origin | None:
         parts = parse_url(prepared.url or "")
     except (requests.RequestException, LocationParseError, ValueError):
         return None
-    scheme, host = (parts.scheme or "").lower(), (parts.host or "").lower()
+    scheme, host = (parts.scheme or "").lower(), (parts.host or "").lower().strip("[]")  # IPv6 as urlsplit has it
     if scheme not in DEFAULT_PORTS or not host:
         return None
     return scheme, host, parts.port or DEFAULT_PORTS[scheme]
@@ -150,7 +150,8 @@ def origin_text(origin: Origin | None) -> str:
     if origin is None:
         return "nowhere a request can go"
     scheme, host, port = origin
-    return f"{scheme}://{host}" + ("" if DEFAULT_PORTS[scheme] == port else f":{port}")
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{netloc}" + ("" if DEFAULT_PORTS[scheme] == port else f":{port}")
 
 
 def refusal(url: str, config: FetchConfig) -> str:
