@@ -143,7 +143,8 @@ def _fetch_parser(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="HOST",
-        help="another host requests and redirects may go to (repeatable); the base URL's host always may",
+        help="another host (on the base URL's port), host:port or http(s)://host:port that requests and "
+        "redirects may go to (repeatable); the base URL's own host and port always may",
     )
     p.add_argument(
         "--depth",
@@ -175,6 +176,12 @@ def _fetch_parser(p: argparse.ArgumentParser) -> None:
         "--connect-timeout", type=float, default=d.connect_timeout, help=f"seconds (default: {d.connect_timeout:g})"
     )
     p.add_argument("--read-timeout", type=float, default=d.read_timeout, help=f"seconds (default: {d.read_timeout:g})")
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=d.deadline,
+        help=f"seconds one request may take in all, connecting to the last byte (default: {d.deadline:g})",
+    )
     p.add_argument(
         "--retries",
         type=int,
@@ -218,6 +225,7 @@ def _fetch(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             connect_timeout=args.connect_timeout,
             read_timeout=args.read_timeout,
+            deadline=args.deadline,
             retries=args.retries,
             backoff_factor=args.backoff,
             max_redirects=args.max_redirects,

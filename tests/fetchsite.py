@@ -2,7 +2,9 @@
 
 It serves the two overview pages linking the 50 cells in the site's URL forms, a small valid page for
 each cell, a few analysis pages, robots.txt, ETag / Last-Modified with 304 answers, and scripted
-faults per path (a queue of replies served before the page itself). Every request is logged.
+faults per path (a queue of replies served before the page itself): errors, stalls, dropped
+connections, hostile headers sent verbatim, and answers trickled a byte at a time. It listens on
+127.0.0.1 only. Every request is logged.
 
     python tests/fetchsite.py --port 8765     # serve it until Ctrl-C
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Literal
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MATRICES = {"alcohol": ("Alcohol", "amatrix.php"), "drug": ("Drugs", "dmatrix.php")}
@@ -46,6 +49,7 @@ ALL_CELLS = [f"{m}-{c}{r}" for m in MATRICES for c in COLUMNS for r in range(1, 
 # The shipped HTML mirrors, served at the addresses of the pages they mirror.
 REAL_PAGES = {"alcohol-E4": "alcohol-E4.html", "drug-E4": "drug-E4.html", "drug-E3": "drug-E3.html"}
 NICE_PATH = "/PHP/dl.php?file=NICE_6.txt"
+TRICKLE_MAX_SECONDS = 10.0  # a trickled answer stops here, so a client that never gives up cannot hold a thread
 
 
 def cell_path(cell: str) -> str:
@@ -119,6 +123,8 @@ class Reply:
     delay: float = 0.0
     drop: bool = False
     omit_length: bool = False  # no Content-Length: the body ends when the connection closes
+    trickle: float = 0.0  # send one byte every this many seconds (for at most TRICKLE_MAX_SECONDS)
+    trickle_from: Literal["headers", "body"] = "headers"  # what is trickled: the whole answer, or its body
 
 
 @dataclass
@@ -266,6 +272,9 @@ def _handler(site: FetchSite) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.close()
                 return
+            if reply.trickle:
+                self._trickle(reply)
+                return
             try:
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
@@ -276,6 +285,24 @@ def _handler(site: FetchSite) -> type[BaseHTTPRequestHandler]:
                 if reply.status != 304:
                     self.wfile.write(reply.body)
             except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def _trickle(self, reply: Reply) -> None:
+            head = f"HTTP/1.0 {reply.status} Scripted\r\n" + "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
+            if not reply.omit_length:
+                head += f"Content-Length: {len(reply.body)}\r\n"
+            data = (head + "\r\n").encode("latin-1") + reply.body
+            start = 0 if reply.trickle_from == "headers" else len(data) - len(reply.body)
+            self.close_connection = True
+            ends = time.monotonic() + TRICKLE_MAX_SECONDS
+            try:
+                self.wfile.write(data[:start])
+                for i in range(start, len(data)):
+                    if time.monotonic() > ends:
+                        break
+                    self.wfile.write(data[i : i + 1])
+                    time.sleep(reply.trickle)
+            except OSError:  # the client gave up: what a client with a deadline does
                 pass
 
         def log_message(self, *args) -> None:

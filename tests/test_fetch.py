@@ -476,10 +476,12 @@ def test_a_killed_fetch_resumes_fetching_only_what_is_missing(tmp_path):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        journal = interim / "fetch" / "journal.tsv"
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # kill between pages: each page's row and journal line both written
             if (raw / "manifest.csv").exists() and len(manifest_rows(raw)) >= 4:
-                break
+                if len(journal.read_text("utf-8").splitlines()) - 1 == len(manifest_rows(raw)):
+                    break
             time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

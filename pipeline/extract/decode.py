@@ -84,10 +84,16 @@ _MOJIBAKE_HINT = re.compile(r"[ÂÃâ€‚Ä][\x80-\xbf€‚ƒ„…†‡ˆ�
 
 
 def known_charset(name: str | None) -> bool:
+    """A text encoding Python knows; bytes-to-bytes codecs (base64, zlib, hex) are not charsets."""
+    if not name:
+        return False
     try:
-        return bool(name) and bool(codecs.lookup(name))
+        b"a".decode(name)  # (b"" would not do: decoding nothing never consults the codec)
+    except UnicodeDecodeError:  # a text encoding that cannot decode one byte alone (UTF-16)
+        return True
     except LookupError:
         return False
+    return True
 
 
 def meta_charset(data: bytes) -> str | None:

@@ -1,6 +1,11 @@
 """`--warc PATH`: every page fetched in a run, also written as a WARC response record (warcio), so a
-crawl can be archived or fed to the extract stage elsewhere. Written under a temporary name and
-renamed into place when the run ends."""
+crawl can be archived or fed to the extract stage elsewhere.
+
+The file is written as `.PATH.part` and renamed into place only when the run finishes. An
+interrupted run leaves the part (each record flushed as it is written); the run that resumes it
+keeps its whole records, drops a record cut off by a kill, and appends to it, so the WARC of an
+interrupted and resumed run holds the pages of both halves.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import os
 from io import BytesIO
 from pathlib import Path
 
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -18,13 +24,19 @@ _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length", 
 
 
 class WarcArchive:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, resume: bool = False) -> None:
+        """resume: carry on the part an interrupted run left (if any), else start afresh."""
         self.path = path
         self.tmp = path.with_name(f".{path.name}.part")
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.tmp, "wb")
+        self.carried: list[str] = []  # target URIs of the records kept from the interrupted run
+        if resume and self.tmp.is_file():
+            self.carried = _keep_whole_records(self.tmp)
+            self._fh = open(self.tmp, "ab")
+        else:
+            self._fh = open(self.tmp, "wb")
         self._writer = WARCWriter(self._fh, gzip=path.name.endswith(".gz"))
-        self.records = 0
+        self.records = len(self.carried)
 
     def add(self, response: Response, captured_at: str) -> None:
         headers = [(k, v) for k, v in response.raw_headers if k.lower() not in _TRANSFER_HEADERS]
@@ -40,8 +52,29 @@ class WarcArchive:
             warc_headers_dict={"WARC-Date": captured_at},
         )
         self._writer.write_record(record)
+        self._fh.flush()  # a killed run leaves whole records behind for the run that resumes it
         self.records += 1
 
-    def close(self) -> None:
+    def close(self, finished: bool) -> None:
+        """Put the WARC in place if the run finished; else keep the part for the run that resumes."""
         self._fh.close()
-        os.replace(self.tmp, self.path)
+        if finished:
+            os.replace(self.tmp, self.path)
+
+
+def _keep_whole_records(path: Path) -> list[str]:
+    """Cut the file after its last whole record; the target URIs of the records kept."""
+    uris, end = [], 0
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        try:
+            for record in records:
+                record.content_stream().read()
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                records.read_to_end(record)
+                end = records.get_record_offset() + records.get_record_length()
+                uris.append(uri)
+        except Exception:  # whatever warcio makes of a record cut off by a kill, it is dropped with the rest
+            pass
+    os.truncate(path, end)
+    return uris

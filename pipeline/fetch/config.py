@@ -13,6 +13,9 @@ VERSION = "0.1"
 # the site's pages verbatim is crawled on the mirror, not on the live site).
 CANONICAL_HOSTS = ("findings.org.uk", "www.findings.org.uk")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+Origin = tuple[str, str, int]  # (scheme, host, port): where a request actually connects
 
 
 class ConfigError(ValueError):
@@ -24,7 +27,9 @@ class FetchConfig:
     raw: Path = Path("raw")
     state: Path = Path("interim/fetch")  # the journal of an unfinished run
     base_url: str = "https://findings.org.uk"  # the live site, or a mirror of it
-    allow_hosts: tuple[str, ...] = ()  # further hosts a request or redirect may go to
+    allow_hosts: tuple[
+        str, ...
+    ] = ()  # further places a request or redirect may go: host, host:port or scheme://host:port
     depth: int = 0  # 0: overviews and cells; 1: also the pages cells link to
     limit: int | None = None  # at most this many cell pages (trials)
     contact: str = field(default_factory=lambda: os.environ.get("FETCH_CONTACT", ""))  # e-mail or URL
@@ -32,7 +37,8 @@ class FetchConfig:
     interval: float = 1.0  # seconds between two requests to one host, at least
     concurrency: int = 2  # requests in flight at once, across hosts
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0  # per socket read: a server sending a byte at a time never reaches it
+    deadline: float = 120.0  # seconds one attempt at a request may take in all, connecting to the body's last byte
     retries: int = 4  # per request, on connection errors, 429 and 5xx
     backoff_factor: float = 2.0  # seconds; doubles each retry (urllib3 Retry)
     backoff_jitter: float = 1.0  # up to this many seconds added at random
@@ -53,8 +59,13 @@ class FetchConfig:
             raise ConfigError("--depth must be 0 or 1")
         if not 1 <= self.concurrency <= 4:
             raise ConfigError("--concurrency must be 1 to 4: this is a small charity's web site")
-        if self.interval < 0 or self.connect_timeout <= 0 or self.read_timeout <= 0:
-            raise ConfigError("intervals and timeouts must be positive")
+        if "\\" in self.base_url or "@" in parts.netloc:
+            raise ConfigError(f"--base-url must name its host plainly (no user@, no backslash), not {self.base_url!r}")
+        if self.interval < 0 or self.connect_timeout <= 0 or self.read_timeout <= 0 or self.deadline <= 0:
+            raise ConfigError("intervals, timeouts and --deadline must be positive")
+        for entry in self.allow_hosts:
+            if _allowed_origin(entry, parts.scheme, _port(parts.scheme, parts.port)) is None:
+                raise ConfigError(f"--allow-host takes host, host:port or http(s)://host:port, not {entry!r}")
         if self.retries < 0 or self.max_redirects < 0 or self.max_bytes <= 0:
             raise ConfigError("--retries, --max-redirects and --max-bytes cannot be negative")
         if self.limit is not None and self.limit < 0:
@@ -71,8 +82,14 @@ class FetchConfig:
         return self.base_url.rstrip("/")
 
     @property
-    def allowed_hosts(self) -> frozenset[str]:
-        return frozenset(h.lower() for h in (urlsplit(self.base_url).hostname, *self.allow_hosts) if h)
+    def allowed_origins(self) -> frozenset[Origin]:
+        """Where requests may connect: the base URL's scheme, host and port, and each --allow-host (a
+        bare host on the base URL's scheme and port). Another port of an allowed host is another site."""
+        parts = urlsplit(self.base_url)
+        scheme, port = parts.scheme, _port(parts.scheme, parts.port)
+        found = {(scheme, (parts.hostname or "").lower(), port)}
+        found |= {o for o in (_allowed_origin(e, scheme, port) for e in self.allow_hosts) if o}
+        return frozenset(found)
 
     @property
     def agent(self) -> str:
@@ -81,3 +98,24 @@ class FetchConfig:
     @property
     def timeout(self) -> tuple[float, float]:
         return (self.connect_timeout, self.read_timeout)
+
+
+def _port(scheme: str, port: int | None) -> int:
+    return port if port is not None else DEFAULT_PORTS.get(scheme, 0)
+
+
+def _allowed_origin(entry: str, scheme: str, port: int) -> Origin | None:
+    """An --allow-host entry as an origin; None if it is not one."""
+    text = entry.strip()
+    parts = urlsplit(text if "://" in text else f"{scheme}://{text}")
+    try:
+        given = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc or "\\" in text:
+        return None
+    if parts.path not in ("", "/") or parts.query:
+        return None
+    if given is None:  # a bare host shares the base URL's port; a URL without one has its scheme's
+        given = DEFAULT_PORTS[parts.scheme] if "://" in text else port
+    return parts.scheme, parts.hostname.lower(), given

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from pipeline.extract.decode import decode
 from pipeline.fetch import client, discover, robots, store
 from pipeline.fetch.archive import WarcArchive
 from pipeline.fetch.config import FetchConfig
+from pipeline.fetch.deadline import Watch
 from pipeline.fetch.pacing import HostPacer
 from pipeline.runtime.progress import Progress
 
@@ -46,7 +46,8 @@ class Summary:
 
     @property
     def exit_status(self) -> int:
-        """0: every page fetched, unchanged or skipped by robots.txt; 1: some page failed."""
+        """0: every page fetched, unchanged or skipped by robots.txt; 1: some page failed (an unreadable
+        robots.txt fails every page of its host)."""
         return 1 if self.failed else 0
 
     def text(self) -> str:
@@ -74,17 +75,20 @@ class Crawler:
         self,
         config: FetchConfig,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         progress: Progress | None = None,
         now: Callable[[], str] = utc_now,
     ) -> None:
+        """sleep: by default a wait that Ctrl-C ends at once (Watch.sleep)."""
         self.config, self.now = config, now
         self.progress = progress or Progress(quiet=True)
+        self.watch = Watch(config.deadline)
+        sleep = self.watch.sleep if sleep is None else sleep
         self.pacer = HostPacer(config.interval, clock, sleep)
         self.session = client.make_session(config, self.pacer, sleep)
         self.summary = Summary()
         self._lock = threading.Lock()  # raw/, manifest, journal, WARC: one writer at a time
-        self._robots: dict[str, robots.Rules] = {}
+        self._robots: dict[str, robots.Rules] = {}  # by origin
         self._robots_locks: dict[str, threading.Lock] = {}
         self._seen: set[str] = set()
 
@@ -94,12 +98,15 @@ class Crawler:
         c.raw.mkdir(parents=True, exist_ok=True)
         for stale in store.remove_temp_files(c.raw):
             self.summary.notes.append(f"removed {stale.name}, left by an interrupted run")
-        store.ensure_manifest(c.raw)
+        store.upgrade_manifest(c.raw)
         self.latest = store.latest_by_url(store.read_rows(c.raw), c.raw)
         self.journal = store.Journal.open(c.state, c.base, c.restart)
         if self.journal.resumed:
             self.progress.note(f"resuming an interrupted fetch: {len(self.journal.done)} page(s) already done")
-        self.archive = WarcArchive(c.warc) if c.warc else None
+        self.archive = WarcArchive(c.warc, resume=self.journal.resumed) if c.warc else None
+        if self.archive is not None and self.journal.resumed:
+            self._note_pages_missing_from_warc()
+        finished = False
         try:
             overviews = self.fetch_all("overviews", discover.overview_urls(c.base))
             cells = discover.cell_urls(overviews, c.base)
@@ -111,13 +118,29 @@ class Crawler:
                 for url in cells:
                     documents += discover.document_urls(cell_pages.get(url) or "", url, c.base)
                 self.fetch_all("documents", list(dict.fromkeys(documents)))
+            finished = True
         finally:
             self.progress.close()
             self.session.close()
             if self.archive is not None:
-                self.archive.close()
+                self.archive.close(finished)
         self.journal.finish()
         return self.summary
+
+    def _note_pages_missing_from_warc(self) -> None:
+        """A resumed run's WARC carries on the interrupted run's; say so if pages that run fetched are not in it."""
+        carried = set(self.archive.carried) if self.archive is not None else set()
+        missing = [
+            url
+            for url, kind in self.journal.done.items()
+            if kind == "fetched" and (self.latest.get(url) or {}).get("final_url", url) not in carried
+        ]
+        if missing:
+            self.summary.notes.append(
+                f"warning: {self.config.warc} lacks {len(missing)} page(s) fetched before the interruption "
+                "(that run wrote no WARC, or wrote another file); their captures are in "
+                f"{self.config.raw} and its manifest.csv"
+            )
 
     def fetch_all(self, label: str, urls: list[str]) -> dict[str, str | None]:
         """Fetch urls (each once a run); returns each page's text (stored or fetched), None if failed."""
@@ -133,7 +156,10 @@ class Crawler:
                 self.summary.outcomes.append(outcome)
                 self.progress.advance(outcome.kind, url, outcome.file if outcome.kind == "fetched" else outcome.detail)
                 pages[url] = self._text(outcome.file) if outcome.file else None
-        finally:  # on Ctrl-C: let the requests in flight end, start no more; the journal keeps the place
+        except BaseException:  # Ctrl-C: cut the requests in flight and end every wait; start no more
+            self.watch.stop()
+            raise
+        finally:  # the journal keeps the place of pages already done
             pool.shutdown(wait=True, cancel_futures=True)
         return pages
 
@@ -143,17 +169,21 @@ class Crawler:
         previous = self.latest.get(url)
         if url in self.journal.done and previous:
             return Outcome(url, "resumed", previous["file"], detail=self.journal.done[url])
-        if client.host_of(url) not in c.allowed_hosts:
-            return Outcome(url, "failed", detail=f"host {client.host_of(url)} is not on the allow-list")
-        if not self.allowed(url):
+        refused = client.refusal(url, c)
+        if refused:
+            return Outcome(url, "failed", detail=f"{refused} (not requested)")
+        rules = self.rules(url)
+        if rules.unreachable:
+            return Outcome(url, "failed", detail=f"not fetched: {rules.unreachable}")
+        if not rules.allowed(c.agent, url):
             return Outcome(
                 url,
                 "skipped",
                 previous["file"] if previous else "",
-                detail=self.rules(url).note or "disallowed by robots.txt",
+                detail="disallowed by robots.txt",
             )
         response = client.get(
-            self.session, url, c, self.pacer, store.conditional_headers(previous), may_fetch=self.allowed
+            self.session, url, c, self.pacer, self.watch, store.conditional_headers(previous), may_fetch=self.allowed
         )
         if response.status == 304 and previous and not response.error:
             self._mark(url, "unchanged")
@@ -201,22 +231,26 @@ class Crawler:
 
     # -- robots.txt ------------------------------------------------------------------------------
     def rules(self, url: str) -> robots.Rules:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        """The robots.txt rules of the origin url connects to, read once a run."""
+        origin = client.origin_text(client.request_origin(url))
         with self._lock:
             lock = self._robots_locks.setdefault(origin, threading.Lock())
         with lock:
             if origin not in self._robots:
-                answer = client.get(self.session, origin + "/robots.txt", self.config, self.pacer, check_type=False)
-                if answer.ok:
-                    rules = robots.from_response(200, decode(answer.body, answer.charset)[0])
-                elif answer.status is not None and answer.status >= 400:
-                    rules = robots.from_response(answer.status, "")
-                else:
-                    rules = robots.from_response(None, "", answer.error)
+                answer = client.get(
+                    self.session,
+                    origin + "/robots.txt",
+                    self.config,
+                    self.pacer,
+                    self.watch,
+                    check_type=False,
+                    prefix=robots.MAX_BYTES,
+                )
+                rules = robots.from_response(origin, answer.status, answer.body, answer.charset, answer.error)
                 delay = rules.crawl_delay(self.config.agent)
                 if delay:
-                    self.pacer.set_interval(parts.hostname or "", delay)
+                    host = (client.request_origin(url) or ("", "", 0))[1]
+                    self.pacer.set_interval(host, delay)
                     self.summary.notes.append(f"robots.txt of {origin} asks for {delay:g} s between requests")
                 if rules.note:
                     self.summary.notes.append(rules.note)

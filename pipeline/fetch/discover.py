@@ -7,6 +7,7 @@ base URL, so a mirror serving the site's pages verbatim is crawled on the mirror
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import parse_qs, quote, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
@@ -65,7 +66,7 @@ def cells_on(overview_html: bytes | str, page_url: str, base: str) -> list[str]:
     return list(seen)
 
 
-def cell_urls(overviews: dict[str, bytes | None], base: str) -> list[str]:
+def cell_urls(overviews: Mapping[str, bytes | str | None], base: str) -> list[str]:
     """The cell URLs to fetch: those the overview pages link to; for a matrix whose overview could not
     be had or names no cell, the known A1–E5 pattern. Alcohol first, then drug, in link order."""
     found = []

@@ -1,5 +1,7 @@
 """raw/ stays immutable: each fetched page is stored once under a content-addressed name, written to
-a temporary name and renamed into place, and raw/manifest.csv gains one row per new capture.
+a temporary name and renamed into place, and raw/manifest.csv gains one row per new capture (it is
+created with the first one: a run that stored nothing leaves no manifest behind). Files are created
+with the mode the umask gives any new file, not mkstemp's owner-only 0600.
 
 The journal (in the state folder) lists the pages an unfinished run already dealt with, so a run
 that was interrupted resumes where it stopped; a run that finishes removes it.
@@ -11,7 +13,7 @@ import csv
 import hashlib
 import io
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ MANIFEST = "manifest.csv"
 COLUMNS = ("file", "url", "final_url", "status", "captured_at", "etag", "last_modified", "sha256", "bytes", "charset")
 PREFIX = "fetch_"
 TEMP_SUFFIX = ".part"
+NEW_FILE_MODE = 0o666  # less the umask, as for any file a program creates
 
 
 def sha256(body: bytes) -> str:
@@ -68,7 +71,7 @@ def write_capture(raw: Path, body: bytes) -> tuple[str, bool]:
     target = raw / name
     if target.exists():
         return name, False
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=raw)
+    fd, tmp = _create_temp(raw, name)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
@@ -89,12 +92,11 @@ def remove_temp_files(raw: Path) -> list[Path]:
     return stale
 
 
-def ensure_manifest(raw: Path) -> None:
-    """Create manifest.csv with the full header, or upgrade an older one (e.g. file,url,captured_at)
-    by rewriting it atomically with the full header, its rows kept and the new fields blank."""
+def upgrade_manifest(raw: Path) -> None:
+    """Upgrade an older manifest.csv (e.g. file,url,captured_at) by rewriting it atomically with the
+    full header, its rows kept and the new fields blank; a missing one waits for the first row."""
     path = raw / MANIFEST
     if not path.exists():
-        _write_atomic(path, [], list(COLUMNS))
         return
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
@@ -109,8 +111,11 @@ def ensure_manifest(raw: Path) -> None:
 
 
 def append_row(raw: Path, row: dict[str, str]) -> None:
-    """One row, in one write, flushed to disk."""
+    """One row, in one write, flushed to disk; the first row creates manifest.csv with the full header."""
     path = raw / MANIFEST
+    if not path.exists():
+        _write_atomic(path, [row], list(COLUMNS))
+        return
     with open(path, newline="", encoding="utf-8-sig") as fh:
         header = next(csv.reader(fh), list(COLUMNS))
     buf = io.StringIO()
@@ -127,10 +132,24 @@ def _write_atomic(path: Path, rows: list[dict[str, str]], header: list[str]) -> 
     writer.writeheader()
     for row in rows:
         writer.writerow({k: row.get(k) or "" for k in header})
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(buf.getvalue())
-    os.replace(tmp, path)
+    fd, tmp = _create_temp(path.parent, path.name)
+    try:
+        if path.exists():  # an upgraded manifest keeps its mode
+            os.fchmod(fd, path.stat().st_mode & 0o7777)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(buf.getvalue())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _create_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new file `.NAME.<random>.part` beside `name`, mode NEW_FILE_MODE less the umask (the kernel applies it)."""
+    tmp = folder / f".{name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE), str(tmp)
 
 
 @dataclass
