@@ -239,6 +239,39 @@ def test_the_published_cell_is_the_revision_the_history_calls_current(run):
     }
 
 
+def test_a_new_capture_time_moves_an_undated_capture_to_another_revision_on_a_rerun(run, tmp_path):
+    """Only the manifest changes: both undated captures now come before the 2019 revision and agree with
+    no earlier one, so each is a revision of its own and the 2019 page is current again, on a rerun as
+    on a first run."""
+    raw = folder_of(tmp_path / "raw", {name: HISTORY / name for name in ["manifest.csv", *CAPTURES]})
+    run_on(raw, tmp_path / "rerun")
+    manifest = (raw / "manifest.csv").read_text(encoding="utf-8")
+    moved = manifest.replace("2024-03-20T12:00:00Z", "2019-06-01T12:00:00Z").replace(
+        "2024-06-02T08:30:00Z", "2019-07-01T08:30:00Z"
+    )
+    (raw / "manifest.csv").write_text(moved, encoding="utf-8")
+    again, fresh = run_on(raw, tmp_path / "rerun"), run_on(raw, tmp_path / "fresh")
+    revisions = again.table("cell_revisions")
+    assert list(zip(revisions.dated_by, revisions.captures.map(list), revisions.is_current, strict=True)) == [
+        ("page", [OLD], False),
+        ("capture", [CUT_COPY], False),
+        ("capture", [CUT], False),
+        ("page", [NEW], True),
+    ]
+    assert again.table("cells").sources.iloc[0].tolist() == [NEW]
+    assert again.table("entries").title.tolist() == [
+        "Commissioning for recovery in a northern city",
+        "Does paying services by results reduce drug use?",
+        "Recovery-oriented systems of care in three English areas",
+        REVIEW_NEW,
+        GUIDANCE,
+    ]
+    for name in TABLES:
+        assert filecmp.cmp(again.processed / f"{name}.parquet", fresh.processed / f"{name}.parquet", shallow=False), (
+            name
+        )
+
+
 def test_changes_between_consecutive_revisions_give_both_values(run):
     changes = run.table("changes")
     keys = run.table("entry_history").groupby("work_key").title.last().to_dict()

@@ -1,10 +1,11 @@
 """Merge stage: every capture of one cell becomes one cell.
 
 A cell's captures are grouped into revisions (`revision_groups`, which the history tables use too),
-and only the current revision's are folded: ranked (then newest capture time, then the most complete),
-the best is the base, and each field the base lacks is taken from the next capture of that revision
-that has it: lost tag letters, hrefs the text copy never had, entries past the point where a capture
-was cut off, the bite. A capture of an older revision is set aside, and the report says so.
+and only the current revision's captures are folded, best first (a dated capture before an undated
+one, then the newest capture, then the most complete): the best is the base, and each field it lacks
+is taken from the next capture of that revision that has it: lost tag letters, hrefs the text copy
+never had, entries past the point where a capture was cut off, the bite. A capture of an older
+revision is set aside, and the report says so.
 """
 
 from __future__ import annotations
