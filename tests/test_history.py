@@ -201,6 +201,77 @@ def test_entry_history_is_scd2_and_a_cut_off_revision_removes_nothing(run):
     assert rows[rows.title.isin([REVIEW_OLD, REVIEW_NEW])].work_key.nunique() == 1
 
 
+def test_the_published_cell_is_the_revision_the_history_calls_current(run):
+    """Merge and the history share one grouping: the cut-off undated 2021 capture lists a work the 2019
+    list lacks, so it is a revision of its own, and the published row is folded from it alone."""
+    entries = run.table("entries")
+    shown = [
+        ("Commissioning for recovery in a northern city", 2004),
+        ("Does paying services by results reduce drug use?", 2012),
+        ("Integrated care pathways between prisons and community treatment", 2021),
+        ("Recovery-oriented systems of care in three English areas", 2017),
+    ]
+    assert sorted(zip(entries.title, entries.year.tolist(), strict=True)) == shown
+    rows = run.table("entry_history")
+    current = rows[rows.is_current]
+    last = int(run.table("cell_revisions").revision.max())
+    works = list(zip(current.title, current.year, current.unknown_in, strict=True))
+    # every current work the current revision lists is published, and nothing else
+    assert sorted((title, year) for title, year, unknown in works if last not in unknown) == shown
+    # the works past its cut stay current in the history (unknown there, not removed), but are not listed
+    assert sorted((title, year) for title, year, unknown in works if last in unknown) == [
+        (REVIEW_NEW, 2011),
+        (GUIDANCE, 2006),
+    ]
+    cells = run.table("cells")
+    assert (cells.sources.iloc[0].tolist(), int(cells.entry_count.iloc[0]), bool(cells.truncated.iloc[0])) == (
+        [CUT],
+        4,
+        True,
+    )
+    report = {c["file"]: (c["status"], c["notes"]) for c in run.report["captures"]}
+    newest = "undated, captured 2024-06-02 in cell_drug_E2_2021_cut.txt"
+    assert report == {
+        OLD: ("superseded", [f"superseded: drug-E2 last revised 2015-05-12 in this capture, {newest}"]),
+        NEW: ("superseded", [f"superseded: drug-E2 last revised 2019-11-18 in this capture, {newest}"]),
+        CUT_COPY: ("superseded", [f"superseded: drug-E2 last revised 2019-11-18 in this capture, {newest}"]),
+        CUT: ("published", []),
+    }
+
+
+def test_a_new_capture_time_moves_an_undated_capture_to_another_revision_on_a_rerun(run, tmp_path):
+    """Only the manifest changes: both undated captures now come before the 2019 revision and agree with
+    no earlier one, so each is a revision of its own and the 2019 page is current again, on a rerun as
+    on a first run."""
+    raw = folder_of(tmp_path / "raw", {name: HISTORY / name for name in ["manifest.csv", *CAPTURES]})
+    run_on(raw, tmp_path / "rerun")
+    manifest = (raw / "manifest.csv").read_text(encoding="utf-8")
+    moved = manifest.replace("2024-03-20T12:00:00Z", "2019-06-01T12:00:00Z").replace(
+        "2024-06-02T08:30:00Z", "2019-07-01T08:30:00Z"
+    )
+    (raw / "manifest.csv").write_text(moved, encoding="utf-8")
+    again, fresh = run_on(raw, tmp_path / "rerun"), run_on(raw, tmp_path / "fresh")
+    revisions = again.table("cell_revisions")
+    assert list(zip(revisions.dated_by, revisions.captures.map(list), revisions.is_current, strict=True)) == [
+        ("page", [OLD], False),
+        ("capture", [CUT_COPY], False),
+        ("capture", [CUT], False),
+        ("page", [NEW], True),
+    ]
+    assert again.table("cells").sources.iloc[0].tolist() == [NEW]
+    assert again.table("entries").title.tolist() == [
+        "Commissioning for recovery in a northern city",
+        "Does paying services by results reduce drug use?",
+        "Recovery-oriented systems of care in three English areas",
+        REVIEW_NEW,
+        GUIDANCE,
+    ]
+    for name in TABLES:
+        assert filecmp.cmp(again.processed / f"{name}.parquet", fresh.processed / f"{name}.parquet", shallow=False), (
+            name
+        )
+
+
 def test_changes_between_consecutive_revisions_give_both_values(run):
     changes = run.table("changes")
     keys = run.table("entry_history").groupby("work_key").title.last().to_dict()

@@ -1,9 +1,11 @@
 """Merge stage: every capture of one cell becomes one cell.
 
-Captures are ranked (newest revision, then newest capture time, then the most complete), the best
-is the base, and each field the base lacks is taken from the next capture that has it: lost tag
-letters, hrefs the text copy never had, entries past the point where a capture was cut off, the
-bite. A capture of an older revision is set aside, and the report says so.
+A cell's captures are grouped into revisions (`revision_groups`, which the history tables use too),
+and only the current revision's captures are folded, best first (a dated capture before an undated
+one, then the newest capture, then the most complete): the best is the base, and each field it lacks
+is taken from the next capture of that revision that has it: lost tag letters, hrefs the text copy
+never had, entries past the point where a capture was cut off, the bite. A capture of an older
+revision is set aside, and the report says so.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import copy
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
 
-from rapidfuzz import fuzz
-
+from pipeline.merge.listings import same_entry, same_listing, same_work
 from pipeline.model import AnalysisPage, Axis, Cell, CellPage, Document, Entry, Page
 from pipeline.runtime.ids import stable_id
 from pipeline.site import matrix
 
-_SAME_TITLE = 88
+DatedBy = Literal["page", "capture", "none"]
 
 
 def _links(page: CellPage) -> int:
@@ -37,6 +40,7 @@ class Seen:
     group: str  # cell id, or document id
     rank: tuple
     revised: str | None = None
+    captured_at: str | None = None  # an undated capture's revision is found by its capture day
 
 
 def seen(page: Page) -> Seen | None:
@@ -54,7 +58,7 @@ def seen(page: Page) -> Seen | None:
             -len(cell.bite),
             page.capture,
         )
-        return Seen(page.capture, page.sha256, "cell", cell.cell_id, rank, cell.last_revised)
+        return Seen(page.capture, page.sha256, "cell", cell.cell_id, rank, cell.last_revised, page.captured_at)
     if page.analysis and page.analysis.title:
         a = page.analysis
         return Seen(
@@ -104,19 +108,30 @@ def ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
 
 
 def merge_cell(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> tuple[Cell, dict[str, list[str]]]:
-    """One cell from its captures, best first; notes name only these captures."""
+    """One cell from the captures (best first) of its current revision, the one the history calls
+    current; the captures of older revisions are superseded. Notes name only these captures."""
+    folds: dict[tuple[str, ...], tuple[Cell, dict[str, list[str]]]] = {}
+
+    def fold(group: list[Seen]) -> tuple[Cell, dict[str, list[str]]]:
+        names = tuple(s.capture for s in group)
+        if names not in folds:
+            folds[names] = fold_revision(cell_id, group, load)
+        return folds[names]
+
+    *older, current = revision_groups(ranked, load, lambda group: fold(group)[0].page)
+    cell, notes = fold(current.captures)
+    newest = f"{_dated(current)} in {current.captures[0].capture}"
+    for group in older:
+        for s in group.captures:
+            notes.setdefault(s.capture, []).append(f"superseded: {cell_id} {_dated(group)} in this capture, {newest}")
+    return cell, notes
+
+
+def fold_revision(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> tuple[Cell, dict[str, list[str]]]:
+    """One revision of a cell from its captures, best first; a capture identical to a better one is counted once."""
     notes: dict[str, list[str]] = defaultdict(list)
-    newest = ranked[0].revised
-    current = []
-    for s in ranked:
-        if newest and s.revised and s.revised != newest:
-            notes[s.capture].append(
-                f"superseded: {cell_id} last revised {s.revised} in this capture, {newest} in {ranked[0].capture}"
-            )
-        else:
-            current.append(s)
     seen_sha, unique = set(), []
-    for s in current:
+    for s in ranked:
         if s.sha256 in seen_sha:
             notes[s.capture].append(f"identical to another capture of {cell_id}; counted once")
             continue
@@ -124,6 +139,70 @@ def merge_cell(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) ->
         unique.append(s.capture)
     notes[unique[0]].append(f"base of {cell_id}: every field not noted as taken from another capture")
     return Cell(page=_combine(((load(n).cell, n) for n in unique), notes), sources=sorted(unique)), dict(notes)
+
+
+@dataclass(frozen=True)
+class RevisionGroup:
+    """The captures of one revision of a cell, best first."""
+
+    date: str | None  # the page's "Last revised" date, else the capture day; None when neither is known
+    dated_by: DatedBy
+    captures: list[Seen]
+
+
+def revision_groups(
+    ranked: list[Seen], load: Callable[[str], Page], fold: Callable[[list[Seen]], CellPage]
+) -> list[RevisionGroup]:
+    """A cell's captures (best first) as its revisions, oldest first: the last is the current one.
+
+    Grouped by the page's "Last revised" date. A capture without one (a page beginning, cut off before
+    the foot) joins the latest dated revision on or before its capture day when every entry it lists
+    stands at the same place in that revision's list (as `fold` folds its dated captures) as far as it
+    goes; otherwise it is a revision of its own, dated by its capture day."""
+    dated: dict[str, list[Seen]] = defaultdict(list)
+    for s in ranked:
+        if s.revised:
+            dated[s.revised].append(s)
+    shown: dict[str, CellPage] = {}  # each date's dated captures alone, so no join sways another
+    joined: dict[str, list[Seen]] = defaultdict(list)
+    own: dict[str | None, list[Seen]] = defaultdict(list)
+    for s in ranked:
+        if s.revised:
+            continue
+        at = capture_time(s.captured_at)
+        day = at.date().isoformat() if at else None
+        home = max((d for d in dated if day is None or d <= day), default=None)
+        if home and home not in shown:
+            shown[home] = fold(dated[home])
+        if home and (listed := load(s.capture).cell) and _agrees(listed, shown[home]):
+            joined[home].append(s)
+        else:
+            own[day].append(s)
+    groups = [RevisionGroup(d, "page", sorted(g + joined[d], key=lambda s: s.rank)) for d, g in dated.items()]
+    groups += [RevisionGroup(d, "capture" if d else "none", g) for d, g in own.items()]
+    return sorted(groups, key=lambda g: (g.date is None, g.date or "", g.dated_by))
+
+
+def _agrees(capture: CellPage, revision: CellPage) -> bool:
+    """Every entry of `capture` is, as far as it goes, the one at its place in `revision`."""
+    if len(capture.entries) > len(revision.entries) and not revision.truncated:
+        return False
+    return all(same_work(a, b) and same_listing(a, b) for a, b in zip(capture.entries, revision.entries))
+
+
+def _dated(group: RevisionGroup) -> str:
+    if group.dated_by == "page":
+        return f"last revised {group.date}"
+    return f"undated, captured {group.date}" if group.date else "undated, capture time unknown"
+
+
+def capture_time(captured_at: str | None) -> datetime | None:
+    """A capture time in UTC (a time without a zone is taken as UTC); None when missing or unreadable."""
+    try:
+        found = datetime.fromisoformat(captured_at) if captured_at else None
+    except ValueError:
+        return None
+    return found.replace(tzinfo=found.tzinfo or UTC).astimezone(UTC) if found else None
 
 
 def _combine(pages: Iterator[tuple[CellPage, str]], notes: dict[str, list[str]]) -> CellPage:
@@ -147,21 +226,6 @@ def _combine(pages: Iterator[tuple[CellPage, str]], notes: dict[str, list[str]])
     for n, entry in enumerate(base.entries, start=1):
         entry.position = n
     return base
-
-
-def _key(entry: Entry) -> str:
-    return " ".join(entry.title.lower().split())
-
-
-def same_entry(a: Entry, b: Entry) -> bool:
-    """The same entry in two captures of one cell: a cut-off entry by the start of its title, others by
-    year and nearly the same title."""
-    year_a = a.reference.year if a.reference else None
-    year_b = b.reference.year if b.reference else None
-    if a.cut_off or b.cut_off:
-        shorter, longer = sorted((_key(a), _key(b)), key=len)
-        return bool(shorter) and longer.startswith(shorter[: max(len(shorter) - 2, 1)])
-    return year_a == year_b and fuzz.ratio(_key(a), _key(b)) >= _SAME_TITLE
 
 
 def _reconcile(

@@ -50,7 +50,8 @@ def merge_stage(context: Context) -> int:
     keys = {}
 
     def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
-        keys[group] = incremental.key("merge", kind, group, [(s.capture, s.sha256) for s in ranked])
+        # capture times too: they place an undated capture in its revision
+        keys[group] = incremental.key("merge", kind, group, [(s.capture, s.sha256, s.captured_at) for s in ranked])
         if group in previous and previous[group].key == keys[group] and group in earlier:
             return earlier[group], previous[group].notes
         return None

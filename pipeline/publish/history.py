@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from pipeline.merge.revisions import CellHistory, History, Revision, address, differences, same_work
+from pipeline.merge.listings import address, differences, same_work
+from pipeline.merge.revisions import CellHistory, History, Revision
 from pipeline.model import Entry
 from pipeline.publish.schemas import KEYS
 from pipeline.publish.works import normalise
