@@ -330,23 +330,21 @@ MAX_BYTES = 2_000_000
 PEAK = """
 import resource, sys
 from pipeline.cli import main
-status = main(sys.argv[1:])
-peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-print(status, peak // 1024)
+main(sys.argv[1:])
+print(max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) // 1024)
 """
 
 
-def _peak_mib(raw: Path, work: Path, *extra: str) -> tuple[int, int]:
-    """(exit status, peak resident MiB) of a whole run in a fresh process."""
-    args = ["all", "-q", "--jobs", "1", "--raw", str(raw), "--interim", str(work / "i"), "--processed", str(work / "p")]
-    out = subprocess.run(
-        [sys.executable, "-c", PEAK, *args, *extra], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
-    )
-    status, peak = out.stdout.split()[-2:]
-    return int(status), int(peak)
+def _extract_peak_mib(raw: Path, interim: Path, *extra: str) -> int:
+    """Peak resident MiB of the extract stage in a fresh process."""
+    args = ["extract", "-q", "--jobs", "1", "--raw", str(raw), "--interim", str(interim), *extra]
+    out = subprocess.run([sys.executable, "-c", PEAK, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return int(out.stdout.split()[-1])
 
 
 def test_limits_hold_while_reading(tmp_path):
+    from pipeline.model import Capture, from_json
+
     squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip
     bomb = squeeze.compress(b"<html><body><p>") + b"".join(squeeze.compress(bytes(1 << 20)) for _ in range(BOMB_MIB))
     bomb += squeeze.compress(b"</p></body></html>") + squeeze.flush()
@@ -357,22 +355,27 @@ def test_limits_hold_while_reading(tmp_path):
         {"bomb.warc.gz": warc(pages, gz=True, encoding="gzip"), "lines.txt": lines, "headings.md": headings},
     )
     (raw / "good.txt").write_text(cell("E5"), encoding="utf-8")
-    status, peak = _peak_mib(raw, tmp_path, "--max-bytes", str(MAX_BYTES))
-    control, base = _peak_mib(folder_of(tmp_path / "raw0", {"good.txt": cell("E5")}), tmp_path / "control")
-    assert (status, control) == (1, 0)
+    peak = _extract_peak_mib(raw, tmp_path / "interim", "--max-bytes", str(MAX_BYTES))
+    base = _extract_peak_mib(folder_of(tmp_path / "raw0", {"good.txt": cell("E5")}), tmp_path / "interim0")
     assert peak - base < 60  # the bomb alone inflates to 100 MB; 400,000 blocks took hundreds of MB
-    report = json.loads((tmp_path / "p" / "report.json").read_text(encoding="utf-8"))
-    assert {q["file"]: q["errors"] for q in report["quarantined"]} == {
-        "bomb.warc.gz#0002": [
-            "extract: the page's body is over the limit: capture is more than 2,000,000 bytes, over the limit of "
-            "2,000,000: raise --max-bytes if it is genuine"
-        ],
-        "lines.txt": ["extract: capture has more than 50,000 blocks, over the limit of 50,000: not a page of the site"],
-        "headings.md": [
-            "extract: capture has more than 50,000 blocks, over the limit of 50,000: not a page of the site"
-        ],
+    written = sorted((tmp_path / "interim" / "extract").glob("[!.]*.json"))  # not the index and caches
+    captures = [from_json(Capture, path.read_bytes()) for path in written]
+    assert {c.file: (c.errors, len(c.blocks) > 0) for c in captures} == {
+        "bomb.warc.gz#0001": ([], True),
+        "bomb.warc.gz#0002": (
+            [
+                "extract: the page's body is over the limit: capture is more than 2,000,000 bytes, over the limit of "
+                "2,000,000: raise --max-bytes if it is genuine"
+            ],
+            False,
+        ),
+        "good.txt": ([], True),
+        "headings.md": (
+            ["extract: capture has more than 50,000 blocks, over the limit of 50,000: not a page of the site"],
+            False,
+        ),
+        "lines.txt": (
+            ["extract: capture has more than 50,000 blocks, over the limit of 50,000: not a page of the site"],
+            False,
+        ),
     }
-    assert [(c["file"], c["cell_id"]) for c in report["captures"] if c["status"] == "published"] == [
-        ("bomb.warc.gz#0001", "drug-C5"),
-        ("good.txt", "drug-E5"),
-    ]
