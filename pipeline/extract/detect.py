@@ -34,6 +34,6 @@ def _past_prologue(text: str) -> int:
     """Where the first tag after leading comments, an XML declaration and white space starts: a page may
     open with a comment of any length (a licence, a build note) before its <html>."""
     at = 0
-    while (end := _PROLOGUE.match(text, at).end()) > at:
-        at = end
+    while (found := _PROLOGUE.match(text, at)) and found.end() > at:
+        at = found.end()
     return at

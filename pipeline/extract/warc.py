@@ -71,7 +71,7 @@ class _Inflated:
         self.total = 0
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._inflate() if self._gz else self._next()
+        chunk = self._inflate()
         self.total += len(chunk)
         if self.total > self._budget:
             raise _Damaged(
@@ -91,6 +91,8 @@ class _Inflated:
         """Up to _CHUNK inflated bytes; b"" only at the end of the last whole member."""
         while True:
             z = self._gz
+            if z is None:  # not gzip: the bytes as they are
+                return self._next()
             if z.eof:  # a member ended; the next one starts in what it left over, or in the data after it
                 feed = z.unused_data or self._next()
                 if not feed:
