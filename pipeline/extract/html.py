@@ -96,8 +96,8 @@ def _parser() -> html.HTMLParser:
 
 
 def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
-    """Blocks of an HTML page; problems worth reporting are appended to `notes`. A page the parser
-    could not read to its end is Unreadable rather than silently cut short."""
+    """Blocks of an HTML page (`notes`, the readers' shared signature, gets nothing from HTML). A page
+    the parser could not read to its end is Unreadable rather than silently cut short."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         return []

@@ -27,7 +27,7 @@ _KINDS = (
 
 
 class Refused(Exception):
-    """A raw entry that is not read; the message says why and what to do."""
+    """A raw entry that is not read; the message says why (the run report adds what to do)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def raw_entries(raw: Path) -> list[Entry]:
     some of it could not be used."""
     rows, problems = manifest_rows(raw)
     root = os.path.realpath(raw)
-    with os.scandir(raw) as found:  # scandir: the file type comes with the listing, no stat per file
+    with os.scandir(raw) as found:
         names = sorted(e.name for e in found if _listed(e.name))
     entries, taken = [], set()
     for real in names:
@@ -61,7 +61,7 @@ def raw_entries(raw: Path) -> list[Entry]:
 
 def capture_files(raw: Path) -> list[Path]:
     """The files of `raw` that are read as captures."""
-    return [e.path for e in raw_entries(raw) if not e.refused and e.name != MANIFEST]
+    return [e.path for e in raw_entries(raw) if not e.refused]
 
 
 def _listed(name: str) -> bool:
