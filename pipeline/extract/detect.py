@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
+_PROLOGUE = re.compile(r"\s*(?:<!--.*?-->|<\?[^>]*>|<!doctype(?!\s+html)[^>]*>)?", re.I | re.S)
 _HTML_TAG = re.compile(r"</?(?:p|div|table|td|tr|span|a|br|li|ul|h[1-6]|body|b|i|em|strong)\b[^>]*>", re.I)
 _MD_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)")
 _MD_HEADING = re.compile(r"^#{1,6} \S", re.M)
@@ -14,8 +15,7 @@ _MD_EMPHASIS = re.compile(r"\*\*[^*\n]+\*\*|(?<![*\w])\*[^*\s][^*\n]*\*(?![*\w])
 
 def detect_format(text: str) -> str:
     """Return "html", "markdown" or "text"."""
-    head = text[:4096]
-    if _HTML_START.search(head):
+    if _HTML_START.match(text, _past_prologue(text)):
         return "html"
     sample = text[:200_000]
     tags = len(_HTML_TAG.findall(sample))
@@ -28,3 +28,12 @@ def detect_format(text: str) -> str:
         + len(_MD_ESCAPE.findall(sample)) // 3
     )
     return "markdown" if markers >= 2 else "text"
+
+
+def _past_prologue(text: str) -> int:
+    """Where the first tag after leading comments, an XML declaration and white space starts: a page may
+    open with a comment of any length (a licence, a build note) before its <html>."""
+    at = 0
+    while (found := _PROLOGUE.match(text, at)) and found.end() > at:
+        at = found.end()
+    return at

@@ -13,6 +13,7 @@ import re
 from lxml import etree, html
 
 from pipeline.extract.inline import InlineBuilder
+from pipeline.extract.limits import Unreadable, check_blocks
 from pipeline.model import Block
 
 _SKIP = {
@@ -82,29 +83,36 @@ _LANDMARK_TAGS = {"nav": "nav", "aside": "sidebar", "header": "header", "footer"
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "sidebar", "banner": "header", "contentinfo": "footer"}
 _LANDMARK_NAME = re.compile(r"(?:^|[-_\s])(sidebar|sidenav|nav|navbar|menu|footer|header|banner)(?:$|[-_\s\d])", re.I)
 
-MAX_DEPTH = 200  # below libxml2's own limit of 256, so deep nesting is noticed here
+PARSER_DEPTH = 2048  # libxml2's nesting limit with huge_tree; deeper, it stops reading the page
 
 
 def _parser() -> html.HTMLParser:
+    # huge_tree: without it libxml2 drops everything after a text node or attribute of 10 MB (a data:
+    # URI) or 256 levels of nesting; input is bounded by --max-bytes, and the HTML parser expands no
+    # entities, so the limits it lifts protect nothing here
     return html.HTMLParser(
-        no_network=True, remove_comments=True, remove_pis=True, huge_tree=False, recover=True, default_doctype=False
+        no_network=True, remove_comments=True, remove_pis=True, huge_tree=True, recover=True, default_doctype=False
     )
 
 
 def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
-    """Blocks of an HTML page; problems worth reporting are appended to `notes`."""
+    """Blocks of an HTML page (`notes`, the readers' shared signature, gets nothing from HTML). A page
+    the parser could not read to its end is Unreadable rather than silently cut short."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         return []
+    parser = _parser()
     try:
-        root = html.document_fromstring(text, parser=_parser())
+        root = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         return []
+    fatal = next((e for e in parser.error_log if e.level_name == "FATAL"), None)
+    if fatal is not None:
+        what = f"nested more than {PARSER_DEPTH} levels deep" if "depth" in fatal.message else fatal.message
+        raise Unreadable(f"HTML {what} at line {fatal.line}: the rest of the page cannot be read")
     walker = _Walker()
-    walker.walk(root, 0, None)
+    walker.walk(root)
     walker.flush()
-    if walker.too_deep and notes is not None:
-        notes.append(f"HTML nested deeper than {MAX_DEPTH} levels; content below that depth was skipped")
     return walker.blocks
 
 
@@ -132,12 +140,12 @@ class _Walker:
         self.line: int | None = None
         self.landmark: str | None = None
         self.list_depth = 0
-        self.too_deep = False
 
     def flush(self) -> None:
         block = self.builder.build(self.kind, self.level, self.line, self.landmark)
         if block:
             self.blocks.append(block)
+            check_blocks(len(self.blocks))
         self.builder = InlineBuilder()
         self.kind, self.level, self.line = "paragraph", 0, None
 
@@ -146,16 +154,31 @@ class _Walker:
             self.line = el.sourceline
             self.landmark = landmark
 
-    def walk(self, el: etree._Element, depth: int, landmark: str | None) -> None:
-        tag = el.tag if isinstance(el.tag, str) else None
-        if depth > MAX_DEPTH:
-            self.too_deep = True
-            return
-        if tag is None or tag in _SKIP:
-            return
-        landmark = _landmark(el) or landmark
-        is_block = tag in _BLOCK
-        if is_block:
+    def walk(self, root: etree._Element) -> None:
+        """Depth-first, without recursion: nesting as deep as the parser allows is read."""
+        events = etree.iterwalk(root, events=("start", "end"))
+        open_: list[tuple[str | None, str | None]] = []  # (tag, landmark) of each element entered; tag None: skipped
+        for event, el in events:
+            tag = el.tag if isinstance(el.tag, str) else None
+            if event == "start":
+                outer = open_[-1][1] if open_ else None
+                if tag is None or tag in _SKIP:
+                    events.skip_subtree()
+                    open_.append((None, outer))
+                    continue
+                landmark = _landmark(el) or outer
+                open_.append((tag, landmark))
+                self._enter(el, tag, landmark)
+                continue
+            tag, _ = open_.pop()
+            if tag is not None:
+                self._leave(tag)
+            if el.tail and open_:  # text after an element belongs to its parent
+                self._start(el.getparent(), open_[-1][1])
+                self.builder.text(el.tail)
+
+    def _enter(self, el: etree._Element, tag: str, landmark: str | None) -> None:
+        if tag in _BLOCK:
             self.flush()
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 self.kind, self.level = "heading", int(tag[1])
@@ -174,16 +197,13 @@ class _Walker:
         if el.text:
             self._start(el, landmark)
             self.builder.text(el.text)
-        for child in el:
-            self.walk(child, depth + 1, landmark)
-            if child.tail:
-                self._start(el, landmark)
-                self.builder.text(child.tail)
+
+    def _leave(self, tag: str) -> None:
         if tag == "a":
             self.builder.close("link")
         elif tag in _EMPHASIS:
             self.builder.close(_EMPHASIS[tag])
         if tag in ("ul", "ol"):
             self.list_depth -= 1
-        if is_block:
+        if tag in _BLOCK:
             self.flush()

@@ -14,8 +14,26 @@ _BINARY = (
 )
 
 
-def too_big(size: int, max_bytes: int) -> str:
-    return f"capture is {size:,} bytes, over the limit of {max_bytes:,}: raise --max-bytes if it is genuine"
+class Unreadable(Exception):
+    """A capture that is not read into blocks; the message says why and what to do."""
+
+
+def too_big(size: int | None, max_bytes: int) -> str:
+    """`size` None: reading stopped at the limit, so the whole size is not known."""
+    what = f"{size:,} bytes" if size is not None else f"more than {max_bytes:,} bytes"
+    return f"capture is {what}, over the limit of {max_bytes:,}: raise --max-bytes if it is genuine"
+
+
+def too_many_blocks(found: int | None = None) -> str:
+    """`found` None: reading stopped at the limit."""
+    what = f"{found:,}" if found is not None else f"more than {MAX_BLOCKS:,}"
+    return f"capture has {what} blocks, over the limit of {MAX_BLOCKS:,}: not a page of the site"
+
+
+def check_blocks(count: int) -> None:
+    """Called by the readers as they add blocks, so that a capture of millions of lines stops early."""
+    if count > MAX_BLOCKS:
+        raise Unreadable(too_many_blocks())
 
 
 def not_a_capture(data: bytes, max_bytes: int = MAX_BYTES) -> str | None:

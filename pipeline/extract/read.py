@@ -7,7 +7,7 @@ import hashlib
 from pipeline.extract.decode import decode, repair
 from pipeline.extract.detect import detect_format
 from pipeline.extract.html import read_html
-from pipeline.extract.limits import MAX_BLOCKS, MAX_BYTES, not_a_capture
+from pipeline.extract.limits import MAX_BYTES, Unreadable, not_a_capture
 from pipeline.extract.markdown import read_markdown
 from pipeline.extract.text import read_text
 from pipeline.model import Block, Capture
@@ -36,13 +36,11 @@ def read_capture(
     if controls:
         warnings.append(f"removed {controls} control characters")
     fmt = detect_format(text)
-    blocks: list[Block] = READERS[fmt](text, warnings)
-    errors = []
-    if len(blocks) > MAX_BLOCKS:
-        errors.append(
-            f"extract: capture has {len(blocks):,} blocks, over the limit of {MAX_BLOCKS:,}: not a page of the site"
-        )
-        blocks = []
+    try:  # the readers stop at the block limit, or where the HTML parser gave up
+        blocks: list[Block] = READERS[fmt](text, warnings)
+        errors = []
+    except Unreadable as exc:
+        blocks, errors = [], [f"extract: {exc}"]
     return Capture(
         file=file,
         format=fmt,

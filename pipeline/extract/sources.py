@@ -1,26 +1,142 @@
-"""The captures in a raw folder, and what raw/manifest.csv says of each."""
+"""The captures in a raw folder, and what raw/manifest.csv says of each.
+
+Only regular files inside the folder are read. An entry that is not one (a link leaving the folder, a
+dangling link or a loop, a FIFO or device, a sub-folder, a file that cannot be opened, a name that is
+not UTF-8) is still listed, with the reason it is refused, so that it is quarantined on its own and
+named in the report instead of being read, hanging the run or stopping it. So is a capture whose
+manifest rows disagree about where it came from, and the manifest itself when rows of it are unusable.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.fetch.store import MANIFEST, read_rows
+from pipeline.fetch.store import MANIFEST, read_manifest_file
 
 NOT_CAPTURES = {MANIFEST}
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
 
 
-def read_manifest(raw: Path) -> dict[str, dict[str, str]]:
-    return {row["file"]: row for row in read_rows(raw)}
+class Refused(Exception):
+    """A raw entry that is not read; the message says why (the run report adds what to do)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # the capture's name: the file's name, any byte that is not UTF-8 shown as \xNN
+    path: Path
+    row: dict[str, str] = field(default_factory=dict)  # its manifest row, if any
+    refused: tuple[str, ...] = ()  # why it is not read; empty when it is read
+
+
+def raw_entries(raw: Path) -> list[Entry]:
+    """Every entry of `raw` that could be a capture, in name order, plus `manifest.csv` itself when
+    some of it could not be used."""
+    rows, problems = manifest_rows(raw)
+    root = os.path.realpath(raw)
+    with os.scandir(raw) as found:
+        names = sorted(e.name for e in found if _listed(e.name))
+    entries, taken = [], set()
+    for real in names:
+        name = shown_name(real)
+        while name in taken:  # an escaped name that is also the name of another file
+            name += "~"
+        taken.add(name)
+        row, doubt = rows.get(real, ({}, None))
+        reasons = tuple(r for r in (refusal(raw / real, root), doubt) if r)
+        entries.append(Entry(name, raw / real, row, reasons))
+    if problems:
+        entries.append(Entry(MANIFEST, raw / MANIFEST, {}, tuple(problems)))
+    return entries
 
 
 def capture_files(raw: Path) -> list[Path]:
-    with os.scandir(raw) as found:  # scandir: the file type comes with the listing, no stat per file
-        return sorted(
-            raw / e.name
-            for e in found
-            if e.is_file()
-            and not e.name.startswith(".")
-            and e.name not in NOT_CAPTURES
-            and not e.name.lower().startswith("readme")
-        )
+    """The files of `raw` that are read as captures."""
+    return [e.path for e in raw_entries(raw) if not e.refused]
+
+
+def _listed(name: str) -> bool:
+    return not name.startswith(".") and name not in NOT_CAPTURES and not name.lower().startswith("readme")
+
+
+def shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by Python as surrogates) as \\xNN."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def refusal(path: Path, root: str) -> str | None:
+    """Why the entry at `path` is not read as a capture, or None."""
+    try:
+        target(path, root)
+    except Refused as exc:
+        return str(exc)
+    return None
+
+
+def target(path: Path, root: str) -> str:
+    """The real path of the regular file inside `root` that `path` is or links to; Refused otherwise."""
+    if shown_name(path.name) != path.name:
+        raise Refused("its file name is not valid UTF-8")
+    info = None
+    try:
+        info = os.lstat(path)
+        real = os.path.realpath(path, strict=True) if stat.S_ISLNK(info.st_mode) else str(path)
+        info = os.stat(real)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Refused("a symbolic link that leads back to itself") from None
+        if info and stat.S_ISLNK(info.st_mode) and exc.errno == errno.ENOENT:
+            raise Refused(f"a symbolic link to {os.readlink(path)}, which does not exist") from None
+        raise Refused(f"cannot be read ({exc.strerror})") from None
+    if os.path.commonpath([root, os.path.realpath(real)]) != root:
+        raise Refused(f"a symbolic link to {os.readlink(path)}, outside the capture folder")
+    if stat.S_ISDIR(info.st_mode):
+        raise Refused("a folder, not a capture")
+    kind = next((what for test, what in _KINDS if test(info.st_mode)), None)
+    if kind or not stat.S_ISREG(info.st_mode):
+        raise Refused(f"{kind or 'not a regular file'}, not a capture")
+    try:
+        os.close(os.open(real, os.O_RDONLY | os.O_NONBLOCK))
+    except OSError as exc:
+        raise Refused(f"cannot be read ({exc.strerror})") from None
+    return real
+
+
+def read_manifest(raw: Path) -> dict[str, dict[str, str]]:
+    """file → its manifest row."""
+    return {name: row for name, (row, _) in manifest_rows(raw)[0].items()}
+
+
+def manifest_rows(raw: Path) -> tuple[dict[str, tuple[dict[str, str], str | None]], list[str]]:
+    """file → (its manifest row, why its identity is in doubt or None), and the problems of rows that
+    name no capture of the folder. Rows of one file with one URL are one capture fetched more than
+    once: the latest `captured_at` is kept. Rows of one file with different URLs leave it unknown
+    which page the file is, so that capture is refused."""
+    manifest = read_manifest_file(raw)
+    problems = [f"{MANIFEST} {problem}" for problem in manifest.problems]
+    lines: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for line, row in manifest.rows:
+        name = row["file"]
+        if name != os.path.basename(name) or name in (".", ".."):
+            problems.append(f"{MANIFEST} line {line}: {name!r} is not the name of a file in the capture folder")
+            continue
+        lines.setdefault(name, []).append((line, row))
+    rows: dict[str, tuple[dict[str, str], str | None]] = {}
+    for name, found in lines.items():
+        urls = sorted({row.get("url", "") for _, row in found})
+        latest = max(found, key=lambda found: (found[1].get("captured_at") or "", found[0]))[1]
+        doubt = None
+        if len(urls) > 1:
+            numbers = ", ".join(str(line) for line, _ in found)
+            doubt = f"{MANIFEST} lines {numbers} give it different URLs ({'; '.join(u or '(none)' for u in urls)})"
+        rows[name] = (latest, doubt)
+    return rows, problems

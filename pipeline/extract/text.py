@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from pipeline.extract.inline import InlineBuilder
+from pipeline.extract.limits import check_blocks
 from pipeline.model import Block
 
 _BULLET = re.compile(r"^\s*(?:[-*•▪]|\d{1,2}[.)])\s+(?=\S)")
@@ -12,7 +14,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•▪]|\d{1,2}[.)])\s+(?=\S)")
 
 def read_text(text: str, notes: list[str] | None = None) -> list[Block]:
     blocks = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(lines(text), start=1):
         if not line.strip():
             continue
         bullet = _BULLET.match(line)
@@ -21,4 +23,15 @@ def read_text(text: str, notes: list[str] | None = None) -> list[Block]:
         block = builder.build("list_item" if bullet else "paragraph", line=number)
         if block:
             blocks.append(block)
+            check_blocks(len(blocks))
     return blocks
+
+
+def lines(text: str) -> Iterator[str]:
+    """One line at a time: a capture of a million short lines never becomes a list of them."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1

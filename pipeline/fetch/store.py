@@ -33,12 +33,73 @@ def capture_name(body: bytes) -> str:
     return f"{PREFIX}{sha256(body)[:16]}.html"
 
 
-def read_rows(raw: Path) -> list[dict[str, str]]:
+DELIMITERS = ",;\t|"  # a manifest saved by a spreadsheet in another locale may use any of these
+MAX_FIELD = 8192  # a URL, a date or a file name is far shorter; longer is no manifest row
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """raw/manifest.csv as read: its rows with their line numbers, and what could not be used, each
+    problem naming the line."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    problems: list[str]
+    encoding: str = "utf-8"
+
+
+def read_manifest_file(raw: Path) -> Manifest:
+    """Tolerant of what editors and spreadsheets do to a CSV file (another encoding, `File, URL` as
+    header, `;` between fields), and never failing on one bad row: the rest are still read."""
     path = raw / MANIFEST
-    if not path.exists():
-        return []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return [row for row in csv.DictReader(fh) if row.get("file")]
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Manifest([], [])
+    except OSError as exc:
+        return Manifest([], [f"cannot be read ({exc.strerror})"])
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:  # saved by a spreadsheet as Latin-1, Windows-1252 or UTF-16
+        from pipeline.extract.decode import decode
+
+        text, encoding = decode(data)
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        return Manifest([], [], encoding)
+    header, delimiter = _header(lines[0])
+    if "file" not in header:
+        return Manifest([], [f"line 1: no `file` column in the header ({lines[0].strip()[:80]!r})"], encoding)
+    rows, problems = [], []
+    reader = csv.reader(lines[1:], delimiter=delimiter)
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"line {reader.line_num + 1}: {exc}")
+            continue
+        longest = max(map(len, fields), default=0)
+        if longest > MAX_FIELD:
+            problems.append(f"line {reader.line_num + 1}: a field of {longest:,} characters, over {MAX_FIELD:,}")
+            continue
+        row = {name: value.strip() for name, value in zip(header, fields) if name}
+        if row.get("file"):
+            rows.append((reader.line_num + 1, row))
+    return Manifest(rows, problems, encoding)
+
+
+def _header(line: str) -> tuple[list[str], str]:
+    """Column names (trimmed, lower case) and the delimiter that makes one of them `file`."""
+    for delimiter in DELIMITERS:
+        names = [name.strip().lower() for name in next(csv.reader([line], delimiter=delimiter), [])]
+        if "file" in names:
+            return names, delimiter
+    return [], ","
+
+
+def read_rows(raw: Path) -> list[dict[str, str]]:
+    return [row for _, row in read_manifest_file(raw).rows]
 
 
 def latest_by_url(rows: list[dict[str, str]], raw: Path) -> dict[str, dict[str, str]]:

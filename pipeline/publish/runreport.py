@@ -3,6 +3,7 @@ wrong) and a summary. Deterministic: no clocks, sorted keys, so reruns give the 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from pipeline.model import Cell, Document, Page
@@ -69,24 +70,48 @@ def summary(run: dict) -> str:
         )
     for c in listed:
         lines.append(
-            f"{c['file'][:44]:<44} {c['format']:<9} {c['kind']:<9} {c['cell_id'] or '-':<11} "
+            f"{printable(c['file'])[:44]:<44} {c['format']:<9} {c['kind']:<9} {c['cell_id'] or '-':<11} "
             f"{c['entries_found']:>7} {c['chrome_removed']:>6}  {c['status']}"
         )
         for problem in c["errors"]:
-            lines.append(f"    error: {problem}")
+            lines.append(f"    error: {printable(problem)}")
     rows = ", ".join(f"{n} {name}" for name, n in sorted(run["totals"]["rows"].items()))
     lines.append(f"published: {rows}; quarantined: {len(run['quarantined'])}")
     return "\n".join(lines)
 
 
-_ADVICE = (
+_ADVICE = (  # the first key found in an error gives the advice
     ("never says which cell", "add its URL to manifest.csv"),
     ("no content", "check the capture is a page of the Effectiveness Bank and not empty"),
+    ("not valid UTF-8", "rename the file (e.g. with convmv)"),
+    ("which does not exist", "remove the link or restore its target"),
+    ("leads back to itself", "remove the link"),
+    ("outside the capture folder", "copy the file into the capture folder if it is a capture"),
+    ("a folder, not a capture", "captures in sub-folders are not read: move them into the capture folder"),
+    ("not a capture", "remove it from the capture folder"),
+    ("cannot be read (", "check the file's permissions and the disk"),
+    ("different URLs", "keep only the row of the page it is in raw/manifest.csv"),
+    ("no `file` column", "name the columns in the first line of raw/manifest.csv, e.g. file,url,captured_at"),
+    ("manifest.csv line", "fix or remove that row of raw/manifest.csv"),
+    ("cut short", "fetch or copy the file again; the records before the damage were read"),
+    ("Content-Length does not match", "fetch or copy the file again; the records before the damage were read"),
+    ("cannot read the WARC file", "fetch or copy the file again; the records before the damage were read"),
+    ("inflates to more than", "remove it: a decompression bomb, or raise --max-bytes if it is genuine"),
+    ("the rest of the page cannot be read", "save the page again; its HTML cannot be read to the end"),
+    ("blocks, over the limit", "remove it from the capture folder"),
     ("cannot read", "check the file is a text, Markdown, HTML or WARC capture"),
     ("over the limit", "raise --max-bytes if the capture is genuine"),
     ("binary file", "remove it from the capture folder"),
     ("not a page of the Effectiveness Bank", "remove it from the capture folder"),
 )
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text from a capture (its file name, a link's target) as one line on a terminal: control
+    characters, line separators and bidirectional overrides escaped, so a name holding a newline
+    cannot forge a line of the summary."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def quarantine_lines(run: dict) -> list[str]:
@@ -98,5 +123,5 @@ def quarantine_lines(run: dict) -> list[str]:
                 error.partition(": ") if error.split(":")[0] in registry.BY_NAME else ("structure", "", error)
             )
             advice = next((a for key, a in _ADVICE if key in error), "see the report for details")
-            lines.append(f"quarantined: {q['file']} [{stage}] {what} — {advice}")
+            lines.append(f"quarantined: {printable(q['file'])} [{stage}] {printable(what)} — {advice}")
     return lines

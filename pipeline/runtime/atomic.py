@@ -4,6 +4,7 @@ folders swapped in one step; capture names made safe as file names. Shared by ev
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import re
 import tempfile
@@ -35,10 +36,22 @@ def write_text_atomic(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+_SAFE = re.compile(r"[A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_STEM = 200  # with ".json" and a temporary file's prefix and suffix, within the 255 bytes of a file name
+_TAG = "~"  # outside the safe alphabet: a name kept as it is never looks like one that was rewritten
+_TAG_DIGITS = 16
+
+
 def safe_name(name: str) -> str:
-    """A capture's name as a file name inside one folder: no separators, no leading dots."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".")
-    return cleaned or "capture"
+    """A capture's name as a file name inside one folder: no separators, no leading dots, not too long,
+    and one-to-one. A name that is already safe is kept; any other becomes a safe stem, "~" and a hash
+    of the exact name, so `cell a.txt` and `cell_a.txt` (or `x#0002` and `x_0002`) never share a file."""
+    if _SAFE.fullmatch(name) and not name.startswith(".") and len(name) <= MAX_STEM:
+        return name
+    stem = _UNSAFE.sub("_", name).lstrip(".")[:MAX_STEM] or "capture"
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:_TAG_DIGITS]
+    return f"{stem}{_TAG}{digest}"
 
 
 def exchange(a: Path, b: Path) -> bool:
