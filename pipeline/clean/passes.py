@@ -57,12 +57,22 @@ def _mark_furniture(blocks: list[CleanBlock]) -> None:
         after_furniture = category is not None
 
 
+_REPEAT_MAX = 300  # longest block (characters) that counts as a repeated blurb
+
+
 def _mark_repeats(blocks: list[CleanBlock]) -> None:
-    """A short block said again word for word (a funding blurb, a control) is furniture."""
+    """A short block said again word for word (a funding blurb, a control) is furniture.
+
+    Readers leave one space between words, and lower-casing never shortens, so a key is never shorter
+    than its text: a longer text can neither be a repeat nor be repeated, and is not keyed at all.
+    """
     seen: set[str] = set()
     for cb in blocks:
-        key = " ".join(cb.block.text.lower().split())
-        if cb.is_content and len(key) <= 300 and key in seen:
+        text = cb.block.text
+        if len(text) > _REPEAT_MAX:
+            continue
+        key = " ".join(text.lower().split())
+        if cb.is_content and len(key) <= _REPEAT_MAX and key in seen:
             cb.role, cb.reason = "repeat", "repeated block"
         seen.add(key)
 
