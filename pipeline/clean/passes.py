@@ -136,7 +136,7 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
         needed = _PULL_QUOTE_SHARED * len(vocab)
         for j in [*range(max(0, i - window), i), *range(i + 1, min(len(content), i + 1 + window))]:
             other = content[j]
-            if _CONTEXT_CASED not in other.block.text and sum(w in lower_of(j) for w in vocab) < needed:
+            if _CONTEXT_CASED not in other.block.text and sum(map(lower_of(j).__contains__, vocab)) < needed:
                 continue
             other_words = words_of(j)
             if 2 * len(other_words) < 3 * len(words):
