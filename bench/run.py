@@ -1,4 +1,4 @@
-"""`make bench`: speed, scaling, memory, parallel and incremental runs, HTML parsers, and trafilatura.
+"""`make bench`: speed, scaling, memory, parallel and incremental runs, HTML parsers, and other extractors.
 
 Builds synthetic corpora from raw/ (bench/synth.py), runs the real command line on them in fresh
 processes, and writes bench/results.json plus a short table. Not a test: figures depend on the machine.
@@ -224,21 +224,30 @@ def table(results: dict) -> str:
         f"{d['parts_per_stage']} parts per stage, peak {d['peak_rss_mb']} MB, "
         f"tables identical to the local run: {'yes' if d['same_tables'] else 'NO'}"
     )
-    lines.append(f"{'extractor':<22} {'ms/capture':>10} {'chrome kept':>11} {'content kept':>12}")
-    for name, e in results["extractors"].items():
-        if not isinstance(e, dict):
-            continue
-        lines.append(
-            f"{name:<22} {e['ms_per_capture']:>10.2f} {e['chrome_surviving']:>11.1%} {e['content_kept']:>12.1%}"
-        )
     ex = results["extractors"]
     lines.append(
-        f"trafilatura's time per capture / the pipeline's: x{ex['speed_ratio_vs_trafilatura_text']} (text), "
-        f"x{ex['speed_ratio_vs_trafilatura_tables']} (text and tables)"
+        f"the same {ex['findings-pipeline (tables)']['captures']} HTML pages in memory, one process, "
+        "CPU time of the best round"
     )
-    lines.append(f"{'HTML parser':<22} {'ms/capture':>10}")
+    lines.append(
+        f"{'extractor':<28} {'ms/capture':>10} {'MB/s':>7} {'x pipeline':>10} {'chrome kept':>11} {'content kept':>12}"
+    )
+    for name, e in ex.items():
+        if not isinstance(e, dict):
+            continue
+        kept = "" if e["chrome_surviving"] is None else f"{e['chrome_surviving']:>11.1%} {e['content_kept']:>12.1%}"
+        lines.append(
+            f"{name:<28} {e['ms_per_capture']:>10.2f} {e['input_mb_per_s']:>7.2f} "
+            f"{e['time_vs_pipeline_tables']:>10.2f} {kept}"
+        )
+    lines.append(
+        f"trafilatura's time per capture / the pipeline's: x{ex['speed_ratio_vs_trafilatura_text']} (text), "
+        f"x{ex['speed_ratio_vs_trafilatura_tables']} (text and tables); the pipeline's / the floor's: "
+        f"x{ex['pipeline_text_vs_floor']} (text), x{ex['pipeline_tables_vs_floor']} (text and tables)"
+    )
+    lines.append(f"{'HTML parser (parse, walk text)':<30} {'ms/capture':>10}")
     for name, ms in results["parsers"].items():
-        lines.append(f"{name:<22} {ms:>10.2f}")
+        lines.append(f"{name:<30} {ms:>10.2f}")
     return "\n".join(lines)
 
 

@@ -70,7 +70,7 @@ def errors_of(run) -> dict[str, list[str]]:
 
 def cells_of(run) -> dict[str, list[str]]:
     cells = run.table("cells")
-    return {row.cell_id: list(row.sources) for row in cells.itertuples()}
+    return {row.cell_id: list(row.sources) for row in cells.itertuples() if row.captured}
 
 
 # -- 1. names map to interim files one-to-one ------------------------------------------------------------------
@@ -273,7 +273,7 @@ def test_entries_that_are_no_capture_are_quarantined_alone(tmp_path, capsys):
         "drug-A2": ["L" * 251 + ".txt"],
         "drug-A3": ["evil\nquarantined: forged.txt"],
     }
-    assert report_of(run)["link.txt"]["status"] == "superseded"
+    assert report_of(run)["link.txt"]["status"] == "identical"  # a link inside raw/ to another capture: the same bytes
     assert errors_of(run) == {
         "caf\\xe9.txt": ["extract: its file name is not valid UTF-8"],
         "dangling.txt": ["extract: a symbolic link to nowhere.txt, which does not exist"],

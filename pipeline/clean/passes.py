@@ -57,12 +57,22 @@ def _mark_furniture(blocks: list[CleanBlock]) -> None:
         after_furniture = category is not None
 
 
+_REPEAT_MAX = 300  # longest block (characters) that counts as a repeated blurb
+
+
 def _mark_repeats(blocks: list[CleanBlock]) -> None:
-    """A short block said again word for word (a funding blurb, a control) is furniture."""
+    """A short block said again word for word (a funding blurb, a control) is furniture.
+
+    Readers leave one space between words, and lower-casing never shortens, so a key is never shorter
+    than its text: a longer text can neither be a repeat nor be repeated, and is not keyed at all.
+    """
     seen: set[str] = set()
     for cb in blocks:
-        key = " ".join(cb.block.text.lower().split())
-        if cb.is_content and len(key) <= 300 and key in seen:
+        text = cb.block.text
+        if len(text) > _REPEAT_MAX:
+            continue
+        key = " ".join(text.lower().split())
+        if cb.is_content and len(key) <= _REPEAT_MAX and key in seen:
             cb.role, cb.reason = "repeat", "repeated block"
         seen.add(key)
 
@@ -88,15 +98,29 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+_PULL_QUOTE_SHARED = 0.85  # share of a pull quote's words its paragraph must hold
+_CONTEXT_CASED = "Σ"  # the one letter whose lower case depends on its neighbours (final sigma)
+
+
 def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
-    """A short display line that restates a nearby paragraph is a pull quote, not a paragraph."""
+    """A short display line that restates a nearby paragraph is a pull quote, not a paragraph.
+
+    A neighbour is split into words only when enough of the line's words occur in its lower-cased
+    text at all (a necessary condition, tested with substring searches): most neighbours fail it.
+    """
     content = [cb for cb in blocks if cb.is_content]
     all_words: dict[int, list[str]] = {}
+    lowered: dict[int, str] = {}
 
     def words_of(j: int) -> list[str]:
         if j not in all_words:
             all_words[j] = _words(content[j].block.text)
         return all_words[j]
+
+    def lower_of(j: int) -> str:
+        if j not in lowered:
+            lowered[j] = content[j].block.text.lower()
+        return lowered[j]
 
     for i, cb in enumerate(content):
         text = cb.block.text
@@ -109,12 +133,16 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
         ):
             continue
         vocab = set(words)
+        needed = _PULL_QUOTE_SHARED * len(vocab)
         for j in [*range(max(0, i - window), i), *range(i + 1, min(len(content), i + 1 + window))]:
-            other, other_words = content[j], words_of(j)
+            other = content[j]
+            if _CONTEXT_CASED not in other.block.text and sum(map(lower_of(j).__contains__, vocab)) < needed:
+                continue
+            other_words = words_of(j)
             if 2 * len(other_words) < 3 * len(words):
                 continue
             shared = len(vocab & set(other_words)) / len(vocab)
-            if shared >= 0.85 and fuzz.partial_ratio(text.lower(), other.block.text.lower()) >= 65:
+            if shared >= _PULL_QUOTE_SHARED and fuzz.partial_ratio(text.lower(), lower_of(j)) >= 65:
                 cb.role, cb.reason = "pullquote", "pull quote repeating body text"
                 break
 

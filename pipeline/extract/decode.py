@@ -75,12 +75,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def repair(text: str) -> tuple[str, bool, int]:
     """(text with mojibake repaired and control characters removed, whether anything was repaired,
     how many control characters were removed)."""
-    fixed = ftfy.fix_text(text, _FIX) if _MOJIBAKE_HINT.search(text) else text
+    cleaned, removed = _CONTROL.subn("", text)
+    # the hint needs one of its lead characters or a C1 control, and _CONTROL counts every C1 control:
+    # most pages have neither, so the hint's own (slow, character-class) scan is skipped for them
+    if not removed and not any(lead in text for lead in _MOJIBAKE_LEADS):
+        return cleaned, False, 0
+    if not _MOJIBAKE_HINT.search(text):
+        return cleaned, False, removed
+    fixed = ftfy.fix_text(text, _FIX)
     cleaned, removed = _CONTROL.subn("", fixed)
     return cleaned, fixed != text, removed
 
 
-_MOJIBAKE_HINT = re.compile(r"[ÂÃâ€‚Ä][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|[\x80-\x9f]")
+_MOJIBAKE_LEADS = "ÂÃâ€‚Ä"  # what a UTF-8 lead byte becomes when read as Windows-1252, Latin-1 or Mac Roman
+_MOJIBAKE_HINT = re.compile(rf"[{_MOJIBAKE_LEADS}][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|[\x80-\x9f]")
 
 
 def known_charset(name: str | None) -> bool:

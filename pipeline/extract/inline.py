@@ -72,11 +72,15 @@ class InlineBuilder:
 
     def build(self, kind: str, level: int = 0, line: int | None = None, landmark: str | None = None) -> Block | None:
         """Close the block: trim white space at either end (moving spans with it); None if empty."""
+        if not self._parts:  # nothing written: the HTML reader closes a block at every block-level tag
+            return None
         while self._open:
             self.close(self._open[-1][0])
         raw = "".join(self._parts)
-        lines = [ln.strip(" ") for ln in raw.split("\n")]
-        text = "\n".join(ln for ln in lines if ln)
+        if "\n" in raw:
+            text = "\n".join(ln for ln in (ln.strip(" ") for ln in raw.split("\n")) if ln)
+        else:  # one line, as most blocks are
+            text = raw.strip(" ")
         if not text:
             return None
         spans = _remap(raw, text, self.spans)

@@ -1,109 +1,144 @@
-"""Markdown converted from the site's HTML, parsed with markdown-it-py (CommonMark) so links,
-emphasis, hard breaks and list nesting come from a real parser rather than regular expressions."""
+"""Markdown converted from the site's HTML, parsed with pyromark (pulldown-cmark, a compiled CommonMark
+parser) so links, emphasis, hard breaks and list nesting come from a real parser rather than regular
+expressions. Its events carry byte ranges, which give each block's source line."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Iterable
+from typing import Any
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+import mdurl
+import pyromark
 
 from pipeline.extract.inline import InlineBuilder
 from pipeline.extract.limits import check_blocks
-from pipeline.extract.text import lines
 from pipeline.model import Block
 
-_md = MarkdownIt("commonmark")
+_EMPHASIS = {"Emphasis": "em", "Strong": "strong"}
+_CONTAINERS = {"List", "Item", "BlockQuote", "HtmlBlock"}  # a block start that ends a tight list item's text
 
-_BLOCK_KIND = {"paragraph_open": "paragraph", "heading_open": "heading"}
+
+class _Lines:
+    """1-based line of a UTF-8 byte offset; offsets mostly arrive in order, so counting resumes."""
+
+    def __init__(self, text: str) -> None:
+        self.data = text.encode("utf-8")
+        self.offset, self.line = 0, 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.data.count(b"\n", self.offset, offset)
+        self.offset = offset
+        return self.line
 
 
-PIECE_LINES = 5_000  # markdown-it holds every token of what it parses: a longer text is parsed in pieces
-_FENCE = re.compile(r"^ {0,3}(?:```|~~~)")
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.lines = _Lines(text)
+        self.blocks: list[Block] = []
+        self.list_depth = 0
+        self.item_depth = 0
+        self.image_depth = 0  # an image's alt text is not page text
+        self.builder: InlineBuilder | None = None
+        self.kind, self.level, self.line = "paragraph", 0, 0
+        self.code: list[str] | None = None
+
+    def begin(self, kind: str, level: int, start: int) -> None:
+        self.builder, self.kind, self.level, self.line = InlineBuilder(), kind, level, self.lines.at(start)
+
+    def finish(self) -> None:
+        if self.builder is not None:
+            block = self.builder.build(self.kind, self.level, self.line)
+            if block:
+                self.blocks.append(block)
+                check_blocks(len(self.blocks))
+        self.builder = None
+
+    def inline(self, start: int) -> InlineBuilder:
+        """The open block's builder; inline content straight inside a tight list item opens its own."""
+        if self.builder is None:
+            self.begin("list_item" if self.item_depth else "paragraph", self.list_depth, start)
+        assert self.builder is not None
+        return self.builder
+
+    def start(self, tag: Any, start: int) -> None:
+        name = tag if isinstance(tag, str) else next(iter(tag))
+        if name in _EMPHASIS or name == "Link":
+            if not self.image_depth:
+                href = mdurl.encode(_destination(tag["Link"])) if name == "Link" else None
+                self.inline(start).open(_EMPHASIS.get(name, "link"), href or None)
+        elif name == "Image":
+            self.inline(start)
+            self.image_depth += 1
+        elif name == "Paragraph":
+            self.finish()
+            self.begin("list_item" if self.item_depth else "paragraph", self.list_depth, start)
+        elif name == "Heading":
+            self.finish()
+            self.begin("heading", int(tag["Heading"]["level"][1]), start)
+        elif name == "CodeBlock":
+            self.finish()
+            self.begin("paragraph", 0, start)
+            self.code = []
+        elif name in _CONTAINERS:
+            self.finish()
+            self.list_depth += name == "List"
+            self.item_depth += name == "Item"
+
+    def end(self, tag: Any) -> None:
+        name = tag if isinstance(tag, str) else next(iter(tag))
+        if name in _EMPHASIS or name == "Link":
+            if not self.image_depth and self.builder is not None:
+                self.builder.close(_EMPHASIS.get(name, "link"))
+        elif name == "Image":
+            self.image_depth -= 1
+        elif name == "CodeBlock":
+            assert self.builder is not None and self.code is not None
+            for line in "".join(self.code).split("\n"):
+                self.builder.text(line)
+                self.builder.hard_break()
+            self.code = None
+            self.finish()
+        elif name in ("Paragraph", "Heading", "Item"):
+            self.finish()
+            self.item_depth -= name == "Item"
+        elif name == "List":
+            self.list_depth -= 1
+
+    def text(self, piece: str, start: int) -> None:
+        if self.code is not None:
+            self.code.append(piece)
+        elif not self.image_depth:
+            self.inline(start).text(piece)
+
+
+def _destination(link: dict) -> str:
+    return "mailto:" + link["dest_url"] if link["link_type"] == "Email" else link["dest_url"]
 
 
 def read_markdown(text: str, notes: list[str] | None = None) -> list[Block]:
-    """A text of more than PIECE_LINES lines (no page of the site comes near) is parsed a piece at a
-    time, each ending at a blank line outside code fences, so that the block limit stops a capture of a
-    million lines after a few pieces instead of after building millions of tokens."""
-    blocks: list[Block] = []
-    for piece, first_line in _pieces(text):
-        _read(piece, first_line, blocks)
-        check_blocks(len(blocks))
-    return blocks
-
-
-def _pieces(text: str) -> Iterator[tuple[str, int]]:
-    """(piece, number of lines before it): ending at a blank line, or anywhere past twice the length."""
-    if text.count("\n") <= PIECE_LINES:
-        yield text, 0
-        return
-    piece: list[str] = []
-    start, fenced = 0, False
-    for line in lines(text):
-        if _FENCE.match(line):
-            fenced = not fenced
-        piece.append(line)
-        if not fenced and len(piece) >= PIECE_LINES and (not line.strip() or len(piece) >= 2 * PIECE_LINES):
-            yield "\n".join(piece), start
-            start, piece = start + len(piece), []
-    if piece:
-        yield "\n".join(piece), start
-
-
-def _read(text: str, first_line: int, blocks: list[Block]) -> None:
-    tokens = _md.parse(text)
-    list_depth = 0
-    in_item = 0
-    pending: tuple[str, int, int | None] | None = None
-    for token in tokens:
-        if token.type in ("bullet_list_open", "ordered_list_open"):
-            list_depth += 1
-        elif token.type in ("bullet_list_close", "ordered_list_close"):
-            list_depth -= 1
-        elif token.type == "list_item_open":
-            in_item += 1
-        elif token.type == "list_item_close":
-            in_item -= 1
-        elif token.type in _BLOCK_KIND:
-            kind = "list_item" if in_item and token.type == "paragraph_open" else _BLOCK_KIND[token.type]
-            level = int(token.tag[1]) if kind == "heading" else list_depth
-            pending = (kind, level, first_line + token.map[0] + 1 if token.map else None)
-        elif token.type == "inline" and pending:
-            block = _inline(token, *pending)
-            if block:
-                blocks.append(block)
-                check_blocks(len(blocks))
-            pending = None
-        elif token.type in ("code_block", "fence"):
-            builder = InlineBuilder()
-            for line in token.content.split("\n"):
-                builder.text(line)
-                builder.hard_break()
-            block = builder.build("paragraph", line=first_line + token.map[0] + 1 if token.map else None)
-            if block:
-                blocks.append(block)
-        elif token.type == "hr":
-            blocks.append(Block("rule", "---", line=first_line + token.map[0] + 1 if token.map else None))
-
-
-def _inline(token: Token, kind: str, level: int, line: int | None) -> Block | None:
-    builder = InlineBuilder()
-    for child in token.children or []:
-        t = child.type
-        if t in ("text", "code_inline"):
-            builder.text(child.content)
-        elif t == "softbreak":
-            builder.text(" ")
-        elif t == "hardbreak":
-            builder.hard_break()
-        elif t == "link_open":
-            builder.open("link", str(child.attrs.get("href", "")) or None)
-        elif t == "link_close":
-            builder.close("link")
-        elif t in ("em_open", "strong_open"):
-            builder.open(t[:-5])
-        elif t in ("em_close", "strong_close"):
-            builder.close(t[:-6])
-    return builder.build(kind, level, line)
+    reader = _Reader(text)
+    # pyromark's TypedDict events, read by their one key: a string or a one-key dict
+    events: Iterable[tuple[Any, Any]] = pyromark.events_with_range(text, merge_text=True)
+    for event, where in events:
+        if isinstance(event, str):  # SoftBreak, HardBreak, Rule
+            if event == "SoftBreak":
+                reader.text(" ", where["start"])
+            elif event == "HardBreak" and not reader.image_depth:
+                reader.inline(where["start"]).hard_break()
+            elif event == "Rule":
+                reader.finish()
+                reader.blocks.append(Block("rule", "---", line=reader.lines.at(where["start"])))
+            continue
+        key = next(iter(event))
+        if key == "Text" or key == "Code":
+            reader.text(event[key], where["start"])
+        elif key == "Start":
+            reader.start(event[key], where["start"])
+        elif key == "End":
+            reader.end(event[key])
+        elif key == "InlineHtml":  # tags are dropped, the text between them kept
+            reader.inline(where["start"])
+    reader.finish()
+    return reader.blocks

@@ -27,7 +27,15 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+# Every match holds one of these, lower-cased (their letters have no case variants beyond ASCII
+# capitals that re.I would also match): a block without them skips both searches, most blocks do
+_REVISED_HINT, _UPLOADED_HINT = "t rev", "t upload"
+
+
 def dates(text: str) -> tuple[str | None, str | None]:
+    lowered = text.lower()
+    if _REVISED_HINT not in lowered and _UPLOADED_HINT not in lowered:
+        return None, None
     revised, uploaded = _REVISED.search(text), _UPLOADED.search(text)
     return (parse_date(revised.group(1)) if revised else None, parse_date(uploaded.group(1)) if uploaded else None)
 
