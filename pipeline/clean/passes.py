@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 
 from pipeline.model import Block, Capture, CleanBlock, CleanCapture, Span
 from pipeline.site.furniture import classify_block
+from pipeline.site.rules import TAG_LINE
 
 _CHROME_LANDMARKS = {"nav", "sidebar", "footer"}
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
@@ -58,11 +59,12 @@ def _mark_furniture(blocks: list[CleanBlock]) -> None:
 
 
 def _mark_repeats(blocks: list[CleanBlock]) -> None:
-    """A short block said again word for word (a funding blurb, a control) is furniture."""
+    """A short block said again word for word (a funding blurb, a control) is furniture; an entry's tag letters
+    standing on their own line ("K" above each key study) are said again by design."""
     seen: set[str] = set()
     for cb in blocks:
         key = " ".join(cb.block.text.lower().split())
-        if cb.is_content and len(key) <= 300 and key in seen:
+        if cb.is_content and len(key) <= 300 and key in seen and not TAG_LINE.match(cb.block.text.strip()):
             cb.role, cb.reason = "repeat", "repeated block"
         seen.add(key)
 
