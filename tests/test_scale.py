@@ -48,7 +48,7 @@ def _outputs(work) -> dict[str, bytes]:
 def test_two_worker_processes_give_byte_identical_files(tmp_path):
     assert _all(SITE, tmp_path / "one", "--jobs", "1") == _all(SITE, tmp_path / "two", "--jobs", "2")
     one, two = _outputs(tmp_path / "one"), _outputs(tmp_path / "two")
-    assert len([p for p in one if p.startswith("interim/structure/")]) == len(capture_files(SITE)) == 17
+    assert len([p for p in one if p.startswith("interim/structure/")]) == len(capture_files(SITE))
     assert one == two
 
 
@@ -62,11 +62,12 @@ def test_a_local_dask_cluster_writes_parquet_parts_and_the_same_tables(tmp_path)
     _all(SITE, tmp_path / "dask", "--executor", "dask", "--jobs", "2", "--part-size", "4")
     assert _published(tmp_path / "dask") == _published(tmp_path / "local")
     names = sorted(p.name for p in capture_files(SITE))
+    parts = -(-len(names) // 4)  # the site's captures in parts of 4, the last one short
     for stage in ("extract", "clean", "structure"):
         folder = tmp_path / "dask" / "interim" / stage
         assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
-            f"part-0000{n}.parquet" for n in range(5)
-        ]  # 17 captures in parts of 4
+            f"part-{n:05d}.parquet" for n in range(parts)
+        ]
         table = pq.read_table(folder)  # the folder reads as one dataset
         assert table.column_names == ["capture", "sha256", "record"]
         assert sorted(table.column("capture").to_pylist()) == names

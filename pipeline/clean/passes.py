@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 
 from pipeline.model import Block, Capture, CleanBlock, CleanCapture, Span
 from pipeline.site.furniture import classify_block
+from pipeline.site.rules import TAG_LINE
 
 _CHROME_LANDMARKS = {"nav", "sidebar", "footer"}
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
@@ -61,7 +62,8 @@ _REPEAT_MAX = 300  # longest block (characters) that counts as a repeated blurb
 
 
 def _mark_repeats(blocks: list[CleanBlock]) -> None:
-    """A short block said again word for word (a funding blurb, a control) is furniture.
+    """A short block said again word for word (a funding blurb, a control) is furniture; an entry's tag
+    letters standing on their own line ("K" above each key study) are said again by design.
 
     Readers leave one space between words, and lower-casing never shortens, so a key is never shorter
     than its text: a longer text can neither be a repeat nor be repeated, and is not keyed at all.
@@ -72,7 +74,7 @@ def _mark_repeats(blocks: list[CleanBlock]) -> None:
         if len(text) > _REPEAT_MAX:
             continue
         key = " ".join(text.lower().split())
-        if cb.is_content and len(key) <= _REPEAT_MAX and key in seen:
+        if cb.is_content and len(key) <= _REPEAT_MAX and key in seen and not TAG_LINE.match(text.strip()):
             cb.role, cb.reason = "repeat", "repeated block"
         seen.add(key)
 

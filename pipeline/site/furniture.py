@@ -126,16 +126,17 @@ PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 
-# Whole-line forms that are furniture but not a plain run of phrases.
+# Line openings that are furniture but not a plain run of phrases; a run of phrases may follow them on the
+# same line ("One of 25 cells in the Alcohol Treatment Matrix Matrix cell logo").
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "legend",
         re.compile(
             r"^s\s*seminal studies\s*k\s*key studies\s*r\s*reviews\s*g\s*guidance\s*"
-            r"(?:more\s*search for more studies)?$"
+            r"(?:more\s*search for more studies)?\b"
         ),
     ),
-    ("cell-header", re.compile(r"^one of \d+ cells in the (?:alcohol|drugs?) (?:treatment )?matrix$")),
+    ("cell-header", re.compile(r"^one of \d+ cells in the (?:alcohol|drugs?) (?:treatment )?matrix\b")),
     ("matrix-nav", re.compile(r"^includes?:? \S{2,}$")),
     ("site-header", re.compile(r"^(?:©|copyright)\b.{0,120}$")),
     ("help-line", re.compile(r"^links to other documents\b.{0,160}$")),
@@ -261,8 +262,14 @@ def classify_line(line: str, context: str | None = None) -> str | None:
         return None
     lowered = stripped.lower()
     for category, pattern in PATTERNS:
-        if pattern.match(lowered):
+        m = pattern.match(lowered)
+        if not m:
+            continue
+        rest = tokens(lowered[m.end() :])
+        if not rest:
             return category
+        if following := _segment(rest):
+            return min(category, following, key=_precedence().__getitem__)
     words = tokens(stripped)
     if not words:
         return "page-controls" if context else None

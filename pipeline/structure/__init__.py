@@ -8,7 +8,7 @@ from collections import Counter
 from pipeline.model import CleanCapture, Page
 from pipeline.structure.analysis import build_analysis
 from pipeline.structure.cell import build_cell
-from pipeline.structure.entries import candidate
+from pipeline.structure.entries import lists_entries
 from pipeline.structure.identity import find_identity, page_kind
 from pipeline.structure.overview import build_axes
 
@@ -40,7 +40,7 @@ def structure(clean: CleanCapture) -> Page:
     if page.errors:
         return page
     identity = find_identity(blocks, capture.url)
-    has_entries = any(c.tags and c.has_reference for c in (candidate(cb.block) for cb in blocks if cb.is_content))
+    has_entries = lists_entries(cb.block for cb in blocks if cb.is_content)
     page.kind = page_kind(blocks, capture.url, identity, has_entries)
     if page.kind == "cell" and identity:
         page.cell, warnings = build_cell(blocks, identity, capture.file)

@@ -4,8 +4,8 @@ revision dates and the "Top 10 most closely related documents" list.
 The citation is found by its source line, whose forms the site uses throughout: a journal
 (`Journal: 2015, 207, p. 5–14.`, `Substance Use and Misuse, 2014(49), p. …`, `Cochrane Database of
 Systematic Reviews: 2010, 12, Art. No.: …`) or a publisher (`Uxbridge: Brunel University, 2011.`,
-`[UK] National Treatment Agency for Substance Misuse, 2012.`). The authors line sits above it and
-the title above that.
+`[UK] National Treatment Agency for Substance Misuse, 2012.`, `University of Kent, 2016`). The authors
+line sits above it and the title above that.
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ _KINDS = (
 )
 _YEAR = r"(?:19|20)\d\d"
 _JOURNAL = re.compile(rf"^[^.]{{2,150}}?(?::\s*{_YEAR}\b|,\s*{_YEAR}\s*\(\d+\)).*\.$")
-_PUBLISHER = re.compile(rf"^(?:\[[^\]]+\]\s*[^,]{{2,150}}|[A-Z][^:,.]{{1,60}}:\s*[^,]{{2,150}}),\s*{_YEAR}\.$")
+# A publisher named without a jurisdiction or place reads as an organisation: capitalised words and the small
+# words between them ("University of Kent", "Centre for Public Health, Liverpool John Moores University").
+_ORG_WORD = r"(?:[A-Z][\w'’&.-]*|of|for|and|the|in|on|at|&)"
+_ORGANISATION = rf"[A-Z][\w'’&.-]*(?:,?\s+{_ORG_WORD})*"
+# The final full stop is sometimes left out ("University of Kent, 2016").
+_PUBLISHER = re.compile(
+    rf"^(?:\[[^\]]+\]\s*[^:]{{2,150}}?|[A-Z][^:,.]{{1,60}}:\s*[^:]{{2,150}}?|{_ORGANISATION}),\s*{_YEAR}\.?$"
+)
 _RELATED_HEAD = re.compile(r"^Top \d+ most closely related documents", re.I)
 _RELATED = re.compile(rf"^(?P<kind>[A-Z][A-Z ]{{2,30}}?)\s+(?P<year>{_YEAR})\s+(?P<title>\S.*)$")
 _INTRO = re.compile(r"^This entry is our analysis of", re.I)

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from pipeline.model import Block, CellPage, CleanBlock, Entry, Paragraph, Rich, Span
 from pipeline.site import matrix
+from pipeline.site.rules import TAG_LINE
 from pipeline.structure import entries as E
-from pipeline.structure.identity import Identity
+from pipeline.structure.identity import Identity, split_labels
 
 _MORE = re.compile(r"^more\b[\s:]*", re.I)
 _DATE = r"(\d{1,2}\s+[A-Za-z]+\s+\d{4})"
@@ -16,6 +17,8 @@ _REVISED = re.compile(rf"Last revised\s+{_DATE}", re.I)
 _UPLOADED = re.compile(rf"First uploaded\s+{_DATE}", re.I)
 _LEAD_INS = ("What is this cell about?", "Where should I start?", "Highlighted study", "Issues to consider and discuss")
 _ISSUE_MARK = re.compile(r"^[►▶]\s*")
+# Fewer words than this is a header or labels line, not a cell's description.
+_PROSE_MIN_WORDS = 8
 
 
 def parse_date(text: str) -> str | None:
@@ -51,7 +54,7 @@ def build_cell(blocks: list[CleanBlock], identity: Identity, capture: str) -> tu
     if end < len(content) and _MORE.match(content[end][1].text):
         more = _strip_prefix(content[end][1], _MORE.match(content[end][1].text).end())
         end += 1
-    description = [b for i, b in content[:first] if i > start] if start >= 0 else []
+    description = _description([b for i, b in content[:first] if i > start], identity.matrix)
     column_label = identity.column_label or matrix.COLUMNS[identity.column_code]
     row_label = identity.row_label or matrix.ROWS[identity.matrix][identity.row_code]
     page = CellPage(
@@ -61,7 +64,7 @@ def build_cell(blocks: list[CleanBlock], identity: Identity, capture: str) -> tu
         column_label=column_label,
         row_label=row_label,
         identity_from=identity.source,
-        description=_rich(description[0]) if description else None,
+        description=_rich(description) if description else None,
         entries=found,
         more=more,
         truncated=more is None,
@@ -87,6 +90,16 @@ def build_cell(blocks: list[CleanBlock], identity: Identity, capture: str) -> tu
     return page, warnings
 
 
+def _description(before_entries: list[Block], matrix_name: str) -> Block | None:
+    """The first prose paragraph of the page's own text before its entries; a labels line said again after the
+    title, or a short header line, never is."""
+    for block in before_entries:
+        text = block.text.replace("\n", " ")
+        if len(text.split()) >= _PROSE_MIN_WORDS and not split_labels(text, matrix_name):
+            return block
+    return None
+
+
 def _rich(block: Block) -> Rich:
     return Rich(block.text.replace("\n", " "), list(block.spans))
 
@@ -104,7 +117,7 @@ def _entry_region(content: list[tuple[int, Block]], capture: str, warnings: list
     k = 0
     for k, (_, block) in enumerate(content):
         text = block.text
-        if E.TAG_ONLY.match(text):
+        if TAG_LINE.match(text):
             pending = E.read_tags(text + " x")[0]
             continue
         if first is not None and _MORE.match(text) and not E.read_tags(text)[0]:

@@ -7,19 +7,20 @@ a lost tag is inferred from the neighbouring entries (the site lists S, K, R, G 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.model import Block, Entry, Rich, Span
-from pipeline.site.rules import TAG_LETTERS
+from pipeline.site.rules import TAG_LETTERS, TAG_LINE
 from pipeline.structure.references import parse_reference
 
 TAG_ORDER = TAG_LETTERS
 _TAG = f"[{TAG_LETTERS}]"
 _TAGS = re.compile(rf"^(?P<tags>{_TAG}(?:[ ,/]+{_TAG})?)\s+(?=\S)")
-TAG_ONLY = re.compile(rf"^{_TAG}(?:[ ,/]+{_TAG})?$")
 _PAREN = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)")
 _TITLE_LIMIT = 400
 _END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_ANNOTATION_START = re.compile(r"\s+[\"'‘“]?[A-Z]")
 
 
 @dataclass
@@ -41,12 +42,13 @@ def read_tags(text: str) -> tuple[list[str], int]:
 
 
 def primary_reference(body: str):
-    """The entry's own reference: the first parenthesised reference followed by a full stop (or the end)."""
+    """The entry's own reference: the first parenthesised reference followed by a full stop (or the end), or
+    by the annotation's first word when the full stop was left out ("… pays off (1993) From a trial …")."""
     for m in _PAREN.finditer(body):
         if m.start() > _TITLE_LIMIT:
             break
         after = body[m.end() : m.end() + 1]
-        if after not in ("", ".", ",", ";", ":"):
+        if after not in ("", ".", ",", ";", ":") and not _ANNOTATION_START.match(body, m.end()):
             continue
         ref = parse_reference(m.group(1), m.start(), m.end())
         if ref:
@@ -61,6 +63,20 @@ def candidate(block: Block, tags: list[str] | None = None) -> Candidate:
     spans = [Span(s.start - offset, s.end - offset, s.kind, s.href) for s in block.spans if s.end > offset]
     spans = [Span(max(s.start, 0), s.end, s.kind, s.href) for s in spans]
     return Candidate((tags or []) + own, Rich(body_text, spans), block, primary_reference(body_text) is not None)
+
+
+def lists_entries(blocks: Iterable[Block]) -> bool:
+    """Whether any block reads as a tagged entry with its reference, tag letters on its line or the line before."""
+    pending: list[str] = []
+    for block in blocks:
+        if TAG_LINE.match(block.text):
+            pending = read_tags(block.text + " x")[0]
+            continue
+        c = candidate(block, pending)
+        pending = []
+        if c.tags and c.has_reference:
+            return True
+    return False
 
 
 def build_entry(c: Candidate, position: int, types: list[str], inferred: bool, last: bool, capture: str) -> Entry:
