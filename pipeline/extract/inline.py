@@ -91,16 +91,18 @@ def _remap(raw: str, text: str, spans: list[Span]) -> list[Span]:
     """Map span offsets from `raw` to `text`, which is `raw` with some white space removed."""
     if not spans:
         return []
+    mapping: range | list[int]
     if raw == text:
         mapping = range(len(raw) + 1)
     else:
-        mapping = [0] * (len(raw) + 1)
+        offsets = [0] * (len(raw) + 1)
         j, size = 0, len(text)
         for i, ch in enumerate(raw):
-            mapping[i] = j
+            offsets[i] = j
             if j < size and text[j] == ch:
                 j += 1
-        mapping[len(raw)] = j
+        offsets[len(raw)] = j
+        mapping = offsets
     out = []
     for s in spans:
         start, end = mapping[s.start], mapping[s.end]

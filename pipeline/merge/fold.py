@@ -138,7 +138,13 @@ def fold_revision(cell_id: str, ranked: list[Seen], load: Callable[[str], Page])
         seen_sha.add(s.sha256)
         unique.append(s.capture)
     notes[unique[0]].append(f"base of {cell_id}: every field not noted as taken from another capture")
-    return Cell(page=_combine(((load(n).cell, n) for n in unique), notes), sources=sorted(unique)), dict(notes)
+    return Cell(page=_combine(((_cell_page(load(n)), n) for n in unique), notes), sources=sorted(unique)), dict(notes)
+
+
+def _cell_page(page: Page) -> CellPage:
+    """A ranked capture of a cell always holds one (ranking takes only pages that do)."""
+    assert page.cell is not None, page.capture
+    return page.cell
 
 
 @dataclass(frozen=True)
@@ -281,6 +287,7 @@ def merge_document(doc_id: str, ranked: list[Seen], load: Callable[[str], Page])
             if getattr(base, attr) is None:
                 setattr(base, attr, copy.deepcopy(getattr(page.analysis, attr)))
         url = url or page.url
+    assert base is not None, doc_id  # ranking takes only pages with an analysis
     return Document(doc_id, base, url, sorted(names))
 
 
@@ -295,6 +302,6 @@ def merge_axes(axes: list[Axis]) -> list[Axis]:
     for name in matrix.MATRICES:
         for code, label in matrix.COLUMNS.items():
             found.setdefault((name, "column", code), Axis(name, "column", code, label, None))
-        for code, label in matrix.ROWS[name].items():
-            found.setdefault((name, "row", str(code)), Axis(name, "row", str(code), label, None))
+        for number, row_label in matrix.ROWS[name].items():
+            found.setdefault((name, "row", str(number)), Axis(name, "row", str(number), row_label, None))
     return [found[k] for k in sorted(found)]

@@ -51,7 +51,8 @@ class Charts:
     """SVGs by the hash of (code, chart, data), in `folder` (None: draw every time)."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.folder, self.used = folder, set()
+        self.folder = folder
+        self.used: set[str] = set()
 
     def svg(self, draw: Callable, data) -> str:
         name = incremental.key("report", draw.__name__, data) + ".svg.b64"

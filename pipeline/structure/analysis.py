@@ -102,7 +102,8 @@ def build_analysis(blocks: list[CleanBlock]) -> AnalysisPage:
     body_from = 0
     if source_at is not None:
         page.source = content[source_at].text
-        page.year = int(re.search(_YEAR, page.source).group())
+        year = re.search(_YEAR, page.source)
+        page.year = int(year.group()) if year else None
         if source_at >= 1 and not _INTRO.match(content[source_at - 1].text):
             page.authors = content[source_at - 1].text
         if source_at >= 2 and not _INTRO.match(content[source_at - 2].text):
@@ -133,7 +134,7 @@ def _kind(blocks: list[CleanBlock]) -> str | None:
 
 
 def _related(blocks: list[Block]) -> list[Related]:
-    items = []
+    items: list[Related] = []
     for b in blocks:
         m = _RELATED.match(b.text)
         if not m:

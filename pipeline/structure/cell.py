@@ -51,8 +51,9 @@ def build_cell(blocks: list[CleanBlock], identity: Identity, capture: str) -> tu
 
     found, first, end = _entry_region(content, capture, warnings)
     more = None
-    if end < len(content) and _MORE.match(content[end][1].text):
-        more = _strip_prefix(content[end][1], _MORE.match(content[end][1].text).end())
+    more_line = _MORE.match(content[end][1].text) if end < len(content) else None
+    if more_line:
+        more = _strip_prefix(content[end][1], more_line.end())
         end += 1
     description = _description([b for i, b in content[:first] if i > start], identity.matrix)
     column_label = identity.column_label or matrix.COLUMNS[identity.column_code]
@@ -140,7 +141,7 @@ def _entry_region(content: list[tuple[int, Block]], capture: str, warnings: list
         k = len(content)
     if first is None:
         return [], len(content), len(content)
-    found = []
+    found: list[Entry] = []
     for n, c in enumerate(candidates):
         last = k == len(content) and n == len(candidates) - 1
         if c.tags:
@@ -198,7 +199,8 @@ def _bite(blocks: list[CleanBlock], wanted: set[int]) -> list[Paragraph]:
 
 def _issue_heading(block: Block) -> tuple[str, Rich]:
     """ "► Heading? text": the heading is the bold lead-in when marked, else the first question."""
-    mark = _ISSUE_MARK.match(block.text).end()
+    lead = _ISSUE_MARK.match(block.text)
+    mark = lead.end() if lead else 0
     strong = next((s for s in block.spans if s.kind == "strong" and s.start <= mark + 1), None)
     if strong:
         end = strong.end

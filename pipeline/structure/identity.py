@@ -93,19 +93,21 @@ def find_identity(blocks: list[CleanBlock], url: str | None) -> Identity | None:
         )
     labels_index, labels = _next_labels(blocks, 0, None, search=len(blocks))
     from_url = matrix.cell_from_url(url)
+    found = [labels_index] if labels and labels_index is not None else []
     if from_url:
         name, code = from_url.split("-")
-        column, row = labels if labels else (None, None)
-        return Identity(name, code[0], int(code[1]), column, row, "url", [labels_index] if labels else [])
+        column_label, row_label = labels if labels else (None, None)
+        return Identity(name, code[0], int(code[1]), column_label, row_label, "url", found)
     if labels and labels[1]:
-        name = _matrix_hint(blocks) or (
+        hinted = _matrix_hint(blocks) or (
             "alcohol"
             if matrix.row_code("alcohol", labels[1]) == 1 and matrix.row_code("drug", labels[1]) is None
             else None
         )
-        row = matrix.row_code(name, labels[1])
-        if name and row:
-            return Identity(name, matrix.column_code(labels[0]), row, labels[0], labels[1], "labels", [labels_index])
+        row_number = matrix.row_code(hinted, labels[1])
+        column_letter = matrix.column_code(labels[0])
+        if hinted and row_number and column_letter:
+            return Identity(hinted, column_letter, row_number, labels[0], labels[1], "labels", found)
     return None
 
 

@@ -20,7 +20,7 @@ def _segments(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"\|", text) if s.strip()]
 
 
-def _axis(segment: str, codes: str, labels: dict) -> tuple[str, str, str] | None:
+def _axis(segment: str, codes: str, labels: dict) -> tuple[str, str, str | None] | None:
     m = re.match(rf"^([{codes}])\.?\s+(.*)$", segment, re.S)
     if not m:
         return None
@@ -35,6 +35,7 @@ def _axis(segment: str, codes: str, labels: dict) -> tuple[str, str, str] | None
 def build_axes(blocks: list[CleanBlock], url: str | None) -> list[Axis]:
     texts = [cb.block.text for cb in blocks]
     named = next((m for t in texts[:12] for m in [_PAGE_MATRIX.search(t)] if m), None)
+    which: str | None
     if url and re.search(r"amatrix|Alcohol", url):
         which = "alcohol"
     elif url and re.search(r"dmatrix|Drug", url):
