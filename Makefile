@@ -11,6 +11,7 @@
 #   make all JOBS=n               per-capture stages on n worker processes (default 0: every core)
 #   make all EXECUTOR=dask SCHEDULER=tcp://host:8786   per-capture stages on a Dask cluster, written as
 #                                 Parquet parts of 256 captures (PARTS=n to change; PARTS=0: a file each)
+#   make csv | database | serve   the tables as CSV, as a DuckDB file, or browsed in Datasette
 #   make clean                    delete everything derived from raw/ (the captures are never touched)
 #   make bench                    measure speed, scaling and memory (bench/results.json)
 RAW ?= raw
@@ -32,7 +33,8 @@ DIRS := --raw $(RAW) --interim $(INTERIM) --processed $(PROCESSED)
 PAR := --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(PARTS),--part-size $(PARTS))
 PIP := $(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: all setup fetch extract clean-stage structure merge publish report browser test lint docs clean bench
+.PHONY: all setup fetch extract clean-stage structure merge publish report csv database serve browser test lint docs \
+	clean bench
 MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
 
@@ -62,6 +64,17 @@ publish: merge                    # interim/merge    → processed/         tabl
 report: setup                     # processed/*.parquet → processed/report.html, drawn again
 	$(RUN) report $(DIRS)
 
+# --- other forms of the published tables (each rebuilt from processed/*.parquet) ---------------------
+csv: all                          # processed/csv/<table>.csv, lists joined as the data dictionary says
+	$(PY) -m pipeline.export.csv --processed $(PROCESSED)
+
+database: all $(VENV)/.analysis-installed   # processed/findings.duckdb: keys, column comments, views
+	$(PY) -m pipeline.export.duckdb --processed $(PROCESSED)
+
+PORT ?= 8001
+serve: all $(VENV)/.serve-installed        # Datasette on http://127.0.0.1:$(PORT) (SQLite build of the tables)
+	$(PY) -m pipeline.export.serve --processed $(PROCESSED) --port $(PORT)
+
 # --- the environment -----------------------------------------------------------------------------
 # What running needs; `make test`, `make lint` and `make bench` add their own tools.
 setup: $(VENV)/.installed
@@ -72,6 +85,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 $(VENV)/.dev-installed: $(VENV)/.installed
 	$(PIP) -e '.[dev]'
+	touch $@
+
+$(VENV)/.analysis-installed: $(VENV)/.installed
+	$(PIP) -e '.[analysis]'
+	touch $@
+
+$(VENV)/.serve-installed: $(VENV)/.installed
+	$(PIP) -e '.[serve]'
 	touch $@
 
 # Debian's Chromium, for the tests that open the report in a real browser
@@ -102,5 +123,7 @@ $(VENV)/.bench-installed: $(VENV)/.dev-installed
 # Everything derived from raw/ (the captures themselves are never touched).
 clean:
 	rm -rf $(INTERIM)/extract $(INTERIM)/clean $(INTERIM)/structure $(INTERIM)/merge $(INTERIM)/report
+	rm -rf $(INTERIM)/publish
 	rm -f $(PROCESSED)/*.parquet $(PROCESSED)/report.json $(PROCESSED)/datapackage.json $(PROCESSED)/report.html
-	rm -rf $(PROCESSED)/.staging-*
+	rm -rf $(PROCESSED)/.staging-* $(PROCESSED)/csv
+	rm -f $(PROCESSED)/findings.duckdb $(PROCESSED)/findings.db $(PROCESSED)/findings-metadata.json
