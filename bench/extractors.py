@@ -26,11 +26,13 @@ def _norm(text: str) -> str:
 
 
 def score(page: Page, extracted: str) -> tuple[float, float]:
-    """(share of chrome pieces still in the text, share of content characters kept)."""
+    """(share of furniture pieces still in the text, share of content characters kept)."""
     text = _norm(extracted)
     content = _norm(" ".join(page.content))
-    chrome = [c for c in {_norm(c) for c in page.chrome} if c not in content]  # only chrome that is not also prose
-    surviving = sum(c in text for c in chrome) / len(chrome) if chrome else 0.0
+    furniture = [
+        c for c in {_norm(c) for c in page.furniture} if c not in content
+    ]  # only furniture that is not also prose
+    surviving = sum(c in text for c in furniture) / len(furniture) if furniture else 0.0
     total = sum(len(b) for b in page.content)
     kept = sum(len(b) for b in page.content if _norm(b) in text) / total if total else 1.0
     return surviving, kept
@@ -120,7 +122,9 @@ def compare_extractors(pages: list[Page]) -> dict:
             "ms_per_capture": round(1000 * seconds / len(pages), 3),
             "input_mb_per_s": round(sum(len(p.data) for p in pages) / 2**20 / seconds, 2),
             "time_vs_pipeline_tables": round(seconds / pipeline_s, 3),
-            "chrome_surviving": None if name.startswith("floor") else round(sum(s for s, _ in scores) / len(scores), 4),
+            "furniture_surviving": None
+            if name.startswith("floor")
+            else round(sum(s for s, _ in scores) / len(scores), 4),
             "content_kept": None if name.startswith("floor") else round(sum(k for _, k in scores) / len(scores), 4),
         }
     for kind in ("text", "tables"):

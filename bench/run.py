@@ -230,12 +230,15 @@ def table(results: dict) -> str:
         "CPU time of the best round"
     )
     lines.append(
-        f"{'extractor':<28} {'ms/capture':>10} {'MB/s':>7} {'x pipeline':>10} {'chrome kept':>11} {'content kept':>12}"
+        f"{'extractor':<28} {'ms/capture':>10} {'MB/s':>7} {'x pipeline':>10} {'furniture kept':>14} "
+        f"{'content kept':>12}"
     )
     for name, e in ex.items():
         if not isinstance(e, dict):
             continue
-        kept = "" if e["chrome_surviving"] is None else f"{e['chrome_surviving']:>11.1%} {e['content_kept']:>12.1%}"
+        kept = (
+            "" if e["furniture_surviving"] is None else f"{e['furniture_surviving']:>14.1%} {e['content_kept']:>12.1%}"
+        )
         lines.append(
             f"{name:<28} {e['ms_per_capture']:>10.2f} {e['input_mb_per_s']:>7.2f} "
             f"{e['time_vs_pipeline_tables']:>10.2f} {kept}"

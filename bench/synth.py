@@ -1,11 +1,11 @@
 """A synthetic corpus built from the captures in raw/, with known structure.
 
 Each synthetic page is one seed page's content (its blocks as the pipeline reads them, furniture
-already removed) rendered as a text copy, a Markdown conversion or an HTML page, with site chrome
+already removed) rendered as a text copy, a Markdown conversion or an HTML page, with site furniture
 added where real captures have it: the sidebar spliced between paragraphs (whole, or cut at a fixed
-width as in PDF-like conversions), a menu, a footer. The chrome is drawn from the site's sidebar
+width as in PDF-like conversions), a menu, a footer. The furniture is drawn from the site's sidebar
 vocabulary as SITE.md records it, not from the pipeline's own list, and every page records exactly
-which content and which chrome it holds, so an extractor's output can be scored against it.
+which content and which furniture it holds, so an extractor's output can be scored against it.
 Deterministic: the same seed captures and `seed` give the same bytes.
 """
 
@@ -66,7 +66,7 @@ class Page:
     format: str
     data: bytes
     content: tuple[str, ...]  # the seed's content blocks, all present on the page
-    chrome: tuple[str, ...]  # every piece of chrome added
+    furniture: tuple[str, ...]  # every piece of furniture added
 
 
 def seeds(raw: Path) -> list[Seed]:
@@ -95,15 +95,15 @@ def page(seed: Seed, number: int, fmt: str, rng: random.Random) -> Page:
     name = f"{number:06d}_{seed.name}"
     if fmt == "html":
         data = _html(blocks, sidebar, at, cuts, cut_at, in_landmark=rng.random() < 0.5)
-        chrome = MENU + sidebar + cuts + FOOTER
+        furniture = MENU + sidebar + cuts + FOOTER
     elif fmt == "markdown":
         data = _markdown(blocks, sidebar, at, cuts, cut_at)
-        chrome = sidebar + cuts
+        furniture = sidebar + cuts
     else:
         data = _text(blocks, sidebar, at, cuts, cut_at)
-        chrome = sidebar + cuts
+        furniture = sidebar + cuts
     suffix = {"text": ".txt", "markdown": ".md", "html": ".html"}[fmt]
-    return Page(name + suffix, fmt, data, tuple(text for _, text, _ in blocks), tuple(chrome))
+    return Page(name + suffix, fmt, data, tuple(text for _, text, _ in blocks), tuple(furniture))
 
 
 def _interleave(blocks: list, sidebar: list, at: int, cuts: list[str], cut_at: list[int]) -> list:
@@ -169,7 +169,7 @@ def _html(blocks, sidebar, at, cuts, cut_at, in_landmark: bool) -> bytes:
 
 
 def corpus(seed_pages: list[Seed], size: int, seed: int = 2026, formats: tuple[str, ...] = FORMATS) -> list[Page]:
-    """`size` pages cycling through seeds and formats, chrome varied by a seeded generator."""
+    """`size` pages cycling through seeds and formats, furniture varied by a seeded generator."""
     rng = random.Random(seed)
     return [
         page(seed_pages[i % len(seed_pages)], i, formats[(i // len(seed_pages)) % len(formats)], rng)

@@ -60,7 +60,7 @@ class CleanBlock:
     """A block after cleaning: `role` says whether it is page content or what was removed and why."""
 
     block: Block
-    role: str = "content"  # content | chrome | repeat | pullquote | chart | joined
+    role: str = "content"  # content | furniture | repeat | pullquote | chart | joined
     reason: str = ""
 
     @property
@@ -207,7 +207,7 @@ class Page:
     cell: CellPage | None = None
     analysis: AnalysisPage | None = None
     axes: list[Axis] = field(default_factory=list)
-    chrome_removed: int = 0
+    furniture_removed: int = 0
     removed: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # any error quarantines the capture

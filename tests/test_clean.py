@@ -91,7 +91,7 @@ def test_paragraph_split_by_sidebar_is_rejoined():
     assert [b.text for b in content] == [
         "The trial showed that services which tried harder were able to keep more patients in care."
     ]
-    assert [cb.role for cb in result.blocks] == ["content", "chrome", "chrome", "chrome", "joined"]
+    assert [cb.role for cb in result.blocks] == ["content", "furniture", "furniture", "furniture", "joined"]
 
 
 def test_sentence_end_or_capital_is_not_joined():
@@ -158,7 +158,7 @@ def test_cleaning_twice_changes_nothing():
 
 def test_unknown_furniture_is_reported_not_hidden():
     result = cleaned("Developed with", "Donate to our appeal", "Tweet", "A paragraph of content that ends.")
-    assert [cb.role for cb in result.blocks] == ["chrome", "content", "chrome", "content"]
+    assert [cb.role for cb in result.blocks] == ["furniture", "content", "furniture", "content"]
     assert len(result.warnings) == 1 and "'Donate to our appeal'" in result.warnings[0]
 
 

@@ -194,7 +194,7 @@ def test_a_new_furniture_category_needs_one_edit(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=copy, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["chrome podcast", "chrome cell-header"]
+    assert out.stdout.splitlines() == ["furniture podcast", "furniture cell-header"]
 
 
 def _fingerprints(package: Path) -> dict[str, str]:

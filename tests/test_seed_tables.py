@@ -152,7 +152,7 @@ def test_text_values_are_read(seeds):
     assert any("Psychosocial therapies" == v for v in values)
 
 
-def test_no_text_column_holds_chrome(seeds):
+def test_no_text_column_holds_furniture(seeds):
     for where, value in text_values(seeds):
         for phrase in CHROME:
             assert phrase not in value, f"{where} holds {phrase!r}: {value[:120]!r}"
@@ -222,7 +222,7 @@ def test_analysis_page_recognised_and_reported(seeds):
         "003_ee8d256968168fd8.txt": "text",
         "004_5df57ddc41682441.txt": "text",
     }
-    assert report["002_ce4cb470b6e6483c.txt"]["chrome_removed"] >= 30
+    assert report["002_ce4cb470b6e6483c.txt"]["furniture_removed"] >= 30
     assert seeds.report["quarantined"] == []
 
 

@@ -40,21 +40,21 @@ def clean(capture: Capture) -> CleanCapture:
 def _mark_landmarks(blocks: list[CleanBlock]) -> None:
     for cb in blocks:
         if cb.block.landmark in _CHROME_LANDMARKS:
-            cb.role, cb.reason = "chrome", f"landmark:{cb.block.landmark}"
+            cb.role, cb.reason = "furniture", f"landmark:{cb.block.landmark}"
 
 
 def _mark_furniture(blocks: list[CleanBlock]) -> None:
     after_furniture = False
     for cb in blocks:
         if cb.block.kind == "rule":
-            cb.role, cb.reason = "chrome", "rule"
+            cb.role, cb.reason = "furniture", "rule"
             continue
         if not cb.is_content:
             after_furniture = True
             continue
         category = classify_block(cb.block.text, after_furniture)
         if category:
-            cb.role, cb.reason = "chrome", category
+            cb.role, cb.reason = "furniture", category
         after_furniture = category is not None
 
 
@@ -176,7 +176,7 @@ def _unknown_furniture(blocks: list[CleanBlock]) -> list[str]:
         ):
             continue
         neighbours = blocks[max(0, i - 1) : i] + blocks[i + 1 : i + 2]
-        if any(n.role == "chrome" for n in neighbours):
+        if any(n.role == "furniture" for n in neighbours):
             warnings.append(
                 f"line {cb.block.line}: short line beside page furniture that the furniture "
                 f"vocabulary does not know (new site layout?): {text!r}"

@@ -65,7 +65,7 @@ def rows(
                 "entries_found": c["entries_found"],
                 "entries_contributed": given.get(c["file"], 0),
                 "fields_contributed": fields,
-                "furniture_removed": c["chrome_removed"],
+                "furniture_removed": c["furniture_removed"],
                 "warnings": list(c["warnings"]),
             }
         )

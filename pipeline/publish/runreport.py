@@ -23,7 +23,7 @@ def describe(page: Page) -> dict:
         "cell_id": page.cell.cell_id if page.cell else None,
         "entries_found": len(page.cell.entries) if page.cell else 0,
         "title": page.analysis.title if page.analysis else None,
-        "chrome_removed": page.chrome_removed,
+        "furniture_removed": page.furniture_removed,
         "removed": page.removed,
         "warnings": page.warnings,
         "errors": page.errors,
@@ -57,7 +57,7 @@ LISTED = 40  # more captures than this: the summary lists only those not publish
 
 
 def summary(run: dict) -> str:
-    lines = [f"{'capture':<44} {'format':<9} {'kind':<9} {'cell':<11} {'entries':>7} {'chrome':>6}  status"]
+    lines = [f"{'capture':<44} {'format':<9} {'kind':<9} {'cell':<11} {'entries':>7} {'furniture':>9}  status"]
     listed = run["captures"]
     if len(listed) > LISTED:
         listed = [c for c in listed if c["status"] != "published"][:LISTED]
@@ -71,7 +71,7 @@ def summary(run: dict) -> str:
     for c in listed:
         lines.append(
             f"{printable(c['file'])[:44]:<44} {c['format']:<9} {c['kind']:<9} {c['cell_id'] or '-':<11} "
-            f"{c['entries_found']:>7} {c['chrome_removed']:>6}  {c['status']}"
+            f"{c['entries_found']:>7} {c['furniture_removed']:>9}  {c['status']}"
         )
         for problem in c["errors"]:
             lines.append(f"    error: {printable(problem)}")

@@ -328,12 +328,12 @@ def quality(run: dict) -> str:
     caps = run["captures"]
     kinds = Counter(c["kind"] for c in caps)
     statuses = Counter(c["status"] for c in caps)
-    chrome = sum(c["chrome_removed"] for c in caps)
+    furniture = sum(c["furniture_removed"] for c in caps)
     rows = [
         ["captures read", f'<b data-metric="captures">{len(caps)}</b>'],
         ["page kinds", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))],
         ["status", ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))],
-        ["furniture blocks removed", f'<b data-metric="chrome-removed">{chrome}</b>'],
+        ["furniture blocks removed", f'<b data-metric="furniture-removed">{furniture}</b>'],
     ]
     out = "<table><tbody>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</tbody></table>"
     quarantined = [[q["file"], "; ".join(q["errors"])] for q in run["quarantined"]]

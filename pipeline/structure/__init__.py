@@ -23,7 +23,9 @@ def structure(clean: CleanCapture) -> Page:
     capture = clean.capture
     blocks = clean.blocks
     removed = Counter(
-        cb.role if cb.role != "chrome" else f"chrome:{cb.reason.split(':')[0]}" for cb in blocks if not cb.is_content
+        cb.role if cb.role != "furniture" else f"furniture:{cb.reason.split(':')[0]}"
+        for cb in blocks
+        if not cb.is_content
     )
     page = Page(
         capture=capture.file,
@@ -32,7 +34,7 @@ def structure(clean: CleanCapture) -> Page:
         kind="other",
         url=capture.url,
         captured_at=capture.captured_at,
-        chrome_removed=sum(n for k, n in removed.items() if k.startswith(("chrome", "repeat"))),
+        furniture_removed=sum(n for k, n in removed.items() if k.startswith(("furniture", "repeat"))),
         removed=dict(sorted(removed.items())),
         warnings=list(capture.warnings) + list(clean.warnings),
         errors=list(capture.errors),
@@ -56,7 +58,7 @@ def structure(clean: CleanCapture) -> Page:
         )
     elif not any(cb.is_content for cb in blocks):
         page.errors.append("no content: the capture is empty or holds only site furniture")
-    elif page.kind == "other" and not page.chrome_removed and not any(_SITE.search(cb.block.text) for cb in blocks):
+    elif page.kind == "other" and not page.furniture_removed and not any(_SITE.search(cb.block.text) for cb in blocks):
         page.errors.append(
             "not a page of the Effectiveness Bank: no cell, analysis or overview page, and none of the site's furniture"
         )

@@ -69,7 +69,7 @@ def split_labels(text: str, matrix_name: str | None = None) -> tuple[str, str | 
 
 def find_identity(blocks: list[CleanBlock], url: str | None) -> Identity | None:
     for i, cb in enumerate(blocks):
-        if cb.role not in ("content", "chrome"):
+        if cb.role not in ("content", "furniture"):
             continue
         m = _SELF.match(cb.block.text.replace("\n", " "))
         if not m:
