@@ -28,6 +28,7 @@ PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, ten
 IN_FLIGHT = 4  # tasks queued per worker: enough to keep each busy, few enough to know which one a death cost
 DIED = "the worker process died while reading it (out of memory, or killed?): check the capture, then run again"
 PR_SET_PDEATHSIG = 1
+MAX_RESTARTS = 2 * IN_FLIGHT + 3  # a dying capture costs a restart or two; more in a row means no worker can run
 
 
 @dataclass(frozen=True)
@@ -95,20 +96,27 @@ def _local(workers: int) -> Iterator[Runner]:
         pending = list(reversed(tasks))
         running: dict[Future, Work] = {}
         suspects: set[Work] = set()  # in flight when a worker died: each is retried alone
+        restarts = 0  # pools started since the last result: workers that cannot even start end the run
         while pending or running:
             if pool is None:
                 pool = start()
             alone = bool(suspects)
+            broken = False
             while pending and len(running) < (1 if alone else workers * IN_FLIGHT):
                 work = pending.pop()
-                running[pool.submit(run, work)] = work
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            broken = False
+                try:
+                    running[pool.submit(run, work)] = work
+                except BrokenProcessPool:  # a worker died since the last wait: nothing more can be sent
+                    pending.append(work)
+                    broken = True
+                    break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED) if running else (set(), set())
             for future in finished:
                 work = running.pop(future)
                 try:
                     yield future.result()
                     suspects.discard(work)
+                    restarts = 0
                 except BrokenProcessPool:
                     broken = True
                     if alone and work in suspects:
@@ -120,6 +128,9 @@ def _local(workers: int) -> Iterator[Runner]:
                         suspects.add(work)
                         pending.append(work)
             if broken:
+                restarts += 1
+                if restarts > MAX_RESTARTS:
+                    raise RuntimeError(f"worker processes keep dying before finishing any capture: {DIED}")
                 for work in running.values():  # lost with the pool: tried again, each alone
                     suspects.add(work)
                     pending.append(work)
