@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.runtime.tasks import Done, Part, Task, quarantine, run
+from pipeline.runtime.tasks import Chain, Done, Part, Task, quarantine, rest, run
 
-Work = Task | Part
-Runner = Callable[[list[Work]], Iterator[Done]]
+Work = Task | Part | Chain
+Runner = Callable[[list[Work]], Iterator[list[Done]]]  # each work's Done, one per stage it ran
 SMALL = 8  # fewer tasks than this run in-process: starting workers would cost more than it saves
 PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, tens of parts per 10,000 captures
 IN_FLIGHT = 4  # tasks queued per worker: enough to keep each busy, few enough to know which one a death cost
@@ -63,7 +63,7 @@ def session(executor: Executor) -> Iterator[Runner]:
             yield runner
 
 
-def _serial(tasks: list[Work]) -> Iterator[Done]:
+def _serial(tasks: list[Work]) -> Iterator[list[Done]]:
     return map(run, tasks)
 
 
@@ -87,7 +87,7 @@ def _local(workers: int) -> Iterator[Runner]:
     def start() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
 
-    def runner(tasks: list[Work]) -> Iterator[Done]:
+    def runner(tasks: list[Work]) -> Iterator[list[Done]]:
         nonlocal pool
         if len(tasks) < SMALL:
             yield from _serial(tasks)
@@ -95,6 +95,7 @@ def _local(workers: int) -> Iterator[Runner]:
         pending = list(reversed(tasks))
         running: dict[Future, Work] = {}
         suspects: set[Work] = set()  # in flight when a worker died: each is retried alone
+        whole: dict[Chain, Chain] = {}  # a dying chain's first step, run alone → the chain
         while pending or running:
             if pool is None:
                 pool = start()
@@ -107,18 +108,30 @@ def _local(workers: int) -> Iterator[Runner]:
             for future in finished:
                 work = running.pop(future)
                 try:
-                    yield future.result()
-                    suspects.discard(work)
+                    results = future.result()
                 except BrokenProcessPool:
                     broken = True
                     if alone and work in suspects:
                         if isinstance(work, Part):
                             raise RuntimeError(f"a worker died while making {work.target}: {DIED}") from None
                         suspects.discard(work)
-                        yield quarantine(work, DIED)
+                        if isinstance(work, Chain) and work.steps:  # which step? its first alone, then the rest
+                            head = Chain(work.first, (), work.key)
+                            whole[head] = work
+                            suspects.add(head)
+                            pending.append(head)
+                        else:
+                            yield quarantine(whole.pop(work, work), DIED)
                     else:
                         suspects.add(work)
                         pending.append(work)
+                    continue
+                suspects.discard(work)
+                if work in whole:
+                    later = rest(whole.pop(work), results[0])
+                    suspects.update(later)
+                    pending.extend(later)
+                yield results
             if broken:
                 for work in running.values():  # lost with the pool: tried again, each alone
                     suspects.add(work)
@@ -147,7 +160,7 @@ def _dask(executor: Executor) -> Iterator[Runner]:
         cluster = LocalCluster(n_workers=executor.workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
 
-    def runner(tasks: list[Work]) -> Iterator[Done]:
+    def runner(tasks: list[Work]) -> Iterator[list[Done]]:
         for future in as_completed(client.map(run, tasks, pure=False)):
             yield future.result()
 

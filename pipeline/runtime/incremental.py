@@ -97,7 +97,12 @@ def stage_fingerprint(stage: str) -> str:
 
 def key(stage: str, *parts: object) -> str:
     """The key of one unit of a stage's work: its code, then whatever the output is made from."""
-    return hashlib.sha256(msgspec.json.encode([stage_fingerprint(stage), *parts])).hexdigest()
+    return keyed(stage_fingerprint(stage), *parts)
+
+
+def keyed(fingerprint: str, *parts: object) -> str:
+    """`key` for a stage whose fingerprint is already known (a chained step in a worker)."""
+    return hashlib.sha256(msgspec.json.encode([fingerprint, *parts])).hexdigest()
 
 
 def file_digests(paths: list[Path], cache: Path) -> dict[Path, str]:
