@@ -35,9 +35,12 @@ def write_text_atomic(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # compiled once: every plan names each capture's files
+
+
 def safe_name(name: str) -> str:
     """A capture's name as a file name inside one folder: no separators, no leading dots."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".")
+    cleaned = _UNSAFE.sub("_", name).lstrip(".")
     return cleaned or "capture"
 
 
