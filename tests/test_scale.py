@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import replace
 
@@ -305,3 +307,32 @@ def test_the_chain_writes_what_the_stages_run_one_by_one_write(tmp_path):
         assert main([stage, "-q", *args]) == 0
     assert _outputs(chained) == _outputs(staged)
     assert len([p for p in _outputs(chained) if p.startswith("interim/clean/")]) == 5
+
+
+def test_with_nothing_new_merge_reads_nothing_until_an_output_of_its_own_changes(tmp_path, monkeypatch):
+    from pipeline.merge import stage as stages
+
+    _all(RAW, tmp_path, "-j", "1")
+    before = _outputs(tmp_path)
+    read: list[str] = []
+    real = stages._page_loader
+    monkeypatch.setattr(stages, "_page_loader", lambda folder, index: read.append(folder.name) or real(folder, index))
+    _all(RAW, tmp_path, "-j", "1")
+    assert read == []
+    captures = tmp_path / "interim" / "merge" / "captures.json"
+    captures.write_bytes(captures.read_bytes()[:-2])
+    _all(RAW, tmp_path, "-j", "1")
+    assert read == ["structure"]
+    assert _outputs(tmp_path) == before
+
+
+def test_a_run_with_nothing_new_loads_no_table_writer_folding_code_or_worker_pool(tmp_path):
+    _all(RAW, tmp_path, "-j", "2")
+    dirs = ["--raw", str(RAW), "--interim", str(tmp_path / "interim"), "--processed", str(tmp_path / "processed")]
+    probe = (
+        "import sys\nfrom pipeline.cli import main\n"
+        f"main(['all', '-q', '-j', '2', *{dirs!r}])\n"
+        "print(sorted(m for m in ('pyarrow', 'rapidfuzz', 'multiprocessing', 'pandas') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout == "[]\n", result.stderr
