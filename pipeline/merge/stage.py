@@ -92,7 +92,7 @@ def merge_stage(context: Context) -> int:
     write_text_atomic(folder / revisions.FILE, to_json(history))
     incremental.save(folder, index)
     outputs = ("cells.json", "documents.json", "axes.json", "notes.json", "captures.json", revisions.FILE)
-    files = {n: _sha256(folder / n) for n in outputs}
+    files = {n: _sha256(folder / n) for n in (*outputs, incremental.INDEX)}  # its index gone: merge all again
     write_text_atomic(folder / MERGED, msgspec.json.encode(Merged(whole, files), order="sorted").decode())
     return 0
 
