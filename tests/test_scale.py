@@ -326,13 +326,13 @@ def test_with_nothing_new_merge_reads_nothing_until_an_output_of_its_own_changes
     assert _outputs(tmp_path) == before
 
 
-def test_a_run_with_nothing_new_loads_no_table_writer_folding_code_or_worker_pool(tmp_path):
+def test_a_run_with_nothing_new_loads_no_table_writer_or_folding_code(tmp_path):
     _all(RAW, tmp_path, "-j", "2")
     dirs = ["--raw", str(RAW), "--interim", str(tmp_path / "interim"), "--processed", str(tmp_path / "processed")]
     probe = (
         "import sys\nfrom pipeline.cli import main\n"
         f"main(['all', '-q', '-j', '2', *{dirs!r}])\n"
-        "print(sorted(m for m in ('pyarrow', 'rapidfuzz', 'multiprocessing', 'pandas') if m in sys.modules))\n"
+        "print(sorted(m for m in ('pyarrow', 'rapidfuzz', 'pandas') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.stdout == "[]\n", result.stderr

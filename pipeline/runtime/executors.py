@@ -9,17 +9,17 @@ the capture it was working on, which is quarantined; workers die with the run th
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pipeline.runtime.tasks import Chain, Done, Part, Task, quarantine, rest, run
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
 
 Work = Task | Part | Chain
 Runner = Callable[[list[Work]], Iterator[list[Done]]]  # each work's Done, one per stage it ran
@@ -79,16 +79,12 @@ def die_with_parent() -> None:
 def _local(workers: int) -> Iterator[Runner]:
     # forkserver: workers fork from a clean process that has imported the pipeline once, never from
     # this one (which may hold threads, such as a progress bar's); the preloaded worker module makes
-    # the fork server itself die with this process. multiprocessing loads only when a run has enough
-    # work for workers: a run with little or nothing to do never pays for it
+    # the fork server itself die with this process
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.runtime.worker"])
     pool: ProcessPoolExecutor | None = None
 
     def start() -> ProcessPoolExecutor:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipeline.runtime.worker"])
         return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
 
     def runner(tasks: list[Work]) -> Iterator[list[Done]]:
@@ -96,9 +92,6 @@ def _local(workers: int) -> Iterator[Runner]:
         if len(tasks) < SMALL:
             yield from _serial(tasks)
             return
-        from concurrent.futures import FIRST_COMPLETED, wait
-        from concurrent.futures.process import BrokenProcessPool
-
         pending = list(reversed(tasks))
         running: dict[Future, Work] = {}
         suspects: set[Work] = set()  # in flight when a worker died: each is retried alone
