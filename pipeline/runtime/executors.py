@@ -28,6 +28,7 @@ PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, ten
 IN_FLIGHT = 4  # tasks queued per worker: enough to keep each busy, few enough to know which one a death cost
 DIED = "the worker process died while reading it (out of memory, or killed?): check the capture, then run again"
 PR_SET_PDEATHSIG = 1
+RUN = "PIPELINE_RUN_PID"  # the run's process id, for a fork server that starts after the run died
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def _local(workers: int) -> Iterator[Runner]:
     pool: ProcessPoolExecutor | None = None
 
     def start() -> ProcessPoolExecutor:
+        os.environ[RUN] = str(os.getpid())  # the fork server checks its parent is still this process
         return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
 
     def runner(tasks: list[Work]) -> Iterator[list[Done]]:
