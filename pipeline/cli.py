@@ -9,11 +9,9 @@ import argparse
 import logging
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipeline.extract.limits import MAX_BYTES
-from pipeline.publish.write import ValidationError
 from pipeline.runtime import registry
 from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Executor, session
@@ -25,11 +23,21 @@ log = logging.getLogger("pipeline")
 ALL_HELP = "run every stage in order (" + " → ".join(registry.REFRESH) + "): only what changed is redone"
 
 
-def _version() -> str:
-    try:
-        return version("findings-pipeline")
-    except PackageNotFoundError:
-        return "unknown"
+class _Version(argparse.Action):
+    """--version, looked up only when asked for: importlib.metadata costs every other run its load time."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("findings-pipeline")
+        except PackageNotFoundError:
+            found = "unknown"
+        print(f"findings-pipeline {found}")
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="log each capture and show tracebacks")
     common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"findings-pipeline {_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
     helps = {s.name: s.help for s in registry.STAGES} | {
         "all": ALL_HELP,
@@ -262,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _explain(exc: Exception) -> str:
+    from pipeline.publish.write import ValidationError  # pyarrow loads only for the stages that write tables
+
     if isinstance(exc, ValidationError):
         return f"tables not published: {exc}"
     if isinstance(exc, FileNotFoundError) and exc.filename:

@@ -6,7 +6,10 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
+from dataclasses import replace
 
 import pyarrow.parquet as pq
 import pytest
@@ -15,7 +18,7 @@ from conftest import FIXTURES, RAW, folder_of
 import pipeline.runtime.executors as executors
 from pipeline.cli import main
 from pipeline.extract.sources import capture_files
-from pipeline.runtime import incremental
+from pipeline.runtime import incremental, registry
 
 SITE = FIXTURES / "site"
 
@@ -115,13 +118,15 @@ def test_going_back_to_a_file_per_capture_leaves_no_part(tmp_path):
 
 @pytest.fixture
 def calls(monkeypatch) -> list[str]:
-    """Every task the executor runs, as "stage unit" (one worker: the tasks run in this process)."""
+    """Every unit a stage's work was done on, as "stage unit", in the order done (one worker: the tasks
+    run in this process; a chained task does several stages' work)."""
     seen: list[str] = []
     real = executors.run
 
-    def counted(task):
-        seen.append(f"{task.stage} {task.unit}")
-        return real(task)
+    def counted(work):
+        done = real(work)
+        seen.extend(f"{d.stage} {d.unit}" for d in done)
+        return done
 
     monkeypatch.setattr(executors, "run", counted)
     return seen
@@ -237,3 +242,98 @@ def test_unchanged_captures_are_not_read_again_and_a_touched_one_is_hashed_not_r
     hashed.clear()
     _all(raw, tmp_path, "-j", "1")
     assert hashed == [str(touched)]  # written just now: hashed until it is old enough to trust its time
+
+
+def _new_code_in(monkeypatch, *stages: str) -> None:
+    """As if the code of these stages (only) had changed since the last run."""
+    real = incremental.stage_fingerprint
+    monkeypatch.setattr(incremental, "stage_fingerprint", lambda s: "new" + real(s) if s in stages else real(s))
+
+
+def test_the_registry_chains_the_per_capture_stages():
+    assert [[s.name for s in group] for group in registry.chains(registry.REFRESH)] == [
+        ["extract", "clean", "structure"],
+        ["merge"],
+        ["publish"],
+    ]
+    assert [[s.name for s in group] for group in registry.chains(("clean", "merge"))] == [["clean"], ["merge"]]
+
+
+def test_new_clean_code_redoes_clean_and_structure_only_where_its_records_change(tmp_path, calls, monkeypatch):
+    from pipeline.clean import stage as clean_stage
+
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    _all(raw, tmp_path, "-j", "1")
+    before = _outputs(tmp_path)
+    calls.clear()
+    _new_code_in(monkeypatch, "clean")
+    _all(raw, tmp_path, "-j", "1")
+    names = sorted(p.name for p in raw.iterdir())
+    assert calls == [f"clean {name}" for name in names]  # the same records: structure's inputs are unchanged
+    assert _outputs(tmp_path) == before
+    calls.clear()
+    real = clean_stage.clean
+    changed = names[0]
+
+    def warning_once(capture):
+        cleaned = real(capture)
+        return replace(cleaned, warnings=[*cleaned.warnings, "a new warning"]) if capture.file == changed else cleaned
+
+    monkeypatch.setattr(clean_stage, "clean", warning_once)
+    _new_code_in(monkeypatch, "clean")  # newer still
+    _all(raw, tmp_path, "-j", "1")
+    assert calls == [f"clean {name}" for name in names[:1]] + [f"structure {changed}"] + [
+        f"clean {name}" for name in names[1:]
+    ]
+
+
+def test_extract_code_that_gives_the_same_records_redoes_nothing_after_it(tmp_path, calls, monkeypatch):
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    _all(raw, tmp_path, "-j", "1")
+    calls.clear()
+    _new_code_in(monkeypatch, "extract")
+    _all(raw, tmp_path, "-j", "1")
+    assert calls == [f"extract {p.name}" for p in sorted(raw.iterdir())]
+    calls.clear()
+    _new_code_in(monkeypatch, "extract", "structure")  # clean is skipped; structure reads clean's file
+    _all(raw, tmp_path, "-j", "1")
+    assert calls == [f"{stage} {p.name}" for p in sorted(raw.iterdir()) for stage in ("extract", "structure")]
+
+
+def test_the_chain_writes_what_the_stages_run_one_by_one_write(tmp_path):
+    chained, staged = tmp_path / "chained", tmp_path / "staged"
+    _all(RAW, chained, "-j", "1")
+    for stage in registry.REFRESH:
+        args = ["--raw", str(RAW), "--interim", str(staged / "interim"), "--processed", str(staged / "processed")]
+        assert main([stage, "-q", *args]) == 0
+    assert _outputs(chained) == _outputs(staged)
+    assert len([p for p in _outputs(chained) if p.startswith("interim/clean/")]) == 5
+
+
+def test_with_nothing_new_merge_reads_nothing_until_an_output_of_its_own_changes(tmp_path, monkeypatch):
+    from pipeline.merge import stage as stages
+
+    _all(RAW, tmp_path, "-j", "1")
+    before = _outputs(tmp_path)
+    read: list[str] = []
+    real = stages._page_loader
+    monkeypatch.setattr(stages, "_page_loader", lambda folder, index: read.append(folder.name) or real(folder, index))
+    _all(RAW, tmp_path, "-j", "1")
+    assert read == []
+    captures = tmp_path / "interim" / "merge" / "captures.json"
+    captures.write_bytes(captures.read_bytes()[:-2])
+    _all(RAW, tmp_path, "-j", "1")
+    assert read == ["structure"]
+    assert _outputs(tmp_path) == before
+
+
+def test_a_run_with_nothing_new_loads_no_table_writer_or_folding_code(tmp_path):
+    _all(RAW, tmp_path, "-j", "2")
+    dirs = ["--raw", str(RAW), "--interim", str(tmp_path / "interim"), "--processed", str(tmp_path / "processed")]
+    probe = (
+        "import sys\nfrom pipeline.cli import main\n"
+        f"main(['all', '-q', '-j', '2', *{dirs!r}])\n"
+        "print(sorted(m for m in ('pyarrow', 'rapidfuzz', 'pandas') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout == "[]\n", result.stderr

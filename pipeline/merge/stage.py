@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
 
-from pipeline.merge import facts, revisions
-from pipeline.merge.fold import merge_axes, merge_groups
 from pipeline.model import Cell, Document, Page, from_json, to_json, to_pretty_json
 from pipeline.runtime import incremental, parts
 from pipeline.runtime.atomic import write_text_atomic
@@ -25,15 +24,33 @@ class Group(msgspec.Struct):
     notes: dict[str, list[str]]
 
 
+class Merged(msgspec.Struct):
+    """What merge keeps of its last run as a whole: the key it was made from (structure's index and
+    merge's code) and the sha256 of each file it wrote."""
+
+    key: str
+    files: dict[str, str]
+
+
+MERGED = ".merged.json"
+
+
 def merge_stage(context: Context) -> int:
     """Ranks every capture from the facts the structure stage indexed (no page is read for that), then
     folds each cell's (and document's) captures, best first, loading one page at a time: memory holds
     one page whatever the corpus size. A group whose captures are unchanged since the last run is
-    taken from that run's output (merge's index keeps each group's key and notes)."""
+    taken from that run's output (merge's index keeps each group's key and notes); when structure's
+    index is as it was and the outputs are intact, nothing is read at all."""
     source, folder = context.stage_folder("structure"), context.stage_folder("merge")
-    source_index = incremental.load(source)
-    if not source_index and not (source / incremental.INDEX).exists():
+    if not (source / incremental.INDEX).exists() and not (source / incremental.JOURNAL).exists():
         raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
+    whole = incremental.key("merge", *(_sha256(source / n) for n in (incremental.INDEX, incremental.JOURNAL)))
+    if _unchanged(folder, whole):
+        return 0
+    from pipeline.merge import facts, revisions  # the folding code (rapidfuzz) loads only when merging
+    from pipeline.merge.fold import merge_axes, merge_groups
+
+    source_index = incremental.load(source)
     found = sorted(
         ((name, facts.read(values)) for entry in source_index.values() for name, values in entry.facts.items()),
         key=lambda item: item[0],
@@ -63,8 +80,9 @@ def merge_stage(context: Context) -> int:
         notes.update(group.notes)
     axes = merge_axes([axis for _, f in found for axis in f.axes])
     folder.mkdir(parents=True, exist_ok=True)
-    # the index goes before the outputs change, so a run cut short cannot leave one that vouches for them
+    # the indexes go before the outputs change, so a run cut short cannot leave one that vouches for them
     (folder / incremental.INDEX).unlink(missing_ok=True)
+    (folder / MERGED).unlink(missing_ok=True)
     for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
         write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
     write_text_atomic(folder / "notes.json", to_pretty_json(notes))
@@ -74,7 +92,26 @@ def merge_stage(context: Context) -> int:
     )
     write_text_atomic(folder / revisions.FILE, to_json(history))
     incremental.save(folder, index)
+    outputs = ("cells.json", "documents.json", "axes.json", "notes.json", "captures.json", revisions.FILE)
+    files = {n: _sha256(folder / n) for n in (*outputs, incremental.INDEX)}  # its index gone: merge all again
+    write_text_atomic(folder / MERGED, msgspec.json.encode(Merged(whole, files), order="sorted").decode())
     return 0
+
+
+def _unchanged(folder: Path, key: str) -> bool:
+    try:
+        merged = msgspec.json.decode((folder / MERGED).read_bytes(), type=Merged)
+    except (OSError, ValueError):
+        return False
+    return merged.key == key and all(_sha256(folder / n) == h for n, h in merged.files.items())
+
+
+def _sha256(path: Path) -> str:
+    """The file's sha256; "" when it does not exist."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
 
 
 def _earlier_groups(folder: Path) -> dict[str, Cell | Document] | None:

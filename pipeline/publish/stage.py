@@ -11,23 +11,22 @@ import hashlib
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
-import pyarrow.parquet as pq
 
-from pipeline.merge import revisions
 from pipeline.merge.stage import read_list
 from pipeline.model import Axis, Cell, Document, from_json, to_pretty_json
-from pipeline.publish import datapackage
 from pipeline.publish import runreport as report
-from pipeline.publish.tables import build_tables
-from pipeline.publish.validate import Problem, validate
-from pipeline.publish.write import ValidationError, to_arrow, write_set
 from pipeline.runtime import incremental
 from pipeline.runtime.context import Context
 from pipeline.runtime.lock import publish_lock
 from pipeline.runtime.orchestrator import UnreadableInput
 from pipeline.site.rules import last_year
+
+if TYPE_CHECKING:
+    from pipeline.merge import revisions
+    from pipeline.publish.validate import Problem
 
 log = logging.getLogger("pipeline")
 WARNINGS_SHOWN = 5  # the end-of-run summary counts warnings and shows the first few
@@ -50,6 +49,11 @@ def publish_stage(context: Context) -> int:
         run = msgspec.json.decode((context.processed / "report.json").read_bytes())
         _tell(context, run)
         return 1 if run["quarantined"] else 0
+    # the table writers (pyarrow) load only when a set is to be written: a run with nothing new skips them
+    from pipeline.merge import revisions
+    from pipeline.publish import datapackage
+    from pipeline.publish.write import ValidationError, to_arrow, write_set
+
     try:
         cells = read_list(folder / "cells.json", Cell)
         documents = read_list(folder / "documents.json", Document)
@@ -125,6 +129,11 @@ def _contracted(
 ) -> tuple[list[Cell], list[Document], dict[str, list[dict]]]:
     """The tables with every cell or document whose rows break a rule left out, and its captures
     quarantined (an error naming the rule is added to each capture's record in `described`)."""
+    from pipeline.merge import revisions
+    from pipeline.publish.tables import build_tables
+    from pipeline.publish.validate import validate
+    from pipeline.publish.write import ValidationError
+
     while True:
         tables = build_tables(cells, documents, axes, history, described, notes)
         problems = validate(tables)
@@ -153,6 +162,10 @@ def _refuse_emptying(processed: Path, tables: dict[str, list[dict]], allowed: bo
     """An empty capture folder (a share that failed to mount) must not wipe out a published set."""
     if allowed or any(row["captured"] for row in tables["cells"]) or tables["documents"]:
         return
+    import pyarrow.parquet as pq
+
+    from pipeline.publish.write import ValidationError
+
     published = processed / "cells.parquet"
     if not published.exists():
         return

@@ -19,16 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.runtime.tasks import Done, Part, Task, quarantine, run
+from pipeline.runtime.tasks import Chain, Done, Part, Task, quarantine, rest, run
 
-Work = Task | Part
-Runner = Callable[[list[Work]], Iterator[Done]]
+Work = Task | Part | Chain
+Runner = Callable[[list[Work]], Iterator[list[Done]]]  # each work's Done, one per stage it ran
 SMALL = 8  # fewer tasks than this run in-process: starting workers would cost more than it saves
 PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, tens of parts per 10,000 captures
 IN_FLIGHT = 4  # tasks queued per worker: enough to keep each busy, few enough to know which one a death cost
 DIED = "the worker process died while reading it (out of memory, or killed?): check the capture, then run again"
 PR_SET_PDEATHSIG = 1
 MAX_RESTARTS = 2 * IN_FLIGHT + 3  # a dying capture costs a restart or two; more in a row means no worker can run
+RUN = "PIPELINE_RUN_PID"  # the run's process id, for a fork server that starts after the run died
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def session(executor: Executor) -> Iterator[Runner]:
             yield runner
 
 
-def _serial(tasks: list[Work]) -> Iterator[Done]:
+def _serial(tasks: list[Work]) -> Iterator[list[Done]]:
     return map(run, tasks)
 
 
@@ -86,9 +87,10 @@ def _local(workers: int) -> Iterator[Runner]:
     pool: ProcessPoolExecutor | None = None
 
     def start() -> ProcessPoolExecutor:
+        os.environ[RUN] = str(os.getpid())  # the fork server checks its parent is still this process
         return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
 
-    def runner(tasks: list[Work]) -> Iterator[Done]:
+    def runner(tasks: list[Work]) -> Iterator[list[Done]]:
         nonlocal pool
         if len(tasks) < SMALL:
             yield from _serial(tasks)
@@ -97,6 +99,7 @@ def _local(workers: int) -> Iterator[Runner]:
         running: dict[Future, Work] = {}
         suspects: set[Work] = set()  # in flight when a worker died: each is retried alone
         restarts = 0  # pools started since the last result: workers that cannot even start end the run
+        whole: dict[Chain, Chain] = {}  # a dying chain's first step, run alone → the chain
         while pending or running:
             if pool is None:
                 pool = start()
@@ -114,19 +117,31 @@ def _local(workers: int) -> Iterator[Runner]:
             for future in finished:
                 work = running.pop(future)
                 try:
-                    yield future.result()
-                    suspects.discard(work)
-                    restarts = 0
+                    results = future.result()
                 except BrokenProcessPool:
                     broken = True
                     if alone and work in suspects:
                         if isinstance(work, Part):
                             raise RuntimeError(f"a worker died while making {work.target}: {DIED}") from None
                         suspects.discard(work)
-                        yield quarantine(work, DIED)
+                        if isinstance(work, Chain) and work.steps:  # which step? its first alone, then the rest
+                            head = Chain(work.first, (), work.key)
+                            whole[head] = work
+                            suspects.add(head)
+                            pending.append(head)
+                        else:
+                            yield quarantine(whole.pop(work, work) if isinstance(work, Chain) else work, DIED)
                     else:
                         suspects.add(work)
                         pending.append(work)
+                    continue
+                suspects.discard(work)
+                restarts = 0
+                if work in whole:
+                    later = rest(whole.pop(work), results[0])
+                    suspects.update(later)
+                    pending.extend(later)
+                yield results
             if broken:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
@@ -158,7 +173,7 @@ def _dask(executor: Executor) -> Iterator[Runner]:
         cluster = LocalCluster(n_workers=executor.workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
 
-    def runner(tasks: list[Work]) -> Iterator[Done]:
+    def runner(tasks: list[Work]) -> Iterator[list[Done]]:
         for future in as_completed(client.map(run, tasks, pure=False)):
             yield future.result()
 

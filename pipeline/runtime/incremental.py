@@ -27,6 +27,7 @@ JOURNAL = ".index.journal"  # one JSON line per unit finished since the index wa
 DIGESTS = ".digests.json"  # extract: size, times, inode and sha256 of each raw file
 RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same clock tick unseen
 PACKAGE = Path(__file__).resolve().parent.parent
+FINGERPRINTS = PACKAGE / "__pycache__" / "fingerprints.json"  # code_fingerprint's results, beside the bytecode
 
 
 class Entry(msgspec.Struct, omit_defaults=True):
@@ -70,7 +71,49 @@ def _module_path(module: str) -> Path | None:
 @cache
 def code_fingerprint(*modules: str) -> str:
     """The hash of the given modules and every pipeline module they import, transitively: a stage's
-    outputs are redone when, and only when, code that can change them changes."""
+    outputs are redone when, and only when, code that can change them changes. Kept in the package's
+    __pycache__ under the size, times and inode of every module (as bytecode caches trust them), so a
+    run where no code changed parses none of it."""
+    state = _package_state()
+    if not state:
+        return _code_fingerprint(modules)
+    saved = _saved_fingerprints()
+    if saved.get("state") != state:
+        saved.clear()
+        saved["state"] = state
+    name = " ".join(modules)
+    if name not in saved:
+        saved[name] = _code_fingerprint(modules)
+        try:
+            write_text_atomic(FINGERPRINTS, msgspec.json.encode(saved, order="sorted").decode())
+        except OSError:  # a read-only install: the fingerprints are found again each run
+            pass
+    return saved[name]
+
+
+@cache
+def _saved_fingerprints() -> dict[str, str]:
+    try:
+        return msgspec.json.decode(FINGERPRINTS.read_bytes(), type=dict[str, str])
+    except (OSError, ValueError):
+        return {}
+
+
+@cache
+def _package_state() -> str:
+    """The size, times and inode of every module in the package; "" when one changed too recently to
+    trust its time (it may change again within the same clock tick)."""
+    recent = time.time_ns() - RACY_NS
+    stats = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        st = path.stat()
+        if st.st_mtime_ns >= recent:
+            return ""
+        stats.append((str(path.relative_to(PACKAGE)), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return hashlib.sha256(msgspec.json.encode(stats)).hexdigest()
+
+
+def _code_fingerprint(modules: tuple[str, ...]) -> str:
     seen: set[str] = set()
     todo = list(modules)
     while todo:
@@ -90,14 +133,24 @@ def code_fingerprint(*modules: str) -> str:
 
 
 def stage_fingerprint(stage: str) -> str:
+    return code_fingerprint("pipeline.runtime.tasks", *_stage_modules(stage))
+
+
+@cache
+def _stage_modules(stage: str) -> tuple[str, ...]:
     from pipeline.runtime import registry
 
-    return code_fingerprint("pipeline.runtime.tasks", *registry.get(stage).modules)
+    return registry.get(stage).modules
 
 
 def key(stage: str, *parts: object) -> str:
     """The key of one unit of a stage's work: its code, then whatever the output is made from."""
-    return hashlib.sha256(msgspec.json.encode([stage_fingerprint(stage), *parts])).hexdigest()
+    return keyed(stage_fingerprint(stage), *parts)
+
+
+def keyed(fingerprint: str, *parts: object) -> str:
+    """`key` for a stage whose fingerprint is already known (a chained step in a worker)."""
+    return hashlib.sha256(msgspec.json.encode([fingerprint, *parts])).hexdigest()
 
 
 def file_digests(paths: list[Path], cache: Path) -> dict[Path, str]:

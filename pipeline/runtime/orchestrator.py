@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.runtime import incremental, parts, registry
+from pipeline.runtime.chain import run_chain, step_units, written
 from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner
 from pipeline.runtime.incremental import Entry
 from pipeline.runtime.progress import Progress
-from pipeline.runtime.tasks import Part, Task, output_name, output_path
+from pipeline.runtime.tasks import Part, Task
 
 log = logging.getLogger("pipeline")
 HEAL_ROUNDS = 3  # an unreadable input is redone from its source at most this many times in one run
@@ -33,14 +34,25 @@ class UnreadableInput(Exception):
 
 
 def refresh(context: Context, names: Iterable[str], runner: Runner, progress: Progress) -> int:
-    """Run these stages in the registry's order; the exit status is the worst a stage returned."""
+    """Run these stages in the registry's order, consecutive per-capture stages as one chain (a pass
+    per capture) unless they write Parquet parts; the exit status is the worst a stage returned."""
     status = 0
-    for stage in (s for s in registry.STAGES if s.name in set(names)):
-        if stage.kind == "per-capture":
-            run_per_capture(context, stage.name, runner, progress)
+    for group in registry.chains(tuple(names)):
+        if len(group) > 1 and not _parted_run(context, group[0]):
+            run_chain(context, group, runner, progress, _heal, HEAL_ROUNDS)
+        elif group[0].kind == "per-capture":
+            for stage in group:
+                run_per_capture(context, stage.name, runner, progress)
         else:
-            status = max(status, _run_whole(context, stage.name, runner, progress))
+            status = max(status, _run_whole(context, group[0].name, runner, progress))
     return status
+
+
+def _parted_run(context: Context, head: registry.Stage) -> bool:
+    """Parts (clusters) keep a stage at a time: part i of a stage is made from part i of its source."""
+    if int(context.options.get("part_size") or 0):
+        return True
+    return not head.units and bool(parts_of(incremental.load(context.stage_folder(head.reads))))
 
 
 def _run_whole(context: Context, name: str, runner: Runner, progress: Progress) -> int:
@@ -100,7 +112,7 @@ def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress:
         source_index = incremental.load(source)
         if not source_index and not (source / incremental.INDEX).exists():
             raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
-        units = _step_units(stage.name, source, folder, source_index)
+        units = step_units(stage.name, source, folder, source_index)
     source_parts = parts_of(source_index)
     if part_size or source_parts:
         units = _parted(stage.name, units, folder, part_size, source, source_parts)
@@ -108,7 +120,7 @@ def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress:
     kept = {
         unit: previous[unit]
         for unit, (key, _) in units.items()
-        if unit in previous and previous[unit].key == key and all(n in present for n in _written(previous[unit]))
+        if unit in previous and previous[unit].key == key and all(n in present for n in written(previous[unit]))
     }
     todo = [work for unit, (_, work) in units.items() if unit not in kept]
     progress.start(stage.name, len(todo), unit="part" if part_size or source_parts else None)
@@ -116,45 +128,30 @@ def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress:
     unreadable: set[str] = set()
     journal = incremental.Journal(folder)
     try:
-        for result in runner(todo):
-            if result.unreadable:
-                unreadable.update(result.unreadable)
-                done.pop(result.unit, None)
-                journal.add(result.unit, None)
-            else:
-                is_part = isinstance(units[result.unit][1], Part)
-                entry = Entry(units[result.unit][0], result.outputs, result.facts, result.unit if is_part else None)
-                done[result.unit] = entry
-                journal.add(result.unit, entry)
-            progress.advance("done", result.unit)
+        for results in runner(todo):
+            for result in results:
+                if result.unreadable:
+                    unreadable.update(result.unreadable)
+                    done.pop(result.unit, None)
+                    journal.add(result.unit, None)
+                else:
+                    is_part = isinstance(units[result.unit][1], Part)
+                    entry = Entry(units[result.unit][0], result.outputs, result.facts, result.unit if is_part else None)
+                    done[result.unit] = entry
+                    journal.add(result.unit, entry)
+                progress.advance("done", result.unit)
     finally:
         journal.close()
         progress.close()
     if unreadable:
         return unreadable
-    names = {n for entry in done.values() for n in _written(entry)}
+    names = {n for entry in done.values() for n in written(entry)}
     for n in os.listdir(folder):  # the index and caches are dot files
         if n.endswith((".json", parts.SUFFIX)) and n not in names and not n.startswith("."):
             (folder / n).unlink()
     incremental.save(folder, done)
     log.info("%s: %d of %d unit(s) processed, the others unchanged", stage.name, len(todo), len(units))
     return set()
-
-
-def _step_units(
-    stage: str, source: Path, folder: Path, source_index: dict[str, Entry]
-) -> dict[str, tuple[str, Task | Part]]:
-    return {
-        name: (incremental.key(stage, digest), Task(stage, name, output_path(source, name), folder))
-        for name, digest in sorted(incremental.outputs(source_index).items())
-    }
-
-
-def _written(entry: Entry) -> list[str]:
-    """The files an index entry stands for: its part, or a file per capture."""
-    if entry.part:
-        return [entry.part]
-    return [output_name(name) for name in entry.outputs]
 
 
 def parts_of(index: dict[str, Entry]) -> dict[str, str]:

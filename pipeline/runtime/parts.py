@@ -3,25 +3,21 @@ thousands of small files on shared storage cost more than the work itself. One f
 captures (`part-00000.parquet`, …); each row holds the capture's name, the sha256 of its record and
 the record as the same JSON a per-capture file would hold, so digests, incremental keys and every
 later stage are the same whichever layout wrote them. One row per row group: merge reads single
-pages back, best first, without decoding their neighbours.
+pages back, best first, without decoding their neighbours. pyarrow loads only where parts are read or
+written, not in every process that plans a run or works through a file per capture.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from pipeline.runtime.atomic import replacing
 
-SCHEMA = pa.schema(
-    [
-        pa.field("capture", pa.string(), nullable=False),
-        pa.field("sha256", pa.string(), nullable=False),
-        pa.field("record", pa.large_string(), nullable=False),
-    ]
-)
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
 SUFFIX = ".parquet"
 
 
@@ -29,16 +25,33 @@ def part_name(number: int) -> str:
     return f"part-{number:05d}{SUFFIX}"
 
 
+def _schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("capture", pa.string(), nullable=False),
+            pa.field("sha256", pa.string(), nullable=False),
+            pa.field("record", pa.large_string(), nullable=False),
+        ]
+    )
+
+
 def write(path: Path, rows: list[tuple[str, str, str]]) -> None:
     """rows: (capture, sha256, record JSON); written whole or not at all."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     columns = [list(column) for column in zip(*rows)] if rows else [[], [], []]
-    table = pa.table(columns, schema=SCHEMA)
+    table = pa.table(columns, schema=_schema())
     with replacing(path) as tmp:
         pq.write_table(table, tmp, row_group_size=1, compression="zstd")
 
 
 def read(path: Path) -> dict[str, bytes]:
     """capture → record JSON, for a task that works through a whole part."""
+    import pyarrow.parquet as pq
+
     table = pq.read_table(path, columns=["capture", "record"])
     return {
         name: record.encode("utf-8")
@@ -50,6 +63,9 @@ class Rows:
     """Single records of a folder of parts, read on demand (the file footers are read once)."""
 
     def __init__(self, folder: Path) -> None:
+        import pyarrow.parquet as pq
+
+        self._open = pq.ParquetFile
         self._files: dict[Path, pq.ParquetFile] = {}
         self._where: dict[str, tuple[Path, int]] = {}
         for path in sorted(folder.glob(f"part-*{SUFFIX}")):
@@ -59,5 +75,5 @@ class Rows:
     def record(self, capture: str) -> bytes:
         path, row = self._where[capture]
         if path not in self._files:
-            self._files[path] = pq.ParquetFile(path)
+            self._files[path] = self._open(path)
         return self._files[path].read_row_group(row, columns=["record"]).column(0)[0].as_py().encode("utf-8")

@@ -1,6 +1,10 @@
 """The stages, declared once. The CLI's commands, the orchestrator's order, the report's stage names, the
 Makefile's targets (checked by a test) and each stage's code fingerprint all follow this table.
 
+Consecutive per-capture stages, each reading the one before it, form a chain (`chains`): a run of
+them takes one pass per capture, in one worker, the records handed from stage to stage in memory;
+each still writes its own output and keeps its own index, so incrementality stays per stage.
+
 Functions are named as "module:function" strings and imported only when a stage runs, so the runtime
 never imports a stage and a process imports only the stages it runs.
 """
@@ -118,3 +122,16 @@ def get(name: str) -> Stage:
 
 def per_capture() -> tuple[Stage, ...]:
     return tuple(s for s in STAGES if s.kind == "per-capture")
+
+
+def chains(names: tuple[str, ...] | list[str]) -> list[tuple[Stage, ...]]:
+    """The named stages in order, grouped: consecutive per-capture stages each reading the previous one
+    run as one chain; any other stage is a group of its own."""
+    groups: list[tuple[Stage, ...]] = []
+    for stage in (s for s in STAGES if s.name in set(names)):
+        last = groups[-1] if groups else ()
+        if stage.kind == "per-capture" and last and last[-1].kind == "per-capture" and stage.reads == last[-1].name:
+            groups[-1] = (*last, stage)
+        else:
+            groups.append((stage,))
+    return groups

@@ -2,20 +2,22 @@
 a Dask worker). A task reads its input, runs its stage's function (found in the registry) and writes
 its output itself, so that parsing and serialising run in parallel too; it returns the digests of what
 it wrote (and each output's facts, where the stage declares them), which the incremental index keeps.
-A `Part` is a run of tasks whose records go to one Parquet file (parts.py). Workers only need the same
-file system and the package.
+A `Part` is a run of tasks whose records go to one Parquet file (parts.py). A `Chain` is one capture's
+pass through consecutive per-capture stages (extract → clean → structure): each record is handed on in
+memory, never decoded again, and each step's record is still written, as the next run's input and for
+a user to inspect. Workers only need the same file system and the package.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from pipeline.runtime import faults, parts, registry
+from pipeline.runtime import faults, incremental, parts, registry
 from pipeline.runtime.atomic import safe_name, write_text_atomic
 
 _ENCODER = msgspec.json.Encoder(order="sorted")  # sorted keys: the same record always gives the same bytes
@@ -46,11 +48,41 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A stage run after the one before it in a chain, on that stage's records. `known`: (capture, key,
+    sha256) of the outputs it holds now, so a capture whose input comes out the same is not redone."""
+
+    stage: str
+    target: Path  # the folder to write into
+    fingerprint: str  # the stage's code fingerprint (incremental.stage_fingerprint), found once by the planner
+    known: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Chain:
+    """`first`, then each step on what the one before it made, in one worker."""
+
+    first: Task
+    steps: tuple[Step, ...]
+    key: str | None = None  # the first step's key, when only a worker knew it (what remains of a chain)
+
+    @property
+    def stage(self) -> str:
+        return self.first.stage
+
+    @property
+    def unit(self) -> str:
+        return self.first.unit
+
+
+@dataclass(frozen=True)
 class Done:
+    stage: str
     unit: str
     outputs: dict[str, str]  # capture name → sha256 of the record written
     facts: dict[str, dict] = field(default_factory=dict)  # capture name → what the stage's facts function kept
     unreadable: tuple[str, ...] = ()  # inputs that did not decode (a truncated interim file): redone from source
+    key: str | None = None  # a chained step's key, which only the worker can know (None: the planner's)
 
 
 def output_name(capture: str) -> str:
@@ -61,25 +93,87 @@ def output_path(folder: Path, capture: str) -> Path:
     return folder / output_name(capture)
 
 
-def run(work: Task | Part) -> Done:
-    """Either kind of work: what executors send to workers."""
-    return run_part(work) if isinstance(work, Part) else run_task(work)
+def run(work: Task | Part | Chain) -> list[Done]:
+    """Any kind of work, what executors send to workers: what each stage made, in the order made."""
+    if isinstance(work, Part):
+        return [run_part(work)]
+    if isinstance(work, Chain):
+        return run_chain(work)
+    return [run_task(work)]
 
 
 def run_task(task: Task) -> Done:
+    return _run_first(task)[0]
+
+
+def run_chain(chain: Chain) -> list[Done]:
+    done, made = _run_first(chain.first)
+    return [replace(done, key=chain.key), *_follow(chain, made)]
+
+
+def rest(chain: Chain, done: Done) -> list[Chain]:
+    """What remains of a chain once its first step is done: a chain per capture that step made, each
+    starting from the file written (used to find which step a dying worker died in)."""
+    if not chain.steps:
+        return []
+    step, source = chain.steps[0], chain.first.target
+    return [
+        Chain(Task(step.stage, name, output_path(source, name), step.target), chain.steps[1:], keyed(step, digest))
+        for name, digest in sorted(done.outputs.items())
+    ]
+
+
+def keyed(step: Step, digest: str) -> str:
+    return incremental.keyed(step.fingerprint, digest)
+
+
+def _run_first(task: Task) -> tuple[Done, list[tuple[str, str, Any]]]:
+    """The task's Done and its records as (capture, sha256, record)."""
     records, unreadable = _records(task, None)
     done, written = _encode(task.unit, task.stage, records, unreadable)
     for name, _, text in written:
         write_text_atomic(output_path(task.target, name), text)
     faults.pause(task.stage)
-    return done
+    return done, [(name, digest, record) for (name, digest, _), (_, record) in zip(written, records)]
+
+
+def _follow(chain: Chain, made: list[tuple[str, str, Any]]) -> list[Done]:
+    """The chain's steps over records made before them. A capture whose input has the key its current
+    output was made from is skipped; if a later step must still run on it, its record is read back."""
+    results: list[Done] = []
+    source = chain.first.target
+    current: list[tuple[str, str, Any | None]] = list(made)
+    for step in chain.steps:
+        stage = registry.get(step.stage)
+        known = {name: (key, digest) for name, key, digest in step.known}
+        following: list[tuple[str, str, Any | None]] = []
+        for name, digest, record in current:
+            key = keyed(step, digest)
+            if known.get(name, ("", ""))[0] == key:
+                following.append((name, known[name][1], None))
+                continue
+            if record is None:
+                try:
+                    data = output_path(source, name).read_bytes()
+                    record = msgspec.json.decode(data, type=stage.function("input"))
+                except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+                    results.append(Done(step.stage, name, {}, unreadable=(name,)))
+                    continue
+            made_here = stage.function()(record)
+            done, written = _encode(name, step.stage, [(name, made_here)], False)
+            write_text_atomic(output_path(step.target, name), written[0][2])
+            faults.pause(step.stage)
+            results.append(Done(step.stage, name, done.outputs, done.facts, key=key))
+            following.append((name, written[0][1], made_here))
+        source, current = step.target, following
+    return results
 
 
 def run_part(part: Part) -> Done:
     try:
         inputs = parts.read(part.source) if part.source else {}
     except (OSError, ValueError):  # a damaged part: every capture in it is redone from its source
-        return Done(part.unit, {}, unreadable=tuple(t.unit for t in part.tasks))
+        return Done(part.stage, part.unit, {}, unreadable=tuple(t.unit for t in part.tasks))
     rows: list[tuple[str, str, str]] = []
     outputs: dict[str, str] = {}
     found: dict[str, dict] = {}
@@ -92,9 +186,9 @@ def run_part(part: Part) -> Done:
         found.update(done.facts)
         unreadable.extend(done.unreadable)
     if unreadable:
-        return Done(part.unit, {}, unreadable=tuple(unreadable))
+        return Done(part.stage, part.unit, {}, unreadable=tuple(unreadable))
     parts.write(part.target, sorted(rows))
-    return Done(part.unit, outputs, found)
+    return Done(part.stage, part.unit, outputs, found)
 
 
 def _records(task: Task, data: bytes | None) -> tuple[list[tuple[str, Any]], bool]:
@@ -114,7 +208,7 @@ def _encode(
 ) -> tuple[Done, list[tuple[str, str, str]]]:
     """The records as JSON, with what the index keeps of them: (Done, [(capture, sha256, JSON)])."""
     if unreadable:
-        return Done(unit, {}, unreadable=(unit,)), []
+        return Done(stage_name, unit, {}, unreadable=(unit,)), []
     stage = registry.get(stage_name)
     facts = stage.function("facts") if stage.facts else None
     written, outputs, found = [], {}, {}
@@ -124,17 +218,23 @@ def _encode(
         written.append((name, outputs[name], text))
         if facts is not None:
             found[name] = facts(record)
-    return Done(unit, outputs, found), written
+    return Done(stage_name, unit, outputs, found), written
 
 
-def quarantine(task: Task, message: str) -> Done:
-    """Write the stage's quarantined output for a task that could not run (its worker process died)."""
+def quarantine(work: Task | Chain, message: str) -> list[Done]:
+    """Write the stage's quarantined output for work that could not run (its worker process died); a
+    chain's later steps then run here on that output, as they would on any quarantined capture."""
+    task = work.first if isinstance(work, Chain) else work
     stage = registry.get(task.stage)
     try:
         source = task.source.read_bytes() if stage.input else None
     except OSError:
-        return Done(task.unit, {}, unreadable=(task.unit,))
-    done, written = _encode(task.unit, task.stage, stage.function("failed")(source, task.unit, message), False)
+        return [Done(task.stage, task.unit, {}, unreadable=(task.unit,))]
+    records = stage.function("failed")(source, task.unit, message)
+    done, written = _encode(task.unit, task.stage, records, False)
     for name, _, text in written:
         write_text_atomic(output_path(task.target, name), text)
-    return done
+    if not isinstance(work, Chain):
+        return [done]
+    made = [(name, digest, record) for (name, digest, _), (_, record) in zip(written, records)]
+    return [replace(done, key=work.key), *_follow(work, made)]

@@ -12,7 +12,7 @@ import threading
 import time
 
 from pipeline.runtime import tasks  # noqa: F401  (preloaded for the workers)
-from pipeline.runtime.executors import die_with_parent
+from pipeline.runtime.executors import RUN, die_with_parent
 
 WATCH_SECONDS = 0.5  # how often the fork server checks that the run that started it is still there
 
@@ -25,3 +25,5 @@ def _watch(parent: int) -> None:
 
 die_with_parent()
 threading.Thread(target=_watch, args=(os.getppid(),), daemon=True, name="watch-parent").start()
+if os.getppid() != int(os.environ.get(RUN, os.getppid())):  # the run died while this server was starting
+    os._exit(0)

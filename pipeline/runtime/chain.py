@@ -1,0 +1,179 @@
+"""One pass per capture through a chain of per-capture stages (registry.chains: extract → clean →
+structure): each capture that needs any of them is one task in one worker, its records handed from
+stage to stage in memory rather than written, read back and decoded between stages.
+
+Every step still writes its record, and each stage keeps its own index: the records are the next run's
+inputs when only a later stage's code changes, and what a user opens to see each step. Incrementality
+stays per stage: the plan starts a capture's chain at the first stage whose key changed, and a step
+whose input comes out the same as before (its key unchanged) is skipped in the worker, as are the
+steps after it unless their own code changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.runtime import incremental, parts, registry
+from pipeline.runtime.context import Context
+from pipeline.runtime.executors import Runner
+from pipeline.runtime.incremental import Entry
+from pipeline.runtime.progress import Progress
+from pipeline.runtime.tasks import Chain, Step, Task, output_name, output_path
+
+log = logging.getLogger("pipeline")
+Heal = Callable[[Context, registry.Stage, set[str], Runner, Progress], None]
+
+
+class _Plan:
+    """What a chain's run must do: the chains to run, and each stage's index as it stands unless redone."""
+
+    def __init__(self, context: Context, stages: tuple[registry.Stage, ...]) -> None:
+        self.stages = stages
+        self.folders = {s.name: context.stage_folder(s.name) for s in stages}
+        for folder in self.folders.values():
+            folder.mkdir(parents=True, exist_ok=True)
+        self.previous = {s.name: incremental.load(self.folders[s.name]) for s in stages}
+        self.present = {s.name: set(os.listdir(self.folders[s.name])) for s in stages}
+        self.fingerprints = {s.name: incremental.stage_fingerprint(s.name) for s in stages}
+        self.done: dict[str, dict[str, Entry]] = {s.name: {} for s in stages}
+        self.keys: dict[tuple[str, str], str] = {}  # (stage, unit) → key, for each chain's first step
+        self.work: list[Chain] = []
+
+    def current(self, stage: str, unit: str, key: str) -> Entry | None:
+        """The unit's entry, if it was made from this key and its files are all there."""
+        entry = self.previous[stage].get(unit)
+        if entry is None or entry.key != key or not all(n in self.present[stage] for n in written(entry)):
+            return None
+        return entry
+
+    def start(self, at: int, task: Task, key: str, captures: list[str]) -> None:
+        """A chain from stage `at`; `captures`: what its first step made last time, for the later steps."""
+        self.keys[(task.stage, task.unit)] = key
+        steps = []
+        for stage in self.stages[at + 1 :]:
+            known = []
+            for name in captures:
+                entry = self.previous[stage.name].get(name)
+                if entry is not None and all(n in self.present[stage.name] for n in written(entry)):
+                    known.append((name, entry.key, entry.outputs[name]))
+                    self.done[stage.name][name] = entry  # kept, unless the worker redoes it
+            steps.append(Step(stage.name, self.folders[stage.name], self.fingerprints[stage.name], tuple(known)))
+        self.work.append(Chain(task, tuple(steps)))
+
+    def follow(self, at: int, name: str, digest: str) -> None:
+        """A capture whose stage `at - 1` record is unchanged: kept down the chain until a key changed."""
+        for i in range(at, len(self.stages)):
+            stage = self.stages[i].name
+            key = incremental.keyed(self.fingerprints[stage], digest)
+            entry = self.current(stage, name, key)
+            if entry is None:
+                before = self.folders[self.stages[i - 1].name]
+                self.start(i, Task(stage, name, output_path(before, name), self.folders[stage]), key, [name])
+                return
+            self.done[stage][name] = entry
+            digest = entry.outputs[name]
+
+
+def written(entry: Entry) -> list[str]:
+    """The files an index entry stands for: its part, or a file per capture."""
+    if entry.part:
+        return [entry.part]
+    return [output_name(name) for name in entry.outputs]
+
+
+def step_units(stage: str, source: Path, folder: Path, source_index: dict[str, Entry]) -> dict[str, tuple[str, Task]]:
+    """A stage's units when it reads another stage: one per capture that stage holds."""
+    return {
+        name: (incremental.key(stage, digest), Task(stage, name, output_path(source, name), folder))
+        for name, digest in sorted(incremental.outputs(source_index).items())
+    }
+
+
+def run_chain(
+    context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress, heal: Heal, rounds: int
+) -> None:
+    """Run the chain over what changed; an unreadable input is healed (`heal`) at most `rounds` times."""
+    for _ in range(rounds):
+        unreadable = _run_once(context, stages, runner, progress)
+        if not unreadable:
+            return
+        for stage, names in sorted(unreadable.items()):
+            heal(context, registry.get(registry.get(stage).reads), names, runner, progress)
+    raise RuntimeError(f"{stages[0].name}…: inputs still unreadable after {rounds} attempts")
+
+
+def _plan(context: Context, stages: tuple[registry.Stage, ...]) -> _Plan:
+    plan = _Plan(context, stages)
+    head = stages[0]
+    if head.units:
+        units = head.function("units")(context)
+    else:
+        source = context.stage_folder(head.reads)
+        source_index = incremental.load(source)
+        if not source_index and not (source / incremental.INDEX).exists():
+            raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
+        units = step_units(head.name, source, plan.folders[head.name], source_index)
+    for unit, (key, task) in units.items():
+        entry = plan.current(head.name, unit, key)
+        if entry is None:
+            before = plan.previous[head.name].get(unit)
+            plan.start(0, task, key, sorted(before.outputs) if before else [])
+            continue
+        plan.done[head.name][unit] = entry
+        for name, digest in sorted(entry.outputs.items()):
+            plan.follow(1, name, digest)
+    return plan
+
+
+def _run_once(context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress) -> dict:
+    plan = _plan(context, stages)
+    ran = {s.name: 0 for s in stages}
+    unreadable: dict[str, set[str]] = {}
+    if plan.work:
+        journals = {s.name: incremental.Journal(plan.folders[s.name]) for s in stages}
+        progress.start(" → ".join(s.name for s in stages), len(plan.work))
+        try:
+            for results in runner(list(plan.work)):
+                for done in results:
+                    if done.unreadable:
+                        unreadable.setdefault(done.stage, set()).update(done.unreadable)
+                        plan.done[done.stage].pop(done.unit, None)
+                        journals[done.stage].add(done.unit, None)
+                        continue
+                    key = done.key or plan.keys[(done.stage, done.unit)]
+                    entry = Entry(key, done.outputs, done.facts)
+                    plan.done[done.stage][done.unit] = entry
+                    journals[done.stage].add(done.unit, entry)
+                    ran[done.stage] += 1
+                progress.advance("done", results[0].unit)
+        finally:
+            for journal in journals.values():
+                journal.close()
+            progress.close()
+    if unreadable:
+        return unreadable
+    for before, stage in zip(stages, stages[1:]):  # captures their source no longer holds are gone
+        upstream = incremental.outputs(plan.done[before.name])
+        plan.done[stage.name] = {u: e for u, e in plan.done[stage.name].items() if u in upstream}
+    for stage in stages:
+        _finish(plan.folders[stage.name], plan.present[stage.name], plan.previous[stage.name], plan.done[stage.name])
+        log.info(
+            "%s: %d of %d unit(s) processed, the others unchanged",
+            stage.name,
+            ran[stage.name],
+            len(plan.done[stage.name]),
+        )
+    return {}
+
+
+def _finish(folder: Path, present: set[str], previous: dict[str, Entry], done: dict[str, Entry]) -> None:
+    """Drop the files of captures that are gone; write the index if it changed."""
+    names = {n for entry in done.values() for n in written(entry)}
+    for n in present:  # the index and caches are dot files
+        if n.endswith((".json", parts.SUFFIX)) and n not in names and not n.startswith("."):
+            (folder / n).unlink()
+    if done != previous or (folder / incremental.JOURNAL).exists():
+        incremental.save(folder, done)
