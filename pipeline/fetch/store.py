@@ -13,15 +13,15 @@ import csv
 import hashlib
 import io
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipeline.runtime.atomic import replacing
 
 MANIFEST = "manifest.csv"
 COLUMNS = ("file", "url", "final_url", "status", "captured_at", "etag", "last_modified", "sha256", "bytes", "charset")
 PREFIX = "fetch_"
 TEMP_SUFFIX = ".part"
-NEW_FILE_MODE = 0o666  # less the umask, as for any file a program creates
 
 
 def sha256(body: bytes) -> str:
@@ -132,16 +132,8 @@ def write_capture(raw: Path, body: bytes) -> tuple[str, bool]:
     target = raw / name
     if target.exists():
         return name, False
-    fd, tmp = _create_temp(raw, name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(target, suffix=TEMP_SUFFIX, durable=True) as tmp:
+        tmp.write_bytes(body)
     return name, True
 
 
@@ -193,24 +185,10 @@ def _write_atomic(path: Path, rows: list[dict[str, str]], header: list[str]) -> 
     writer.writeheader()
     for row in rows:
         writer.writerow({k: row.get(k) or "" for k in header})
-    fd, tmp = _create_temp(path.parent, path.name)
-    try:
-        if path.exists():  # an upgraded manifest keeps its mode
-            os.fchmod(fd, path.stat().st_mode & 0o7777)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _create_temp(folder: Path, name: str) -> tuple[int, str]:
-    """A new file `.NAME.<random>.part` beside `name`, mode NEW_FILE_MODE less the umask (the kernel applies it)."""
-    tmp = folder / f".{name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
-    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE), str(tmp)
+    with replacing(
+        path, suffix=TEMP_SUFFIX, durable=True, keep_mode=True
+    ) as tmp:  # an upgraded manifest keeps its mode
+        tmp.write_text(buf.getvalue(), encoding="utf-8", newline="")
 
 
 @dataclass

@@ -14,20 +14,28 @@ from pathlib import Path
 
 
 @contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary file beside `path`, moved over it only if the block finishes: readers see the old
-    file or the new one, never half of one."""
+def replacing(path: Path, suffix: str = "", durable: bool = False, keep_mode: bool = False) -> Iterator[Path]:
+    """A temporary file beside `path` (`.NAME.<random><suffix>`), moved over it only if the block
+    finishes: readers see the old file or the new one, never half of one. `durable`: synced to disk
+    before the rename (files another run builds on, such as raw/ captures); `keep_mode`: the file it
+    replaces keeps its mode, otherwise a new file gets the umask's usual one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide published files from other readers
+        if keep_mode and path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide published files from other readers
+        if durable:
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        Path(tmp).unlink(missing_ok=True)
         raise
 
 
