@@ -8,9 +8,12 @@ dataclasses that round-trip through JSON (`to_json` / `from_json`) for the inter
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
+
+Role = Literal["content", "furniture", "repeat", "pullquote", "chart", "joined"]  # what cleaning made of a block
+PageKind = Literal["cell", "analysis", "overview", "other"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class CleanBlock:
     """A block after cleaning: `role` says whether it is page content or what was removed and why."""
 
     block: Block
-    role: str = "content"  # content | furniture | repeat | pullquote | chart | joined
+    role: Role = "content"
     reason: str = ""
 
     @property
@@ -188,7 +191,7 @@ class Axis:
     """A column or row of a matrix as an overview or row page labels it."""
 
     matrix: str
-    axis: str  # "column" | "row"
+    axis: Literal["column", "row"]
     code: str  # "A"–"E" or "1"–"5"
     label: str
     description: str | None
@@ -201,7 +204,7 @@ class Page:
     capture: str
     format: str
     sha256: str
-    kind: str  # "cell" | "analysis" | "overview" | "other"
+    kind: PageKind
     url: str | None = None
     captured_at: str | None = None
     cell: CellPage | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.model import CleanBlock
+from pipeline.model import CleanBlock, PageKind
 from pipeline.site import matrix
 
 _SELF = re.compile(
@@ -148,7 +148,7 @@ def _matrix_hint(blocks: list[CleanBlock]) -> str | None:
     return None
 
 
-def page_kind(blocks: list[CleanBlock], url: str | None, identity: Identity | None, has_entries: bool) -> str:
+def page_kind(blocks: list[CleanBlock], url: str | None, identity: Identity | None, has_entries: bool) -> PageKind:
     analysis = sum(
         1
         for cb in blocks
