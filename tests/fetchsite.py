@@ -20,32 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Literal
 
+from pipeline.site.matrix import ALL_CELLS, COLUMNS, ROWS  # the stand-in serves the site's own labels
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MATRICES = {"alcohol": ("Alcohol", "amatrix.php"), "drug": ("Drugs", "dmatrix.php")}
-COLUMNS = {
-    "A": "Interventions",
-    "B": "Practitioners",
-    "C": "Management/supervision",
-    "D": "Organisational functioning",
-    "E": "Treatment systems",
-}
-ROWS = {
-    "alcohol": {
-        1: "Screening and brief intervention",
-        2: "Generic and cross-cutting issues",
-        3: "Medical treatment",
-        4: "Psychosocial therapies",
-        5: "Safeguarding the community",
-    },
-    "drug": {
-        1: "Reducing harm",
-        2: "Generic and cross-cutting issues",
-        3: "Medical treatment",
-        4: "Psychosocial therapies",
-        5: "Safeguarding the community",
-    },
-}
-ALL_CELLS = [f"{m}-{c}{r}" for m in MATRICES for c in COLUMNS for r in range(1, 6)]
 # The shipped HTML mirrors, served at the addresses of the pages they mirror.
 REAL_PAGES = {"alcohol-E4": "alcohol-E4.html", "drug-E4": "drug-E4.html", "drug-E3": "drug-E3.html"}
 NICE_PATH = "/PHP/dl.php?file=NICE_6.txt"
