@@ -1,17 +1,27 @@
 """`make bench`: speed, scaling, memory, parallel and incremental runs, HTML parsers, and other extractors.
 
 Builds synthetic corpora from raw/ (bench/synth.py), runs the real command line on them in fresh
-processes, and writes bench/results.json plus a short table. Not a test: figures depend on the machine.
-    python -m bench.run [--sizes 100 1000 10000] [--work bench/work]
+processes, and writes bench/results.json plus the table the README's Performance section shows. Not a
+test: figures depend on the machine. What each line measures:
+- end to end: one `python -m pipeline all --jobs 1` from empty interim/ and processed/ (one worker);
+- merge, publish: each stage run again alone on the same interim/, for its own time and peak memory;
+- cores: the largest corpus up to 10,000 captures again with every core, against one;
+- incremental: at that corpus, `make all` and `python -m pipeline all` with nothing changed, and after
+  one new capture lands in raw/;
+- dask: `all` on a local Dask cluster writing Parquet parts, against the process pool on as many workers;
+- profile: the top functions of a one-worker `all` on the smallest corpus (cProfile, in-process).
+    python -m bench.run [--sizes 1000 10000 30000] [--work bench/work]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import math
 import os
 import platform
+import pstats
 import shutil
 import subprocess
 import sys
@@ -23,8 +33,11 @@ import psutil
 from bench import synth
 from bench.extractors import compare_extractors, compare_parsers
 
-STAGES = ("extract", "clean", "structure", "merge", "publish")
 PY = sys.executable
+WHOLE_SET = ("merge", "publish")  # the stages whose memory must not grow with the corpus
+CORES_AT = 10_000  # the corpus size the targets name for cores, incremental and Dask
+PROFILE_TOP = 15  # functions listed per profile
+POLL_S = 0.02  # how often the memory of a measured command is read
 
 
 def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
@@ -38,77 +51,80 @@ def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
         except psutil.Error:
             pass
-        time.sleep(0.02)
+        time.sleep(POLL_S)
     seconds = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
     return seconds, peak
 
 
-def _dirs(work: Path) -> list[str]:
-    return ["--raw", str(work / "raw"), "--interim", str(work / "interim"), "--processed", str(work / "processed")]
+def _dirs(work: Path, interim: str = "interim", processed: str = "processed") -> list[str]:
+    return ["--raw", str(work / "raw"), "--interim", str(work / interim), "--processed", str(work / processed)]
 
 
-def run_stages(work: Path, jobs: int) -> dict:
-    """Each stage from empty interim/processed folders, as `make all` runs them."""
-    shutil.rmtree(work / "interim", ignore_errors=True)
-    shutil.rmtree(work / "processed", ignore_errors=True)
-    stages = {}
-    for stage in STAGES:
-        extra = ["--jobs", str(jobs)] if stage in ("extract", "clean", "structure") else []
-        seconds, peak = measure([PY, "-m", "pipeline", stage, "-q", *_dirs(work), *extra])
-        stages[stage] = {"seconds": round(seconds, 3), "peak_rss_mb": round(peak / 2**20, 1)}
-    return stages
+def _fresh(work: Path, *folders: str) -> None:
+    for folder in folders or ("interim", "processed"):
+        shutil.rmtree(work / folder, ignore_errors=True)
 
 
-def scale(sizes: list[int], seeds: list[synth.Seed], root: Path, jobs: int) -> dict:
+def _mb(nbytes: float) -> float:
+    return round(nbytes / 2**20, 1)
+
+
+def end_to_end(work: Path, jobs: int) -> dict:
+    """One `all` from scratch on `jobs` workers."""
+    _fresh(work)
+    seconds, peak = measure([PY, "-m", "pipeline", "all", "-q", "--jobs", str(jobs), *_dirs(work)])
+    return {"seconds": round(seconds, 3), "peak_rss_mb": _mb(peak)}
+
+
+def whole_set(work: Path) -> dict:
+    """Merge and publish again, each alone, on the interim/ a full run left."""
+    out = {}
+    for stage in WHOLE_SET:
+        _fresh(work, "processed", *(["interim/merge"] if stage == "merge" else []))
+        seconds, peak = measure([PY, "-m", "pipeline", stage, "-q", *_dirs(work)])
+        out[stage] = {"seconds": round(seconds, 3), "peak_rss_mb": _mb(peak)}
+    return out
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def scale(sizes: list[int], seeds: list[synth.Seed], root: Path) -> dict:
     out = {}
     for size in sizes:
         work = root / f"corpus-{size}"
         shutil.rmtree(work, ignore_errors=True)
         nbytes = synth.write(synth.corpus(seeds, size), work / "raw")
-        stages = run_stages(work, jobs)
-        total = sum(s["seconds"] for s in stages.values())
-        for s in stages.values():
-            s["captures_per_s"] = round(size / s["seconds"], 1)
-            s["input_mb_per_s"] = round(nbytes / 2**20 / s["seconds"], 2)
+        e2e = end_to_end(work, 1)
+        interim = _size(work / "interim")
+        mb = nbytes / 2**20
         out[size] = {
             "captures": size,
-            "input_mb": round(nbytes / 2**20, 2),
-            "stages": stages,
+            "input_mb": round(mb, 2),
             "end_to_end": {
-                "seconds": round(total, 3),
-                "captures_per_s": round(size / total, 1),
-                "input_mb_per_s": round(nbytes / 2**20 / total, 2),
-                "input_mb_per_s_per_core": round(nbytes / 2**20 / total / jobs, 2),
-                "peak_rss_mb": max(s["peak_rss_mb"] for s in stages.values()),
+                **e2e,
+                "captures_per_s": round(size / e2e["seconds"], 1),
+                "input_mb_per_s_per_core": round(mb / e2e["seconds"], 2),
             },
+            "interim_vs_input": round(interim / nbytes, 2),
+            "stages": whole_set(work),
         }
-        print(f"  {size:>6} captures: {total:7.2f} s", flush=True)
+        print(f"  {size:>6} captures: {e2e['seconds']:7.2f} s", flush=True)
     return out
 
 
-def cores(work: Path, jobs: int) -> dict:
-    """The same corpus on one core and on `jobs` cores: end to end, and the per-capture stages alone."""
-    result = {}
-    for n in sorted({1, jobs}):
-        stages = run_stages(work, n)
-        result[n] = {
-            "end_to_end_s": round(sum(s["seconds"] for s in stages.values()), 3),
-            "per_capture_stages_s": round(sum(stages[s]["seconds"] for s in STAGES[:3]), 3),
-        }
-    if jobs > 1:
-        result["speedup_end_to_end"] = round(result[1]["end_to_end_s"] / result[jobs]["end_to_end_s"], 2)
-        result["speedup_per_capture_stages"] = round(
-            result[1]["per_capture_stages_s"] / result[jobs]["per_capture_stages_s"], 2
-        )
-    return result
+def cores(work: Path, jobs: int, one: dict) -> dict:
+    """The corpus end to end on every core, against the one-worker run `one` already measured."""
+    many = end_to_end(work, jobs)
+    return {"1": one, str(jobs): many, "speedup": round(one["seconds"] / many["seconds"], 2)}
 
 
 def incremental(work: Path, seeds: list[synth.Seed]) -> dict:
     """`make all` from scratch, again with nothing changed, and after one new capture lands in raw/."""
-    shutil.rmtree(work / "interim", ignore_errors=True)
-    shutil.rmtree(work / "processed", ignore_errors=True)
+    _fresh(work)
     make = [
         "make",
         "--no-print-directory",
@@ -119,55 +135,62 @@ def incremental(work: Path, seeds: list[synth.Seed]) -> dict:
         f"PROCESSED={work / 'processed'}",
         f"PYTHON={PY}",
     ]
+    direct = [PY, "-m", "pipeline", "all", "-q", *_dirs(work)]
     full, _ = measure(make)
     unchanged, _ = measure(make)
-    direct_unchanged, _ = measure([PY, "-m", "pipeline", "all", "-q", *_dirs(work)])
+    direct_unchanged, _ = measure(direct)
     new = synth.corpus(seeds, 1, seed=99)[0]
-    (work / "raw" / f"new-{new.name}").write_bytes(new.data)
-    one_new, _ = measure(make)
-    (work / "raw" / f"new-{new.name}").unlink()
+    added = work / "raw" / f"new-{new.name}"
+    added.write_bytes(new.data)
+    one_new, _ = measure(direct)
+    added.unlink()
+    measure(direct)  # back to the corpus as it was
     return {
         "full_s": round(full, 3),
-        "no_change_s": round(unchanged, 3),
-        "no_change_without_make_stamps_s": round(direct_unchanged, 3),
+        "no_change_make_s": round(unchanged, 3),
+        "no_change_s": round(direct_unchanged, 3),
         "one_new_capture_s": round(one_new, 3),
-        "no_change_fraction": round(unchanged / full, 4),
-        "one_new_fraction": round(one_new / full, 4),
     }
 
 
-def dask_parts(work: Path, jobs: int) -> dict:
+def dask_parts(work: Path, jobs: int, pool: dict) -> dict:
     """`all` on a local Dask cluster writing Parquet parts, beside the local run's folders; its tables
-    must be the local run's, byte for byte."""
-    interim, processed = work / "interim-dask", work / "processed-dask"
-    shutil.rmtree(interim, ignore_errors=True)
-    shutil.rmtree(processed, ignore_errors=True)
-    seconds, peak = measure(
-        [
-            PY,
-            "-m",
-            "pipeline",
-            "all",
-            "-q",
-            "--executor",
-            "dask",
-            "--jobs",
-            str(jobs),
-            "--raw",
-            str(work / "raw"),
-            "--interim",
-            str(interim),
-            "--processed",
-            str(processed),
-        ]
-    )
-    same = all((processed / p.name).read_bytes() == p.read_bytes() for p in (work / "processed").glob("*.parquet"))
+    must be the process pool's (`pool`, the same corpus on `jobs` workers), byte for byte."""
+    _fresh(work, "interim-dask", "processed-dask")
+    cmd = [PY, "-m", "pipeline", "all", "-q", "--executor", "dask", "--jobs", str(jobs)]
+    seconds, peak = measure([*cmd, *_dirs(work, "interim-dask", "processed-dask")])
+    pool_tables = sorted((work / "processed").glob("*.parquet"))
+    same = all((work / "processed-dask" / p.name).read_bytes() == p.read_bytes() for p in pool_tables)
     return {
         "seconds": round(seconds, 3),
-        "peak_rss_mb": round(peak / 2**20, 1),
-        "parts_per_stage": len(list((interim / "structure").glob("part-*.parquet"))),
+        "peak_rss_mb": _mb(peak),
+        "vs_pool": round(seconds / pool["seconds"], 2),
+        "parts_per_stage": len(list((work / "interim-dask" / "structure").glob("part-*.parquet"))),
         "same_tables": same,
     }
+
+
+def profile(work: Path, out: Path) -> list[dict]:
+    """The top functions (own time) of a one-worker `all` from scratch, run in this process."""
+    from pipeline.cli import main as pipeline_main
+
+    _fresh(work)
+    profiler = cProfile.Profile()
+    profiler.runcall(pipeline_main, ["all", "-q", "--jobs", "1", *_dirs(work)])
+    profiler.dump_stats(out)
+    stats = pstats.Stats(str(out))
+    total = stats.total_tt  # type: ignore[attr-defined]
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:PROFILE_TOP]  # type: ignore[attr-defined]
+    return [
+        {
+            "function": f"{Path(file).name}:{line}({name})" if file != "~" else name,
+            "calls": calls,
+            "own_s": round(own, 3),
+            "cumulative_s": round(cum, 3),
+            "share": round(own / total, 3),
+        }
+        for (file, line, name), (_, calls, own, cum, _) in rows
+    ]
 
 
 def machine() -> dict:
@@ -193,36 +216,34 @@ def machine() -> dict:
 
 
 def table(results: dict) -> str:
+    m = results["machine"]
     lines = [
-        f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
-        f"Python {results['machine']['python']}",
-        f"{'captures':>8} {'input MB':>8} {'stage':<10} {'seconds':>8} {'capt/s':>8} {'MB/s':>7} {'peak MB':>8}",
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}",
+        "one worker, from scratch (end to end: one `python -m pipeline all --jobs 1`; merge, publish: run again alone)",
+        f"{'captures':>8} {'input MB':>8} {'e2e s':>7} {'MB/s/core':>9} {'peak MB':>7} {'interim x':>9} "
+        f"{'merge s':>7} {'merge MB':>8} {'publish s':>9} {'publish MB':>10}",
     ]
     for size, r in results["scale"].items():
-        for name, s in [*r["stages"].items(), ("end-to-end", r["end_to_end"])]:
-            lines.append(
-                f"{size:>8} {r['input_mb']:>8} {name:<10} {s['seconds']:>8.2f} {s['captures_per_s']:>8.1f} "
-                f"{s['input_mb_per_s']:>7.2f} {s['peak_rss_mb']:>8.1f}"
-            )
-    g = results.get("growth_exponent")
-    if g is not None:
-        lines.append(f"growth exponent {results['growth_between']}: {g}")
-    c = results["cores"]
-    if "speedup_end_to_end" in c:
+        e, s = r["end_to_end"], r["stages"]
         lines.append(
-            f"{results['machine']['cores']} cores vs 1: end to end x{c['speedup_end_to_end']}, "
-            f"per-capture stages x{c['speedup_per_capture_stages']}"
+            f"{size:>8} {r['input_mb']:>8} {e['seconds']:>7.2f} {e['input_mb_per_s_per_core']:>9.2f} "
+            f"{e['peak_rss_mb']:>7.0f} {r['interim_vs_input']:>9.2f} {s['merge']['seconds']:>7.2f} "
+            f"{s['merge']['peak_rss_mb']:>8.0f} {s['publish']['seconds']:>9.2f} {s['publish']['peak_rss_mb']:>10.0f}"
         )
+    if "growth_exponent" in results:
+        lines.append(f"growth exponent {results['growth_between']}: {results['growth_exponent']}")
+    c = results["cores"]
+    lines.append(f"{m['cores']} workers vs 1 at {results['cores_at']} captures: x{c['speedup']}")
     i = results["incremental"]
     lines.append(
-        f"make all: full {i['full_s']} s; no change {i['no_change_s']} s ({i['no_change_fraction']:.1%}); "
-        f"one new capture {i['one_new_capture_s']} s ({i['one_new_fraction']:.1%})"
+        f"at {results['cores_at']} captures: full make all {i['full_s']} s; no change {i['no_change_s']} s "
+        f"(make all {i['no_change_make_s']} s); one new capture {i['one_new_capture_s']} s"
     )
     d = results["dask"]
     lines.append(
-        f"dask, local cluster of {results['jobs']}, Parquet parts: all {d['seconds']} s, "
-        f"{d['parts_per_stage']} parts per stage, peak {d['peak_rss_mb']} MB, "
-        f"tables identical to the local run: {'yes' if d['same_tables'] else 'NO'}"
+        f"dask, local cluster of {results['jobs']}, Parquet parts: {d['seconds']} s (x{d['vs_pool']} the process "
+        f"pool), {d['parts_per_stage']} parts per stage, peak {d['peak_rss_mb']} MB, "
+        f"tables identical to the pool's: {'yes' if d['same_tables'] else 'NO'}"
     )
     ex = results["extractors"]
     lines.append(
@@ -251,38 +272,54 @@ def table(results: dict) -> str:
     lines.append(f"{'HTML parser (parse, walk text)':<30} {'ms/capture':>10}")
     for name, ms in results["parsers"].items():
         lines.append(f"{name:<30} {ms:>10.2f}")
+    p = results["profile"]
+    lines.append(f"profile of a one-worker `all` on {p['captures']} captures (cProfile, own time)")
+    lines.append(f"{'function':<52} {'calls':>9} {'own s':>7} {'share':>6} {'cum s':>7}")
+    for row in p["top"]:
+        lines.append(
+            f"{row['function'][:52]:<52} {row['calls']:>9} {row['own_s']:>7.3f} {row['share']:>6.1%} "
+            f"{row['cumulative_s']:>7.3f}"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 30000])
     ap.add_argument("--raw", type=Path, default=Path("raw"))
     ap.add_argument("--work", type=Path, default=Path("bench/work"))
     ap.add_argument("--out", type=Path, default=Path("bench/results.json"))
     ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     args = ap.parse_args()
+    sizes = sorted(args.sizes)
     seeds = synth.seeds(args.raw)
-    print(f"corpora of {args.sizes} captures from {len(seeds)} seed pages; {args.jobs} worker(s)", flush=True)
-    results = {"machine": machine(), "jobs": args.jobs, "scale": scale(args.sizes, seeds, args.work, args.jobs)}
-    if len(args.sizes) >= 2:
-        a, b = sorted(args.sizes)[-2:]
+    print(f"corpora of {sizes} captures from {len(seeds)} seed pages; {args.jobs} worker(s)", flush=True)
+    results: dict = {"machine": machine(), "jobs": args.jobs, "scale": scale(sizes, seeds, args.work)}
+    if len(sizes) >= 2:
+        a, b = sizes[0], sizes[-1]
         ta, tb = (results["scale"][n]["end_to_end"]["seconds"] for n in (a, b))
         results["growth_between"] = f"{a} to {b}"
         results["growth_exponent"] = round(math.log(tb / ta) / math.log(b / a), 3)
-    largest = args.work / f"corpus-{max(args.sizes)}"  # where fixed start-up costs matter least
+    at = max((n for n in sizes if n <= CORES_AT), default=sizes[0])
+    results["cores_at"] = at
+    work = args.work / f"corpus-{at}"
     print("cores ...", flush=True)
-    results["cores"] = cores(largest, args.jobs)
+    results["cores"] = cores(work, args.jobs, results["scale"][at]["end_to_end"])
     print("dask ...", flush=True)
-    results["dask"] = dask_parts(largest, args.jobs)  # before incremental, which adds a capture to raw/
+    results["dask"] = dask_parts(work, args.jobs, results["cores"][str(args.jobs)])
     print("incremental ...", flush=True)
-    results["incremental"] = incremental(args.work / f"corpus-{max(args.sizes)}", seeds)
+    results["incremental"] = incremental(work, seeds)
     print("extractors and parsers ...", flush=True)
     html_pages = synth.corpus(seeds, 300, formats=("html",))
     results["extractors"] = compare_extractors(html_pages)
     results["parsers"] = compare_parsers(html_pages)
+    print("profile ...", flush=True)
+    smallest = args.work / f"corpus-{sizes[0]}"
+    results["profile"] = {"captures": sizes[0], "top": profile(smallest, args.work / "profile.prof")}
     args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    print(table(results))
+    report = table(results)
+    (args.out.parent / "last-run.txt").write_text(report + "\n", encoding="utf-8")
+    print(report)
 
 
 if __name__ == "__main__":
