@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from pipeline.model import Mention
 from pipeline.site import matrix
 
 _MENTION = re.compile(
@@ -16,14 +16,6 @@ _MENTION = re.compile(
 _CODE = re.compile(r"[A-E][1-5]", re.I)
 _AFTER = re.compile(r"^[^.;()]{0,25}?\b(?:of|in) the (Alcohol|Drugs?)\s+(?:Treatment\s+)?Matrix", re.I)
 _BEFORE = re.compile(r"\b(Alcohol|Drugs?)\s+(?:Treatment\s+)?Matrix(?:['’]s)?\s*$", re.I)
-
-
-@dataclass
-class Mention:
-    start: int
-    end: int
-    text: str
-    target_cell_id: str
 
 
 def find_cell_mentions(text: str, own_matrix: str) -> list[Mention]:
