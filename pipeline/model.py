@@ -82,14 +82,6 @@ class CleanCapture:
 
 
 @dataclass
-class Rich:
-    """Text with its inline spans (a paragraph, an annotation, the "more" line)."""
-
-    text: str
-    spans: list[Span] = field(default_factory=list)
-
-
-@dataclass
 class Reference:
     """A parenthesised reference such as "([UK] Home Office, 1999)" or "(2014; free source …)"."""
 
@@ -101,6 +93,32 @@ class Reference:
     note: str | None
     start: int = 0  # offsets of the parenthetical (with its parentheses) in the containing text
     end: int = 0
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A mention of a cell in running text over `text[start:end]`: "cell E3", "cells A1 and B2" (one
+    mention per cell named), "cell D2 of the Alcohol Treatment Matrix"."""
+
+    start: int
+    end: int
+    text: str  # as printed, the whole phrase
+    target_cell_id: str
+
+
+@dataclass
+class Rich:
+    """Text with its inline spans (a paragraph, an annotation, the "more" line).
+
+    On a cell page the structure stage also reads the text's `references` (every parenthesised
+    reference, the entry's own among them) and its `mentions` of cells, once per capture, so merge
+    carries them with the text they were read from and publish only turns them into rows. Other
+    pages leave them empty: their text is not cited from, and belongs to no matrix to read a mention in."""
+
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
 
 
 @dataclass

@@ -217,6 +217,17 @@ def test_editing_the_report_redoes_only_the_report(tmp_path):
     assert changed == {"publish", "report"}  # publish draws report.html into the set it publishes
 
 
+def test_the_reference_finders_are_structure_code_not_publish_code(tmp_path):
+    copy = tmp_path / "code"
+    shutil.copytree(ROOT / "pipeline", copy / "pipeline")
+    before = _fingerprints(copy)
+    for name in ("references.py", "crossrefs.py"):
+        finder = copy / "pipeline" / "structure" / name
+        finder.write_text(finder.read_text("utf-8") + "# edited\n", encoding="utf-8")
+    after = _fingerprints(copy)
+    assert {name for name in before if before[name] != after[name]} == {"structure"}  # publish only makes rows
+
+
 def test_the_makefile_follows_the_registry():
     makefile = (ROOT / "Makefile").read_text("utf-8")
     for stage in registry.STAGES:

@@ -287,6 +287,23 @@ def test_new_clean_code_redoes_clean_and_structure_only_where_its_records_change
     ]
 
 
+def test_new_structure_code_reaches_the_published_tables(tmp_path, monkeypatch):
+    """Merge folds a cell again (and its history) when its captures' structured records change, not only
+    their raw bytes: the references are read in structure, so new code reading them must reach the citations."""
+    from pipeline.structure import marks
+
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    _all(raw, tmp_path, "-j", "1")
+    monkeypatch.setattr(marks, "find_references", lambda text: [])
+    _new_code_in(monkeypatch, "structure")
+    _all(raw, tmp_path, "-j", "1")
+    roles = pq.read_table(tmp_path / "processed" / "citations.parquet", columns=["role"]).column("role")
+    assert sorted(set(roles.to_pylist())) == ["primary", "related"]  # no secondary citation is read any more
+    fresh = tmp_path / "fresh"
+    _all(raw, fresh, "-j", "1")
+    assert _published(tmp_path) == _published(fresh)
+
+
 def test_extract_code_that_gives_the_same_records_redoes_nothing_after_it(tmp_path, calls, monkeypatch):
     raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
     _all(raw, tmp_path, "-j", "1")

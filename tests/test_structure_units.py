@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pipeline.clean.passes import clean
 from pipeline.extract.read import read_capture
-from pipeline.model import Block, Capture
+from pipeline.model import Block, Capture, to_json
 from pipeline.site import matrix
 from pipeline.structure import structure
 from pipeline.structure.crossrefs import find_cell_mentions
@@ -116,6 +118,89 @@ def test_cell_page_read_whole():
     assert cell.more.text == "Search for more on safeguarding."
     assert (cell.last_revised, cell.first_uploaded) == ("2019-03-02", "2013-06-01")
     assert not cell.truncated
+
+
+def test_references_and_cell_mentions_are_in_the_structure_record():
+    """Structure reads every text's references and cell mentions once; its record holds them as written."""
+    page = page_from(
+        CELL.replace(
+            "Last revised", "Bite: compare cell E2 of the Alcohol Treatment Matrix (Smith, 2012).\n\nLast revised"
+        )
+    )
+    cell = json.loads(to_json(page))["cell"]
+    assert cell["description"]["references"] == [] and cell["more"] == {
+        "text": "Search for more on safeguarding.",
+        "spans": [],
+        "references": [],
+        "mentions": [],
+    }
+    assert cell["description"]["mentions"] == [{"start": 60, "end": 67, "text": "cell A1", "target_cell_id": "drug-A1"}]
+    assert [(e["body"]["references"], e["body"]["mentions"]) for e in cell["entries"]] == [
+        (
+            [
+                {
+                    "text": "2010",
+                    "year": 2010,
+                    "years": [2010],
+                    "issuer": None,
+                    "jurisdiction": None,
+                    "note": None,
+                    "start": 22,
+                    "end": 28,
+                }
+            ],
+            [{"start": 56, "end": 63, "text": "cell C5", "target_cell_id": "drug-C5"}],
+        ),
+        (
+            [
+                {
+                    "text": "2015; free source at time of writing",
+                    "year": 2015,
+                    "years": [2015],
+                    "issuer": None,
+                    "jurisdiction": None,
+                    "note": "free source at time of writing",
+                    "start": 31,
+                    "end": 69,
+                }
+            ],
+            [],
+        ),
+        (
+            [
+                {
+                    "text": "[UK] Home Office, 1999",
+                    "year": 1999,
+                    "years": [1999],
+                    "issuer": "Home Office",
+                    "jurisdiction": "UK",
+                    "note": None,
+                    "start": 29,
+                    "end": 53,
+                }
+            ],
+            [],
+        ),
+    ]
+    assert [p["body"] for p in cell["bite"]] == [
+        {
+            "text": "Bite: compare cell E2 of the Alcohol Treatment Matrix (Smith, 2012).",
+            "spans": [],
+            "references": [
+                {
+                    "text": "Smith, 2012",
+                    "year": 2012,
+                    "years": [2012],
+                    "issuer": "Smith",
+                    "jurisdiction": None,
+                    "note": None,
+                    "start": 54,
+                    "end": 67,
+                }
+            ],
+            "mentions": [{"start": 14, "end": 21, "text": "cell E2", "target_cell_id": "alcohol-E2"}],
+        }
+    ]
 
 
 def test_mention_of_another_cell_is_not_identity():

@@ -50,7 +50,7 @@ class CellState:
 @dataclass
 class CellHistory:
     cell_id: str
-    key: str  # its captures, their hashes and capture times, and how refreshes split them
+    key: str  # its captures, their hashes (raw and structured) and capture times, and how refreshes split them
     states: list[CellState]  # one per refresh that brought a capture of the cell, in order
 
 
@@ -92,10 +92,13 @@ def history(
     candidates: list[Seen],
     load: Callable[[str], Page],
     folder: Path | None = None,
+    structured: dict[str, str] | None = None,
 ) -> History:
     """Every cell's revisions after each refresh. `captured`: every capture's capture time; `candidates`:
-    the cells' captures as merge ranks them. A cell whose captures and refreshes are as in the history
-    last written to `folder` is taken from it."""
+    the cells' captures as merge ranks them. A cell whose captures (their `structured` records' sha256,
+    which new structure code changes) and refreshes are as in the history last written to `folder` is
+    taken from it."""
+    digests = structured or {}
     batches = refreshes(captured)
     refresh_of = {name: r.number for r in batches for name in r.captures}
     earlier = _earlier(folder)
@@ -109,7 +112,10 @@ def history(
             "merge",
             FILE,
             cell_id,
-            sorted((s.capture, s.sha256, captured.get(s.capture), refresh_of[s.capture]) for s in seen),
+            sorted(
+                (s.capture, s.sha256, digests.get(s.capture), captured.get(s.capture), refresh_of[s.capture])
+                for s in seen
+            ),
         )
         if cell_id in earlier and earlier[cell_id].key == key:
             cells.append(earlier[cell_id])

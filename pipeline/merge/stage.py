@@ -66,9 +66,14 @@ def merge_stage(context: Context) -> int:
         earlier = {}
     keys = {}
 
+    structured = {name: digest for entry in source_index.values() for name, digest in entry.outputs.items()}
+
     def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
+        # each capture's structured record, not its raw bytes: new structure code changes what is folded;
         # capture times too: they place an undated capture in its revision
-        keys[group] = incremental.key("merge", kind, group, [(s.capture, s.sha256, s.captured_at) for s in ranked])
+        keys[group] = incremental.key(
+            "merge", kind, group, [(s.capture, structured[s.capture], s.captured_at) for s in ranked]
+        )
         if group in previous and previous[group].key == keys[group] and group in earlier:
             return earlier[group], previous[group].notes
         return None
@@ -88,7 +93,7 @@ def merge_stage(context: Context) -> int:
     write_text_atomic(folder / "notes.json", to_pretty_json(notes))
     write_text_atomic(folder / "captures.json", to_pretty_json([f.described for _, f in found]))
     history = revisions.history(
-        {n: f.captured_at for n, f in found}, [s for s in candidates if s.kind == "cell"], load, folder
+        {n: f.captured_at for n, f in found}, [s for s in candidates if s.kind == "cell"], load, folder, structured
     )
     write_text_atomic(folder / revisions.FILE, to_json(history))
     incremental.save(folder, index)

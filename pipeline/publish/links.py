@@ -21,7 +21,6 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 from pipeline.model import Rich
 from pipeline.runtime.ids import stable_id
 from pipeline.site import matrix, urls
-from pipeline.structure.crossrefs import find_cell_mentions
 
 Kind = Literal["document", "cell", "in-page", "external", "email", "placeholder", "unsupported"]
 WEB_SCHEMES = ("http", "https")
@@ -80,12 +79,12 @@ def link_rows(
     section_id: str | None,
     rich: Rich,
     page_url: str,
-    own_matrix: str,
     title_end: int = 0,
 ) -> list[dict]:
-    """Every link and cell mention of one piece of text, in reading order. `title_end` > 0 marks the
-    text as an entry whose title runs to there: a link over the title is the entry's own."""
-    mentions = find_cell_mentions(rich.text, own_matrix)
+    """Every link and cell mention (as structure read them) of one piece of text, in reading order.
+    `title_end` > 0 marks the text as an entry whose title runs to there: a link over the title is the
+    entry's own."""
+    mentions = rich.mentions
     spans = [s for s in rich.spans if s.kind == "link"]
     items = []
     for s in spans:

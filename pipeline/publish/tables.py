@@ -15,7 +15,6 @@ from pipeline.publish.resolve import resolve_document
 from pipeline.publish.works import WorkKey, assign_works, work_rows
 from pipeline.runtime.ids import stable_id
 from pipeline.site import matrix, urls
-from pipeline.structure.references import find_references
 
 TABLE_NAMES = (
     "cells",
@@ -119,19 +118,17 @@ def _cell_tables(cell: Cell, tables: dict[str, list[dict]], labels: dict) -> Non
         entry_id = f"{cid}-{stable_id(cid, *key, seen[str(key)])}"
         tables["entries"].append(_entry_row(cid, entry_id, entry, url, seen[str(key)]))
         tables["citations"] += _entry_citations(cid, entry_id, entry)
-        tables["links"] += link_rows(
-            cid, cid, entry_id, "entry", 0, None, entry.body, url, page.matrix, title_end=len(entry.title)
-        )
+        tables["links"] += link_rows(cid, cid, entry_id, "entry", 0, None, entry.body, url, title_end=len(entry.title))
     for section, rich in (("description", page.description), ("more", page.more)):
         if rich:
-            tables["citations"] += _citations(cid, None, section, 0, None, rich.text, rich, 0)
-            tables["links"] += link_rows(cid, cid, None, section, 0, None, rich, url, page.matrix)
+            tables["citations"] += _citations(cid, None, section, 0, None, rich, 0)
+            tables["links"] += link_rows(cid, cid, None, section, 0, None, rich, url)
     for n, paragraph in enumerate(page.bite, start=1):
         row = _section_row(cid, None, n, paragraph)
         tables["sections"].append(row)
         sid = row["section_id"]
-        tables["citations"] += _citations(cid, None, "bite", n, sid, paragraph.body.text, paragraph.body, 0)
-        tables["links"] += link_rows(cid, cid, None, "bite", n, sid, paragraph.body, url, page.matrix)
+        tables["citations"] += _citations(cid, None, "bite", n, sid, paragraph.body, 0)
+        tables["links"] += link_rows(cid, cid, None, "bite", n, sid, paragraph.body, url)
 
 
 def _section_row(cell_id: str | None, document_id: str | None, n: int, paragraph: Paragraph) -> dict:
@@ -339,7 +336,7 @@ def _entry_citations(cid: str, entry_id: str, e: Entry) -> list[dict]:
             }
         )
     start = e.reference.end if e.reference else 0
-    return rows + _citations(cid, entry_id, "entry", 0, None, e.body.text, e.body, start, first=len(rows) + 1)
+    return rows + _citations(cid, entry_id, "entry", 0, None, e.body, start, first=len(rows) + 1)
 
 
 CITED_LINK_GAP = 2  # characters between a link's end and the reference it is the anchor of: "review (2006)"
@@ -351,13 +348,13 @@ def _citations(
     section: str,
     paragraph: int,
     section_id: str | None,
-    text: str,
     rich: Rich,
     start: int,
     first: int = 1,
 ) -> list[dict]:
+    """The references structure read in `rich` from offset `start` on (past an entry's own), as citations."""
     rows = []
-    for n, ref in enumerate((r for r in find_references(text) if r.start >= start), start=first):
+    for n, ref in enumerate((r for r in rich.references if r.start >= start), start=first):
         link = next(
             (s for s in rich.spans if s.kind == "link" and 0 <= ref.start - s.end <= CITED_LINK_GAP),
             None,

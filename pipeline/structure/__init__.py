@@ -10,6 +10,7 @@ from pipeline.structure.analysis import build_analysis
 from pipeline.structure.cell import build_cell
 from pipeline.structure.entries import lists_entries
 from pipeline.structure.identity import find_identity, page_kind
+from pipeline.structure.marks import mark_cell_texts
 from pipeline.structure.overview import build_axes
 
 _SITE = re.compile(
@@ -47,6 +48,7 @@ def structure(clean: CleanCapture) -> Page:
     if page.kind == "cell" and identity:
         page.cell, warnings = build_cell(blocks, identity, capture.file)
         page.warnings += warnings
+        mark_cell_texts(page.cell)
     elif page.kind == "analysis":
         page.analysis = build_analysis(blocks)
     elif page.kind == "overview":

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from pipeline.model import Mention
 from pipeline.site import matrix
 
 _MENTION = re.compile(
@@ -18,15 +18,14 @@ _AFTER = re.compile(r"^[^.;()]{0,25}?\b(?:of|in) the (Alcohol|Drugs?)\s+(?:Treat
 _BEFORE = re.compile(r"\b(Alcohol|Drugs?)\s+(?:Treatment\s+)?Matrix(?:['’]s)?\s*$", re.I)
 
 
-@dataclass
-class Mention:
-    start: int
-    end: int
-    text: str
-    target_cell_id: str
+# Every mention holds this, lower-cased (re.I gives its letters no case variants beyond ASCII capitals):
+# a text without it skips the search, and most texts (every entry, nearly) have none
+_HINT = "cell"
 
 
 def find_cell_mentions(text: str, own_matrix: str) -> list[Mention]:
+    if _HINT not in text.lower():
+        return []
     found = []
     for m in _MENTION.finditer(text):
         named = _AFTER.match(text[m.end() : m.end() + 80]) or _BEFORE.search(text[max(0, m.start() - 40) : m.start()])
