@@ -141,7 +141,7 @@ def test_a_dead_worker_costs_only_its_capture(tmp_path):
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
         "import os, signal\n"
-        "import pipeline.clean.stage as s\n"
+        "import pipeline.clean.passes as s\n"
         "real = s.clean\n"
         "def dying(capture):\n"
         f"    if capture.file == {victim!r}:\n"

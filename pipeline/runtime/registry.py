@@ -25,12 +25,16 @@ class Stage:
     kind: Kind
     reads: str  # "raw", or the stage whose output this one reads
     writes: str  # where its output goes, relative to the interim or processed folder
-    run: str  # per-capture: "module:function(task, data) -> list[Output]"; whole-set: "(context) -> status"
+    # "module:function": reading raw/, "(task) -> [(name, record)]"; reading a stage, "(record) -> record";
+    # whole-set, "(context) -> status"
+    run: str
     help: str
     target: str  # the Makefile target that runs it
     units: str | None = None  # per-capture stages that read raw/: "(context) -> {unit: (key, Task)}"
     input: str | None = None  # per-capture stages that read a stage: the record type their run takes
-    failed: str | None = None  # per-capture: "(task, message) -> [(name, record)]", a quarantined output
+    # per-capture: "(input record, or None for a stage reading raw/; name, message) -> [(name, record)]":
+    # the quarantined output of work that raised (the runtime catches it) or whose worker died
+    failed: str | None = None
     facts: str | None = None  # per-capture: "(record) -> dict", what the index keeps of each output
 
     def function(self, attribute: str = "run") -> Callable[..., Any]:
@@ -39,7 +43,7 @@ class Stage:
     @property
     def modules(self) -> tuple[str, ...]:
         """The modules its code starts from; the fingerprint covers everything they import."""
-        named = (self.run, self.units, self.facts, self.input)
+        named = (self.run, self.units, self.facts, self.input, self.failed)
         return tuple(sorted({n.partition(":")[0] for n in named if n}))
 
 
@@ -60,7 +64,7 @@ STAGES: tuple[Stage, ...] = (
         "per-capture",
         reads="extract",
         writes="interim/clean",
-        run="pipeline.clean.stage:clean_capture",
+        run="pipeline.clean.passes:clean",
         input="pipeline.model:Capture",
         failed="pipeline.clean.stage:failed",
         help="mark site furniture, pull quotes and chart labels; rejoin split paragraphs (interim/clean)",
@@ -71,7 +75,7 @@ STAGES: tuple[Stage, ...] = (
         "per-capture",
         reads="clean",
         writes="interim/structure",
-        run="pipeline.structure.stage:structure_capture",
+        run="pipeline.structure:structure",
         input="pipeline.model:CleanCapture",
         failed="pipeline.structure.stage:failed",
         facts="pipeline.merge.facts:facts",
