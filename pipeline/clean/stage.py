@@ -9,11 +9,5 @@ from pipeline.model import Capture, CleanCapture
 
 def failed(capture: Capture, name: str, message: str) -> list[tuple[str, CleanCapture]]:
     c = capture
-    return [
-        (
-            name,
-            CleanCapture(
-                Capture(c.file, c.format, c.sha256, [], c.url, c.captured_at, errors=[f"clean: {message}"]), []
-            ),
-        )
-    ]
+    quarantined = Capture(c.file, c.format, c.sha256, [], c.url, c.captured_at, errors=[f"clean: {message}"])
+    return [(name, CleanCapture(quarantined, []))]
