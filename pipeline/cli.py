@@ -9,6 +9,7 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from pipeline.extract.limits import MAX_BYTES
@@ -220,27 +221,15 @@ def _fetch(args: argparse.Namespace) -> int:
     try:
         if args.warc and args.warc.resolve().parent == args.raw.resolve():
             raise ConfigError("--warc must be written outside the capture folder (its pages are already there)")
-        config = FetchConfig(
-            raw=args.raw,
-            state=args.interim / "fetch",
-            base_url=args.base_url,
-            allow_hosts=tuple(args.allow_host),
-            depth=args.depth,
-            limit=args.limit,
-            contact=args.contact or os.environ.get("FETCH_CONTACT", ""),
-            user_agent=args.user_agent,
-            interval=args.interval,
-            concurrency=args.concurrency,
-            connect_timeout=args.connect_timeout,
-            read_timeout=args.read_timeout,
-            deadline=args.deadline,
-            retries=args.retries,
-            backoff_factor=args.backoff,
-            max_redirects=args.max_redirects,
-            max_bytes=args.max_bytes,
-            warc=args.warc,
-            restart=args.restart,
-        )
+        # an option named as a setting sets it; these others are named otherwise or need more than that
+        settings = {f.name: getattr(args, f.name) for f in fields(FetchConfig) if f.name in vars(args)}
+        settings |= {
+            "state": args.interim / "fetch",
+            "allow_hosts": tuple(args.allow_host),
+            "contact": args.contact or os.environ.get("FETCH_CONTACT", ""),
+            "backoff_factor": args.backoff,
+        }
+        config = FetchConfig(**settings)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -12,6 +12,12 @@ from typing import Any, Literal
 
 import msgspec
 
+# The kinds records hold, as Literals so that msgspec checks them on decode: an interim record with a
+# kind no reader makes is damaged, and is made again from its source.
+BlockKind = Literal["heading", "paragraph", "list_item", "rule"]  # what the readers make of the page
+SpanKind = Literal["link", "em", "strong"]  # the inline marks they keep
+ReadFormat = Literal["text", "markdown", "html"]  # the formats a reader exists for (extract/detect.py tells)
+Format = ReadFormat | Literal["warc", "unknown"]  # …or a capture no reader read: a WARC's problem, or unreadable
 Role = Literal["content", "furniture", "repeat", "pullquote", "chart", "joined"]  # what cleaning made of a block
 PageKind = Literal["cell", "analysis", "overview", "other"]
 
@@ -22,7 +28,7 @@ class Span:
 
     start: int
     end: int
-    kind: str  # "link" | "em" | "strong"
+    kind: SpanKind
     href: str | None = None
 
 
@@ -35,7 +41,7 @@ class Block:
     HTML reader when the block sits in a navigation, sidebar, header or footer container.
     """
 
-    kind: str
+    kind: BlockKind
     text: str
     spans: list[Span] = field(default_factory=list)
     level: int = 0
@@ -48,7 +54,7 @@ class Capture:
     """A raw capture read into blocks, with where it came from."""
 
     file: str
-    format: str  # "text" | "markdown" | "html"
+    format: Format
     sha256: str
     blocks: list[Block]
     url: str | None = None
@@ -220,7 +226,7 @@ class Page:
     """One capture understood: what kind of page it is and what it holds."""
 
     capture: str
-    format: str
+    format: Format
     sha256: str
     kind: PageKind
     url: str | None = None

@@ -271,12 +271,17 @@ class InterruptAt:
 
 
 def test_a_warc_of_an_interrupted_and_resumed_fetch_holds_the_pages_of_both_runs(tmp_path, site):
+    """The WARC an earlier crawl left stays as it was until the resumed run finishes, then is replaced
+    whole, keeping its mode."""
     warc = tmp_path / "out" / "crawl.warc.gz"
+    warc.parent.mkdir()
+    warc.write_bytes(b"an earlier crawl")
+    os.chmod(warc, 0o640)
     first = Crawler(config(site, tmp_path, warc=warc, concurrency=1), sleep=Sleeps(), now=InterruptAt(3))
     with pytest.raises(KeyboardInterrupt):
         first.run()
     part = warc.with_name(".crawl.warc.gz.part")
-    assert not warc.exists() and len(list(warc_captures("p", part.read_bytes()))) == 2
+    assert warc.read_bytes() == b"an earlier crawl" and len(list(warc_captures("p", part.read_bytes()))) == 2
     cut_off = b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x/\r\nContent-Length: 900\r\n\r\nHTTP/1"
     with open(part, "ab") as fh:  # a record cut off by a kill
         fh.write(gzip.compress(cut_off)[:60])
@@ -287,6 +292,7 @@ def test_a_warc_of_an_interrupted_and_resumed_fetch_holds_the_pages_of_both_runs
     everything = [overview_path("alcohol"), overview_path("drug")] + [cell_path(c) for c in CELLS]
     assert sorted(r.url.removeprefix(site.url) for r in records) == sorted(everything)
     assert not part.exists() and not [n for n in summary.notes if "lacks" in n]
+    assert oct(warc.stat().st_mode & 0o777) == "0o640"
 
 
 def test_a_resumed_fetch_warns_of_pages_missing_from_its_warc(tmp_path, site):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import filecmp
+import importlib
+import json
 import subprocess
 import sys
 
@@ -133,18 +135,31 @@ def test_manifest_url_names_a_cell(tmp_path):
     assert cells.cell_id.tolist() == ["alcohol-B5"] and cells.identified_by.tolist() == ["url"]
 
 
-def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatch):
-    import pipeline.structure.stage as stage
+@pytest.mark.parametrize(
+    ("module", "function", "file_of"),
+    [
+        ("pipeline.extract.entry", "extract_entry", lambda name, *_: name),
+        ("pipeline.clean.passes", "clean", lambda capture: capture.file),
+        ("pipeline.structure", "structure", lambda cleaned: cleaned.capture.file),
+    ],
+    ids=["extract", "clean", "structure"],
+)
+def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatch, module, function, file_of):
+    """The step raises on one capture (in the chain, records handed on in memory): that capture is
+    quarantined at that step, the later steps still get its quarantined record, and the rest publish."""
+    stage = importlib.import_module(module)
+    real = getattr(stage, function)
 
-    real = stage.structure
-
-    def fragile(cleaned):
-        if cleaned.capture.file == "bad.txt":
+    def fragile(*given):
+        if file_of(*given) == "bad.txt":
             raise RuntimeError("boom")
-        return real(cleaned)
+        return real(*given)
 
-    monkeypatch.setattr(stage, "structure", fragile)  # two captures: run in this process
+    monkeypatch.setattr(stage, function, fragile)  # two captures: run in this process
     run = run_on(folder_of(tmp_path / "raw", {"good.txt": CELL, "bad.txt": CELL.replace("B5", "B4")}), tmp_path)
     assert run.status == 1
-    assert run.report["quarantined"] == [{"file": "bad.txt", "errors": ["structure: RuntimeError: boom"]}]
+    message = f"{module.split('.')[1]}: RuntimeError: boom"
+    assert run.report["quarantined"] == [{"file": "bad.txt", "errors": [message]}]
     assert run.table("cells").query("captured").cell_id.tolist() == ["drug-B5"]
+    page = json.loads((run.interim / "structure" / "bad.txt.json").read_text(encoding="utf-8"))
+    assert (page["kind"], page["errors"]) == ("other", [message])

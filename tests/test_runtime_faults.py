@@ -100,14 +100,30 @@ def test_a_set_staged_by_a_killed_run_is_finished_by_the_next(tmp_path):
     assert not list((work / "processed").glob(".staging-*"))
 
 
-@pytest.mark.parametrize("stage", ["extract", "clean", "structure"])
-def test_a_truncated_interim_file_is_made_again_from_its_source(tmp_path, capsys, stage):
+@pytest.mark.parametrize(
+    ("stage", "damage"),
+    [
+        ("extract", None),  # None: cut short
+        ("clean", None),
+        ("structure", None),
+        ("extract", ('"kind":"paragraph"', '"kind":"table"')),  # a block of a kind no reader makes
+        ("clean", ('"kind":"link"', '"kind":"underline"')),  # a span of a kind no reader makes
+        ("structure", ('"format":"markdown"', '"format":"pdf"')),  # a format no reader reads
+    ],
+    ids=["extract-cut", "clean-cut", "structure-cut", "block-kind", "span-kind", "format"],
+)
+def test_a_damaged_interim_file_is_made_again_from_its_source(tmp_path, capsys, stage, damage):
     raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
     work = tmp_path / "work"
     assert main(["all", "-q", "-j", "1", *_args(raw, work)]) == 0
     published = {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")}
-    damaged = sorted(p for p in (work / "interim" / stage).glob("*.json") if not p.name.startswith("."))[1]
-    damaged.write_bytes(damaged.read_bytes()[:100])
+    files = sorted(p for p in (work / "interim" / stage).glob("*.json") if not p.name.startswith("."))
+    if damage is None:
+        damaged = files[1]
+        damaged.write_bytes(damaged.read_bytes()[:100])
+    else:
+        damaged = next(p for p in files if damage[0] in p.read_text(encoding="utf-8"))
+        damaged.write_text(damaged.read_text(encoding="utf-8").replace(*damage, 1), encoding="utf-8")
     reader = {"extract": "clean", "clean": "structure", "structure": "merge"}[stage]
     (work / "interim" / reader / ".index.json").unlink()  # so the next stage reads every input again
     capsys.readouterr()
@@ -141,7 +157,7 @@ def test_a_dead_worker_costs_only_its_capture(tmp_path):
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
         "import os, signal\n"
-        "import pipeline.clean.stage as s\n"
+        "import pipeline.clean.passes as s\n"
         "real = s.clean\n"
         "def dying(capture):\n"
         f"    if capture.file == {victim!r}:\n"

@@ -260,7 +260,7 @@ def test_the_registry_chains_the_per_capture_stages():
 
 
 def test_new_clean_code_redoes_clean_and_structure_only_where_its_records_change(tmp_path, calls, monkeypatch):
-    from pipeline.clean import stage as clean_stage
+    from pipeline.clean import passes
 
     raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
     _all(raw, tmp_path, "-j", "1")
@@ -272,14 +272,14 @@ def test_new_clean_code_redoes_clean_and_structure_only_where_its_records_change
     assert calls == [f"clean {name}" for name in names]  # the same records: structure's inputs are unchanged
     assert _outputs(tmp_path) == before
     calls.clear()
-    real = clean_stage.clean
+    real = passes.clean
     changed = names[0]
 
     def warning_once(capture):
         cleaned = real(capture)
         return replace(cleaned, warnings=[*cleaned.warnings, "a new warning"]) if capture.file == changed else cleaned
 
-    monkeypatch.setattr(clean_stage, "clean", warning_once)
+    monkeypatch.setattr(passes, "clean", warning_once)
     _new_code_in(monkeypatch, "clean")  # newer still
     _all(raw, tmp_path, "-j", "1")
     assert calls == [f"clean {name}" for name in names[:1]] + [f"structure {changed}"] + [

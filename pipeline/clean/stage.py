@@ -1,23 +1,13 @@
-"""Clean stage, per capture: a `Capture` → a `CleanCapture` with every block's role marked."""
+"""Clean stage, per capture: a `Capture` → a `CleanCapture` (passes.py marks each block's role). What
+is declared here is how a capture the clean step could not finish looks; the runtime catches the step's
+exception (or its worker's death) and asks for this record, so the other captures still go through."""
 
 from __future__ import annotations
 
-from pipeline.clean.passes import clean
-from pipeline.model import Capture, CleanCapture, from_json
+from pipeline.model import Capture, CleanCapture
 
 
-def clean_capture(capture: Capture) -> CleanCapture:
-    try:
-        return clean(capture)
-    except Exception as exc:  # isolate: the other captures still go through
-        return _quarantined(capture, f"{type(exc).__name__}: {exc}")
-
-
-def failed(source: bytes, name: str, message: str) -> list[tuple[str, CleanCapture]]:
-    """The output of a capture whose work could not finish (its worker died)."""
-    return [(name, _quarantined(from_json(Capture, source), message))]
-
-
-def _quarantined(capture: Capture, message: str) -> CleanCapture:
+def failed(capture: Capture, name: str, message: str) -> list[tuple[str, CleanCapture]]:
     c = capture
-    return CleanCapture(Capture(c.file, c.format, c.sha256, [], c.url, c.captured_at, errors=[f"clean: {message}"]), [])
+    quarantined = Capture(c.file, c.format, c.sha256, [], c.url, c.captured_at, errors=[f"clean: {message}"])
+    return [(name, CleanCapture(quarantined, []))]

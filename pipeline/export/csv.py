@@ -7,13 +7,13 @@ Run `python -m pipeline.export.csv --processed processed`.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from pipeline.export import arguments
 from pipeline.publish.schemas import CSV_LIST_SEPARATOR, TABLES
 from pipeline.publish.write import read_published
 from pipeline.runtime.atomic import write_text_atomic
@@ -42,8 +42,7 @@ def export(processed: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.export.csv", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--processed", type=Path, default=Path("processed"), help="folder of published tables")
+    parser = arguments.parser("pipeline.export.csv", __doc__)
     args = parser.parse_args(argv)
     for path in export(args.processed):
         print(path)

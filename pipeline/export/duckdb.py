@@ -7,12 +7,12 @@ over the old one. Run `python -m pipeline.export.duckdb --processed processed`.
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline.export import arguments
 from pipeline.publish.datapackage import foreign_keys
 from pipeline.publish.schemas import KEYS, TABLES
 from pipeline.publish.write import read_published
@@ -103,10 +103,7 @@ def build(processed: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.export.duckdb", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--processed", type=Path, default=Path("processed"), help="folder of published tables")
-    print(build(parser.parse_args(argv).processed))
-    return 0
+    return arguments.build_one("pipeline.export.duckdb", __doc__, build, argv)
 
 
 if __name__ == "__main__":

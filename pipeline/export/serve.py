@@ -6,12 +6,11 @@ it with the data dictionary as metadata (`make serve`; needs the `serve` extra).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
-from pipeline.export import sqlite
+from pipeline.export import arguments, sqlite
 from pipeline.publish.schemas import TABLES
 
 DEFAULT_PORT = 8001
@@ -46,8 +45,7 @@ def stale(processed: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.export.serve", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--processed", type=Path, default=Path("processed"), help="folder of published tables")
+    parser = arguments.parser("pipeline.export.serve", __doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)

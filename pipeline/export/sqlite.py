@@ -9,7 +9,6 @@ column and row codes. Run `python -m pipeline.export.sqlite --processed processe
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from datetime import date
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline.export import arguments
 from pipeline.publish.datapackage import foreign_keys
 from pipeline.publish.schemas import KEYS, TABLES
 from pipeline.publish.write import read_published
@@ -100,10 +100,7 @@ def metadata() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.export.sqlite", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--processed", type=Path, default=Path("processed"), help="folder of published tables")
-    print(build(parser.parse_args(argv).processed))
-    return 0
+    return arguments.build_one("pipeline.export.sqlite", __doc__, build, argv)
 
 
 if __name__ == "__main__":

@@ -60,15 +60,10 @@ def _utf16_guess(data: bytes) -> list[str]:
     return ["utf-16-le"] if odd > 3 * even else ["utf-16-be"] if even > 3 * odd else []
 
 
-_FIX = ftfy.TextFixerConfig(
-    unescape_html=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    normalization=None,
-    explain=False,
-)
+# ftfy repairs text decoded the wrong way; its fixes that would change what the page printed are off
+# (entities, ligatures, full-width forms, curly quotes, line breaks), and inline.py normalises (NFC)
+_AS_PRINTED = ("unescape_html", "fix_latin_ligatures", "fix_character_width", "uncurl_quotes", "fix_line_breaks")
+_FIX = ftfy.TextFixerConfig(normalization=None, explain=False, **dict.fromkeys(_AS_PRINTED, False))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.model import ReadFormat
+
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
 _PROLOGUE = re.compile(r"\s*(?:<!--.*?-->|<\?[^>]*>|<!doctype(?!\s+html)[^>]*>)?", re.I | re.S)
 _HTML_TAG = re.compile(r"</?(?:p|div|table|td|tr|span|a|br|li|ul|h[1-6]|body|b|i|em|strong)\b[^>]*>", re.I)
@@ -15,8 +17,7 @@ _MD_ESCAPE = re.compile(r"\\[\\`*_{}\[\]()#+\-.!|]")  # converters backslash-esc
 _MD_EMPHASIS = re.compile(r"\*(?:\*[^*\n]+\*\*|(?<![*\w]\*)[^*\s][^*\n]*\*(?![*\w]))")
 
 
-def detect_format(text: str) -> str:
-    """Return "html", "markdown" or "text"."""
+def detect_format(text: str) -> ReadFormat:
     if _HTML_START.match(text, _past_prologue(text)):
         return "html"
     sample = text[:200_000]

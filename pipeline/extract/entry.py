@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.extract.limits import Unreadable, too_big
 from pipeline.extract.sources import Refused, target
-from pipeline.model import Capture
+from pipeline.model import Capture, Format
 
 
 def extract_entry(
@@ -77,5 +77,5 @@ def read_one(
         return _quarantined(name, "unknown", url, captured_at, f"cannot read the capture: {exc}")
 
 
-def _quarantined(name: str, fmt: str, url: str | None, captured_at: str | None, *errors: str) -> Capture:
+def _quarantined(name: str, fmt: Format, url: str | None, captured_at: str | None, *errors: str) -> Capture:
     return Capture(name, fmt, "", [], url, captured_at, errors=[f"extract: {e}" for e in errors])

@@ -14,7 +14,7 @@ from lxml import etree, html
 
 from pipeline.extract.inline import InlineBuilder
 from pipeline.extract.limits import Unreadable, check_blocks
-from pipeline.model import Block
+from pipeline.model import Block, BlockKind, SpanKind
 
 _SKIP = {
     "script",
@@ -78,7 +78,7 @@ _BLOCK = {
     "caption",
     "html",
 }
-_EMPHASIS = {"em": "em", "i": "em", "strong": "strong", "b": "strong"}
+_EMPHASIS: dict[str, SpanKind] = {"em": "em", "i": "em", "strong": "strong", "b": "strong"}
 _LANDMARK_TAGS = {"nav": "nav", "aside": "sidebar", "header": "header", "footer": "footer"}
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "sidebar", "banner": "header", "contentinfo": "footer"}
 _LANDMARK_NAME = re.compile(r"(?:^|[-_\s])(sidebar|sidenav|nav|navbar|menu|footer|header|banner)(?:$|[-_\s\d])", re.I)
@@ -135,7 +135,7 @@ class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.builder = InlineBuilder()
-        self.kind = "paragraph"
+        self.kind: BlockKind = "paragraph"
         self.level = 0
         self.line: int | None = None
         self.landmark: str | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.model import Block, Span
+from pipeline.model import Block, BlockKind, Span, SpanKind
 
 _SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -33,7 +33,7 @@ class InlineBuilder:
     def __init__(self) -> None:
         self._parts: list[str] = []
         self._length = 0
-        self._open: list[tuple[str, int, str | None]] = []
+        self._open: list[tuple[SpanKind, int, str | None]] = []
         self.spans: list[Span] = []
 
     def _last_char(self) -> str:
@@ -60,17 +60,19 @@ class InlineBuilder:
             self._parts.append("\n")
             self._length += 1
 
-    def open(self, kind: str, href: str | None = None) -> None:
+    def open(self, kind: SpanKind, href: str | None = None) -> None:
         self._open.append((kind, self._length, href))
 
-    def close(self, kind: str) -> None:
+    def close(self, kind: SpanKind) -> None:
         for i in range(len(self._open) - 1, -1, -1):
             if self._open[i][0] == kind:
                 _, start, href = self._open.pop(i)
                 self.spans.append(Span(start, self._length, kind, href))
                 return
 
-    def build(self, kind: str, level: int = 0, line: int | None = None, landmark: str | None = None) -> Block | None:
+    def build(
+        self, kind: BlockKind, level: int = 0, line: int | None = None, landmark: str | None = None
+    ) -> Block | None:
         """Close the block: trim white space at either end (moving spans with it); None if empty."""
         if not self._parts:  # nothing written: the HTML reader closes a block at every block-level tag
             return None

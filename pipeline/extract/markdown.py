@@ -12,9 +12,9 @@ import pyromark
 
 from pipeline.extract.inline import InlineBuilder
 from pipeline.extract.limits import check_blocks
-from pipeline.model import Block
+from pipeline.model import Block, BlockKind, SpanKind
 
-_EMPHASIS = {"Emphasis": "em", "Strong": "strong"}
+_EMPHASIS: dict[str, SpanKind] = {"Emphasis": "em", "Strong": "strong"}
 _CONTAINERS = {"List", "Item", "BlockQuote", "HtmlBlock"}  # a block start that ends a tight list item's text
 
 
@@ -41,10 +41,11 @@ class _Reader:
         self.item_depth = 0
         self.image_depth = 0  # an image's alt text is not page text
         self.builder: InlineBuilder | None = None
-        self.kind, self.level, self.line = "paragraph", 0, 0
+        self.kind: BlockKind = "paragraph"
+        self.level, self.line = 0, 0
         self.code: list[str] | None = None
 
-    def begin(self, kind: str, level: int, start: int) -> None:
+    def begin(self, kind: BlockKind, level: int, start: int) -> None:
         self.builder, self.kind, self.level, self.line = InlineBuilder(), kind, level, self.lines.at(start)
 
     def finish(self) -> None:

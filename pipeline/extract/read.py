@@ -41,14 +41,4 @@ def read_capture(
         errors = []
     except Unreadable as exc:
         blocks, errors = [], [f"extract: {exc}"]
-    return Capture(
-        file=file,
-        format=fmt,
-        sha256=sha,
-        blocks=blocks,
-        url=url,
-        captured_at=captured_at,
-        encoding=encoding,
-        warnings=warnings,
-        errors=errors,
-    )
+    return Capture(file, fmt, sha, blocks, url, captured_at, encoding, warnings, errors)

@@ -49,6 +49,7 @@ def extract(task: Task) -> list[tuple[str, Capture]]:
     return [(capture.file, capture) for capture in captures]
 
 
-def failed(source: bytes | None, name: str, message: str) -> list[tuple[str, Capture]]:
-    """The output of a capture whose work could not finish (its worker died)."""
+def failed(_: None, name: str, message: str) -> list[tuple[str, Capture]]:
+    """The output of an entry whose work could not finish (its worker died, or the reader raised where
+    it does not isolate the capture itself)."""
     return [(name, Capture(name, "unknown", "", [], errors=[f"extract: {message}"]))]

@@ -1,10 +1,11 @@
 """`--warc PATH`: every page fetched in a run, also written as a WARC response record (warcio), so a
 crawl can be archived or fed to the extract stage elsewhere.
 
-The file is written as `.PATH.part` and renamed into place only when the run finishes. An
-interrupted run leaves the part (each record flushed as it is written); the run that resumes it
-keeps its whole records, drops a record cut off by a kill, and appends to it, so the WARC of an
-interrupted and resumed run holds the pages of both halves.
+The file is written as `.PATH.part` and put in place only when the run finishes (runtime/atomic's
+`Appending`: synced to disk, keeping the mode of the WARC it replaces). An interrupted run leaves the
+part (each record flushed as it is written); the run that resumes it keeps its whole records, drops a
+record cut off by a kill, and appends to it, so the WARC of an interrupted and resumed run holds the
+pages of both halves.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline.fetch.client import Response
+from pipeline.runtime.atomic import Appending
 
 # The body is stored decoded, so headers describing the transfer no longer apply to it.
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection", "keep-alive"}
@@ -26,15 +28,12 @@ _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length", 
 class WarcArchive:
     def __init__(self, path: Path, resume: bool = False) -> None:
         """resume: carry on the part an interrupted run left (if any), else start afresh."""
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.part")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = Appending(path)
         self.carried: list[str] = []  # target URIs of the records kept from the interrupted run
-        if resume and self.tmp.is_file():
-            self.carried = _keep_whole_records(self.tmp)
-            self._fh = open(self.tmp, "ab")
-        else:
-            self._fh = open(self.tmp, "wb")
+        resume = resume and self._file.resumable
+        if resume:
+            self.carried = _keep_whole_records(self._file.part)
+        self._fh = self._file.open(resume)
         self._writer = WARCWriter(self._fh, gzip=path.name.endswith(".gz"))
         self.records = len(self.carried)
 
@@ -59,7 +58,7 @@ class WarcArchive:
         """Put the WARC in place if the run finished; else keep the part for the run that resumes."""
         self._fh.close()
         if finished:
-            os.replace(self.tmp, self.path)
+            self._file.finish()
 
 
 def _keep_whole_records(path: Path) -> list[str]:

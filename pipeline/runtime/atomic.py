@@ -1,5 +1,6 @@
-"""Writing without half-written files: a temporary file beside the target, renamed over it whole;
-folders swapped in one step; capture names made safe as file names. Shared by every stage that writes."""
+"""Writing without half-written files: a temporary file beside the target, renamed over it whole (or
+appended to across runs, then renamed); folders swapped in one step; capture names made safe as file
+names. Shared by every stage that writes, the fetch store and the WARC archive."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 @contextmanager
@@ -24,19 +26,50 @@ def replacing(path: Path, suffix: str = "", durable: bool = False, keep_mode: bo
     os.close(fd)
     try:
         yield Path(tmp)
-        if keep_mode and path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide published files from other readers
-        if durable:
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _put_in_place(Path(tmp), path, durable, keep_mode)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class Appending:
+    """A file built by appending, over several runs if one is interrupted: written at `.NAME.part`
+    beside `path` and moved over it only by `finish`, so readers see the old file or the whole new one.
+    A run that stops first leaves the part; one that resumes appends to it, once the caller has cut off
+    whatever the stop left half-written. Finishing is durable and keeps the mode of the file replaced,
+    as `replacing(durable=True, keep_mode=True)` is."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.part = path.with_name(f".{path.name}.part")
+
+    @property
+    def resumable(self) -> bool:
+        """An interrupted run left a part to carry on."""
+        return self.part.is_file()
+
+    def open(self, resume: bool) -> BinaryIO:
+        """The part, to append to (`resume`) or started afresh."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return open(self.part, "ab" if resume else "wb")
+
+    def finish(self) -> None:
+        _put_in_place(self.part, self.path, durable=True, keep_mode=True)
+
+
+def _put_in_place(tmp: Path, path: Path, durable: bool, keep_mode: bool) -> None:
+    """Move the finished `tmp` over `path`, with the mode `path` had (`keep_mode`) or the umask's usual
+    one, synced to disk first if `durable`."""
+    if keep_mode and path.exists():
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide published files from other readers
+    if durable:
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -92,6 +92,19 @@ def step_units(stage: str, source: Path, folder: Path, source_index: dict[str, E
     }
 
 
+def stage_units(
+    context: Context, stage: registry.Stage, folder: Path
+) -> tuple[Path, dict[str, Entry], dict[str, tuple[str, Task]]]:
+    """A per-capture stage's units, with the folder they are read from and its index (none for raw/)."""
+    if stage.units:
+        return context.raw, {}, stage.function("units")(context)
+    source = context.stage_folder(stage.reads)
+    source_index = incremental.load(source)
+    if not source_index and not (source / incremental.INDEX).exists():
+        raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
+    return source, source_index, step_units(stage.name, source, folder, source_index)
+
+
 def run_chain(
     context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress, heal: Heal, rounds: int
 ) -> None:
@@ -108,14 +121,7 @@ def run_chain(
 def _plan(context: Context, stages: tuple[registry.Stage, ...]) -> _Plan:
     plan = _Plan(context, stages)
     head = stages[0]
-    if head.units:
-        units = head.function("units")(context)
-    else:
-        source = context.stage_folder(head.reads)
-        source_index = incremental.load(source)
-        if not source_index and not (source / incremental.INDEX).exists():
-            raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
-        units = step_units(head.name, source, plan.folders[head.name], source_index)
+    _, _, units = stage_units(context, head, plan.folders[head.name])
     for unit, (key, task) in units.items():
         entry = plan.current(head.name, unit, key)
         if entry is None:

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.runtime import incremental, parts, registry
-from pipeline.runtime.chain import run_chain, step_units, written
+from pipeline.runtime.chain import run_chain, stage_units, written
 from pipeline.runtime.context import Context
-from pipeline.runtime.executors import Runner
+from pipeline.runtime.executors import Runner, Work
 from pipeline.runtime.incremental import Entry
 from pipeline.runtime.progress import Progress
 from pipeline.runtime.tasks import Part, Task
@@ -103,16 +103,8 @@ def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress:
     folder.mkdir(parents=True, exist_ok=True)
     previous = incremental.load(folder)
     part_size = int(context.options.get("part_size") or 0)
-    if stage.units:
-        source: Path = context.raw
-        source_index: dict[str, Entry] = {}
-        units = stage.function("units")(context)
-    else:
-        source = context.stage_folder(stage.reads)
-        source_index = incremental.load(source)
-        if not source_index and not (source / incremental.INDEX).exists():
-            raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
-        units = step_units(stage.name, source, folder, source_index)
+    source, source_index, found = stage_units(context, stage, folder)
+    units: dict[str, tuple[str, Task | Part]] = dict(found)
     source_parts = parts_of(source_index)
     if part_size or source_parts:
         units = _parted(stage.name, units, folder, part_size, source, source_parts)
@@ -122,7 +114,7 @@ def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress:
         for unit, (key, _) in units.items()
         if unit in previous and previous[unit].key == key and all(n in present for n in written(previous[unit]))
     }
-    todo = [work for unit, (_, work) in units.items() if unit not in kept]
+    todo: list[Work] = [work for unit, (_, work) in units.items() if unit not in kept]
     progress.start(stage.name, len(todo), unit="part" if part_size or source_parts else None)
     done = dict(kept)
     unreadable: set[str] = set()

@@ -25,12 +25,16 @@ class Stage:
     kind: Kind
     reads: str  # "raw", or the stage whose output this one reads
     writes: str  # where its output goes, relative to the interim or processed folder
-    run: str  # per-capture: "module:function(task, data) -> list[Output]"; whole-set: "(context) -> status"
-    help: str
     target: str  # the Makefile target that runs it
+    help: str
+    # "module:function": reading raw/, "(task) -> [(name, record)]"; reading a stage, "(record) -> record";
+    # whole-set, "(context) -> status"
+    run: str
     units: str | None = None  # per-capture stages that read raw/: "(context) -> {unit: (key, Task)}"
     input: str | None = None  # per-capture stages that read a stage: the record type their run takes
-    failed: str | None = None  # per-capture: "(task, message) -> [(name, record)]", a quarantined output
+    # per-capture: "(input record, or None for a stage reading raw/; name, message) -> [(name, record)]":
+    # the quarantined output of work that raised (the runtime catches it) or whose worker died
+    failed: str | None = None
     facts: str | None = None  # per-capture: "(record) -> dict", what the index keeps of each output
 
     def function(self, attribute: str = "run") -> Callable[..., Any]:
@@ -39,74 +43,36 @@ class Stage:
     @property
     def modules(self) -> tuple[str, ...]:
         """The modules its code starts from; the fingerprint covers everything they import."""
-        named = (self.run, self.units, self.facts, self.input)
+        named = (self.run, self.units, self.facts, self.input, self.failed)
         return tuple(sorted({n.partition(":")[0] for n in named if n}))
 
 
+# fmt: off
 STAGES: tuple[Stage, ...] = (
-    Stage(
-        "extract",
-        "per-capture",
-        reads="raw",
-        writes="interim/extract",
-        run="pipeline.extract.stage:extract",
-        units="pipeline.extract.stage:units",
-        failed="pipeline.extract.stage:failed",
-        help="read every capture in RAW into blocks (interim/extract)",
-        target="extract",
-    ),
-    Stage(
-        "clean",
-        "per-capture",
-        reads="extract",
-        writes="interim/clean",
-        run="pipeline.clean.stage:clean_capture",
-        input="pipeline.model:Capture",
-        failed="pipeline.clean.stage:failed",
-        help="mark site furniture, pull quotes and chart labels; rejoin split paragraphs (interim/clean)",
-        target="clean-stage",
-    ),
-    Stage(
-        "structure",
-        "per-capture",
-        reads="clean",
-        writes="interim/structure",
-        run="pipeline.structure.stage:structure_capture",
-        input="pipeline.model:CleanCapture",
-        failed="pipeline.structure.stage:failed",
-        facts="pipeline.merge.facts:facts",
-        help="recognise each page and read its cell, entries, references and bite (interim/structure)",
-        target="structure",
-    ),
-    Stage(
-        "merge",
-        "whole-set",
-        reads="structure",
-        writes="interim/merge",
-        run="pipeline.merge.stage:merge_stage",
-        help="combine the captures of each cell and document (interim/merge)",
-        target="merge",
-    ),
-    Stage(
-        "publish",
-        "whole-set",
-        reads="merge",
-        writes="processed",
-        run="pipeline.publish.stage:publish_stage",
-        help="validate and write the Parquet tables, report.json, datapackage.json and report.html, "
-        "all swapped into place at once (processed)",
-        target="publish",
-    ),
-    Stage(
-        "report",
-        "whole-set",
-        reads="publish",
-        writes="processed/report.html",
-        run="pipeline.report.stage:report_stage",
-        help="draw processed/report.html again from the published tables (publish already writes it)",
-        target="report",
-    ),
+    #     name         kind           reads        writes                   Makefile target; help; code
+    Stage("extract",   "per-capture", "raw",       "interim/extract",       "extract",
+          "read every capture in RAW into blocks (interim/extract)",
+          run="pipeline.extract.stage:extract", units="pipeline.extract.stage:units",
+          failed="pipeline.extract.stage:failed"),
+    Stage("clean",     "per-capture", "extract",   "interim/clean",         "clean-stage",
+          "mark site furniture, pull quotes and chart labels; rejoin split paragraphs (interim/clean)",
+          run="pipeline.clean.passes:clean", input="pipeline.model:Capture", failed="pipeline.clean.stage:failed"),
+    Stage("structure", "per-capture", "clean",     "interim/structure",     "structure",
+          "recognise each page and read its cell, entries, references and bite (interim/structure)",
+          run="pipeline.structure:structure", input="pipeline.model:CleanCapture",
+          failed="pipeline.structure.stage:failed", facts="pipeline.merge.facts:facts"),
+    Stage("merge",     "whole-set",   "structure", "interim/merge",         "merge",
+          "combine the captures of each cell and document (interim/merge)",
+          run="pipeline.merge.stage:merge_stage"),
+    Stage("publish",   "whole-set",   "merge",     "processed",             "publish",
+          "validate and write the Parquet tables, report.json, datapackage.json and report.html, "
+          "all swapped into place at once (processed)",
+          run="pipeline.publish.stage:publish_stage"),
+    Stage("report",    "whole-set",   "publish",   "processed/report.html", "report",
+          "draw processed/report.html again from the published tables (publish already writes it)",
+          run="pipeline.report.stage:report_stage"),
 )
+# fmt: on
 BY_NAME = {stage.name: stage for stage in STAGES}
 REFRESH = ("extract", "clean", "structure", "merge", "publish")  # what `all` runs; publish draws the report
 

@@ -159,8 +159,9 @@ def _follow(chain: Chain, made: list[tuple[str, str, Any]]) -> list[Done]:
                 except (OSError, msgspec.DecodeError, msgspec.ValidationError):
                     results.append(Done(step.stage, name, {}, unreadable=(name,)))
                     continue
-            made_here = stage.function()(record)
-            done, written = _encode(name, step.stage, [(name, made_here)], False)
+            records = _apply(stage, name, record)
+            made_here = records[0][1]
+            done, written = _encode(name, step.stage, records, False)
             write_text_atomic(output_path(step.target, name), written[0][2])
             faults.pause(step.stage)
             results.append(Done(step.stage, name, done.outputs, done.facts, key=key))
@@ -195,12 +196,23 @@ def _records(task: Task, data: bytes | None) -> tuple[list[tuple[str, Any]], boo
     """(capture name, record) pairs, and whether the input was unreadable."""
     stage = registry.get(task.stage)
     if stage.input is None:  # reads raw/ itself
-        return stage.function()(task), False
+        return _apply(stage, task.unit, task), False
     try:
         record = msgspec.json.decode(task.source.read_bytes() if data is None else data, type=stage.function("input"))
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return [], True
-    return [(task.unit, stage.function()(record))], False
+    return _apply(stage, task.unit, record), False
+
+
+def _apply(stage: registry.Stage, name: str, given: Any) -> list[tuple[str, Any]]:
+    """The stage's function on `given` (its input record, or the task of a stage reading raw/), as
+    (capture, record) pairs. An exception it raises quarantines this capture alone: the stage's `failed`
+    record, with the message "ExcType: message", goes on where its output would have."""
+    try:
+        made = stage.function()(given)
+    except Exception as exc:
+        return stage.function("failed")(None if stage.input is None else given, name, f"{type(exc).__name__}: {exc}")
+    return made if stage.input is None else [(name, made)]
 
 
 def _encode(
@@ -227,10 +239,10 @@ def quarantine(work: Task | Chain, message: str) -> list[Done]:
     task = work.first if isinstance(work, Chain) else work
     stage = registry.get(task.stage)
     try:
-        source = task.source.read_bytes() if stage.input else None
-    except OSError:
+        given = msgspec.json.decode(task.source.read_bytes(), type=stage.function("input")) if stage.input else None
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return [Done(task.stage, task.unit, {}, unreadable=(task.unit,))]
-    records = stage.function("failed")(source, task.unit, message)
+    records = stage.function("failed")(given, task.unit, message)
     done, written = _encode(task.unit, task.stage, records, False)
     for name, _, text in written:
         write_text_atomic(output_path(task.target, name), text)

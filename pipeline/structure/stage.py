@@ -1,23 +1,13 @@
-"""Structure stage, per capture: a `CleanCapture` → a `Page` (cell, analysis, overview or other)."""
+"""Structure stage, per capture: a `CleanCapture` → a `Page` (cell, analysis, overview or other; the
+package's `structure` reads it). What is declared here is how a capture the structure step could not
+finish looks; the runtime catches the step's exception (or its worker's death) and asks for this record,
+so the other captures still go through."""
 
 from __future__ import annotations
 
-from pipeline.model import CleanCapture, Page, from_json
-from pipeline.structure import structure
+from pipeline.model import CleanCapture, Page
 
 
-def structure_capture(clean: CleanCapture) -> Page:
-    try:
-        return structure(clean)
-    except Exception as exc:  # isolate: the other captures still go through
-        return _quarantined(clean, f"{type(exc).__name__}: {exc}")
-
-
-def failed(source: bytes, name: str, message: str) -> list[tuple[str, Page]]:
-    """The output of a capture whose work could not finish (its worker died)."""
-    return [(name, _quarantined(from_json(CleanCapture, source), message))]
-
-
-def _quarantined(clean: CleanCapture, message: str) -> Page:
+def failed(clean: CleanCapture, name: str, message: str) -> list[tuple[str, Page]]:
     c = clean.capture
-    return Page(c.file, c.format, c.sha256, "other", c.url, c.captured_at, errors=[f"structure: {message}"])
+    return [(name, Page(c.file, c.format, c.sha256, "other", c.url, c.captured_at, errors=[f"structure: {message}"]))]
