@@ -29,6 +29,34 @@ _INVISIBLE = re.compile(r"[\t\n\r\x00-\x1f\x7f]")  # browsers drop these from an
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a piece of a cell page's text sits: the keys each of its citation and link rows carries."""
+
+    cell_id: str
+    entry_id: str | None
+    section: str
+    paragraph: int = 0  # the bite paragraph's number; 0 elsewhere
+    section_id: str | None = None
+
+    def columns(self) -> dict:
+        return {
+            "cell_id": self.cell_id,
+            "document_id": None,
+            "entry_id": self.entry_id,
+            "section": self.section,
+            "section_id": self.section_id,
+        }
+
+    def key(self, *more: object) -> str:
+        """A row's id: the cell, then a hash of where in it and of `more`."""
+        return f"{self.cell_id}-{stable_id(self.entry_id, self.section, self.paragraph, *more)}"
+
+    def at(self, offset: int) -> tuple:
+        """A point of the text, comparable across a page's citation and link rows."""
+        return (self.cell_id, self.entry_id, self.section, self.paragraph, offset)
+
+
+@dataclass(frozen=True)
 class Address:
     """An href as published: `url` canonical and absolute, or None when it was lost or is not a web address."""
 
@@ -70,17 +98,7 @@ def _clean(url: str) -> str:
     )
 
 
-def link_rows(
-    owner: str,
-    cell_id: str | None,
-    entry_id: str | None,
-    section: str,
-    paragraph: int,
-    section_id: str | None,
-    rich: Rich,
-    page_url: str,
-    title_end: int = 0,
-) -> list[dict]:
+def link_rows(place: Place, rich: Rich, page_url: str, title_end: int = 0) -> list[dict]:
     """Every link and cell mention (as structure read them) of one piece of text, in reading order.
     `title_end` > 0 marks the text as an entry whose title runs to there: a link over the title is the
     entry's own."""
@@ -92,7 +110,7 @@ def link_rows(
         inside = [m for m in mentions if m.start >= s.start and m.end <= s.end]
         target = matrix.cell_from_url(address.url) or (inside[0].target_cell_id if inside else None)
         kind: Kind = "cell" if target and address.kind == "placeholder" else address.kind
-        own = entry_id if title_end and s.start < title_end and s.end > 0 else None
+        own = place.entry_id if title_end and s.start < title_end and s.end > 0 else None
         if own and kind == "placeholder":
             kind = "document"
         items.append((s.start, rich.text[s.start : s.end], address, kind, "link", target, own))
@@ -105,12 +123,8 @@ def link_rows(
     ):
         rows.append(
             {
-                "link_id": f"{owner}-{stable_id(entry_id, section, paragraph, n, anchor, target)}",
-                "cell_id": cell_id,
-                "document_id": None,
-                "entry_id": entry_id,
-                "section": section,
-                "section_id": section_id,
+                "link_id": place.key(n, anchor, target),
+                **place.columns(),
                 "position": n,
                 "anchor_text": anchor,
                 "href": address.url,
@@ -119,7 +133,7 @@ def link_rows(
                 "origin": origin,
                 "target_cell_id": target,
                 "target_entry_id": own,
-                "at": (owner, entry_id, section, paragraph, offset),  # where it starts, to tie citations to it
+                "at": place.at(offset),  # where it starts, to tie citations to it
             }
         )
     return rows

@@ -6,10 +6,12 @@ The data dictionary (docs/data-dictionary.md) is generated from these, so it can
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 import pyarrow as pa
 
 from pipeline.merge.revisions import REFRESH_GAP
+from pipeline.model import Format
 
 SCHEMA_VERSION = "2"
 METADATA_KEY = b"findings_pipeline.schema_version"
@@ -40,6 +42,7 @@ WORK_METHODS = ("href", "title", "title+annotation", "issuer+annotation", "uniqu
 TAGS = ("S", "K", "R", "G")
 LINK_KINDS = ("document", "cell", "in-page", "external", "email", "placeholder", "unsupported")
 SECTIONS_OF = ("entry", "description", "more", "bite", "related")
+FORMATS = tuple(value for kinds in get_args(Format) for value in get_args(kinds))  # a union of Literals
 CAPTURE_STATUSES = ("published", "superseded", "identical", "quarantined")
 
 
@@ -171,16 +174,39 @@ ENTRIES = pa.schema(
     ]
 )
 
+
+def _listed(values: tuple[str, ...]) -> str:
+    """`a`, `b` or `c`"""
+    quoted = [f"`{v}`" for v in values]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _placed(noun: str, *names: str) -> list[pa.Field]:
+    """The columns that say where a citation or link sits in its page (publish/links.py's `Place`), in the
+    order `names` gives: written once for both tables."""
+    fields = {
+        "cell_id": _f("cell_id", _str, f"Cell the {noun} appears in (→ cells.cell_id); null on an analysis page."),
+        "document_id": _f(
+            "document_id", _str, f"Analysis page the {noun} appears in (→ documents.document_id); null in cells."
+        ),
+        "entry_id": _f(
+            "entry_id",
+            _str,
+            f'Entry it appears in (→ entries.entry_id); null for {noun}s in the description, "more" line or bite.',
+        ),
+        "section": _f("section", _str, f"Where it appears: {_listed(SECTIONS_OF)}.", False, SECTIONS_OF),
+        "section_id": _f(
+            "section_id", _str, "The bite paragraph it appears in (→ sections.section_id); null outside the bite."
+        ),
+        "position": _f("position", pa.int16(), f"1-based order of the {noun} within its entry or paragraph.", False),
+    }
+    return [fields[name] for name in names]
+
+
 CITATIONS = pa.schema(
     [
         _f("citation_id", _str, "Citation key, stable across runs.", False),
-        _f("cell_id", _str, "Cell the citation appears in (→ cells.cell_id); null for an analysis page's."),
-        _f("document_id", _str, "Analysis page the citation appears in (→ documents.document_id); null in cells."),
-        _f(
-            "entry_id",
-            _str,
-            'Entry it belongs to (→ entries.entry_id); null for citations in the description, "more" line or bite.',
-        ),
+        *_placed("citation", "cell_id", "document_id", "entry_id"),
         _f(
             "role",
             _str,
@@ -189,15 +215,7 @@ CITATIONS = pa.schema(
             False,
             ("primary", "secondary", "related"),
         ),
-        _f(
-            "section",
-            _str,
-            "Where it appears: `entry`, `description`, `more`, `bite` or `related`.",
-            False,
-            SECTIONS_OF,
-        ),
-        _f("section_id", _str, "The bite paragraph it appears in (→ sections.section_id); null outside the bite."),
-        _f("position", pa.int16(), "1-based order of the citation within its entry or paragraph.", False),
+        *_placed("citation", "section", "section_id", "position"),
         _f(
             "text",
             _str,
@@ -237,12 +255,7 @@ CITATIONS = pa.schema(
 LINKS = pa.schema(
     [
         _f("link_id", _str, "Link key, stable across runs.", False),
-        _f("cell_id", _str, "Cell the link appears in (→ cells.cell_id); null on an analysis page."),
-        _f("document_id", _str, "Analysis page the link appears in (→ documents.document_id); null in cells."),
-        _f("entry_id", _str, "Entry it appears in (→ entries.entry_id); null outside entries."),
-        _f("section", _str, "`entry`, `description`, `more`, `bite` or `related`.", False, SECTIONS_OF),
-        _f("section_id", _str, "The bite paragraph it appears in (→ sections.section_id); null outside the bite."),
-        _f("position", pa.int16(), "1-based order of the link within its entry or paragraph.", False),
+        *_placed("link", "cell_id", "document_id", "entry_id", "section", "section_id", "position"),
         _f("anchor_text", _str, "The linked text (for a mention of a cell in plain text, the mention).", False),
         _f(
             "href",
@@ -507,7 +520,14 @@ CAPTURES = pa.schema(
         _f("sha256", _str, "SHA-256 of the capture's bytes.", False),
         _f("url", _str, "Address the capture came from (manifest or WARC record); null when unknown."),
         _f("captured_at", _str, "When it was captured, as the manifest or WARC record gives it; null when unknown."),
-        _f("format", _str, "`text`, `markdown` or `html`, told from the content.", False),
+        _f(
+            "format",
+            _str,
+            "`text`, `markdown` or `html`, told from the content; `warc` or `unknown` for a capture quarantined "
+            "before a reader read it.",
+            False,
+            FORMATS,
+        ),
         _f(
             "page_kind",
             _str,

@@ -10,7 +10,7 @@ from pipeline.model import Axis, Cell, Document, Entry, Paragraph, Rich
 from pipeline.publish import captures as capture_rows
 from pipeline.publish.history import history_tables
 from pipeline.publish.issuers import Issuer, canonical_names
-from pipeline.publish.links import canonical, link_rows
+from pipeline.publish.links import Place, canonical, link_rows
 from pipeline.publish.resolve import resolve_document
 from pipeline.publish.works import WorkKey, assign_works, work_rows
 from pipeline.runtime.ids import stable_id
@@ -118,17 +118,17 @@ def _cell_tables(cell: Cell, tables: dict[str, list[dict]], labels: dict) -> Non
         entry_id = f"{cid}-{stable_id(cid, *key, seen[str(key)])}"
         tables["entries"].append(_entry_row(cid, entry_id, entry, url, seen[str(key)]))
         tables["citations"] += _entry_citations(cid, entry_id, entry)
-        tables["links"] += link_rows(cid, cid, entry_id, "entry", 0, None, entry.body, url, title_end=len(entry.title))
+        tables["links"] += link_rows(Place(cid, entry_id, "entry"), entry.body, url, title_end=len(entry.title))
     for section, rich in (("description", page.description), ("more", page.more)):
         if rich:
-            tables["citations"] += _citations(cid, None, section, 0, None, rich, 0)
-            tables["links"] += link_rows(cid, cid, None, section, 0, None, rich, url)
+            tables["citations"] += _citations(Place(cid, None, section), rich, 0)
+            tables["links"] += link_rows(Place(cid, None, section), rich, url)
     for n, paragraph in enumerate(page.bite, start=1):
         row = _section_row(cid, None, n, paragraph)
         tables["sections"].append(row)
-        sid = row["section_id"]
-        tables["citations"] += _citations(cid, None, "bite", n, sid, paragraph.body, 0)
-        tables["links"] += link_rows(cid, cid, None, "bite", n, sid, paragraph.body, url)
+        place = Place(cid, None, "bite", n, row["section_id"])
+        tables["citations"] += _citations(place, paragraph.body, 0)
+        tables["links"] += link_rows(place, paragraph.body, url)
 
 
 def _section_row(cell_id: str | None, document_id: str | None, n: int, paragraph: Paragraph) -> dict:
@@ -336,22 +336,13 @@ def _entry_citations(cid: str, entry_id: str, e: Entry) -> list[dict]:
             }
         )
     start = e.reference.end if e.reference else 0
-    return rows + _citations(cid, entry_id, "entry", 0, None, e.body, start, first=len(rows) + 1)
+    return rows + _citations(Place(cid, entry_id, "entry"), e.body, start, first=len(rows) + 1)
 
 
 CITED_LINK_GAP = 2  # characters between a link's end and the reference it is the anchor of: "review (2006)"
 
 
-def _citations(
-    cid: str,
-    entry_id: str | None,
-    section: str,
-    paragraph: int,
-    section_id: str | None,
-    rich: Rich,
-    start: int,
-    first: int = 1,
-) -> list[dict]:
+def _citations(place: Place, rich: Rich, start: int, first: int = 1) -> list[dict]:
     """The references structure read in `rich` from offset `start` on (past an entry's own), as citations."""
     rows = []
     for n, ref in enumerate((r for r in rich.references if r.start >= start), start=first):
@@ -361,19 +352,15 @@ def _citations(
         )
         rows.append(
             {
-                "citation_id": f"{cid}-{stable_id(entry_id, section, paragraph, n, ref.text)}",
-                "cell_id": cid,
-                "document_id": None,
-                "entry_id": entry_id,
+                "citation_id": place.key(n, ref.text),
+                **place.columns(),
                 "listed_kind": None,
                 "role": "secondary",
-                "section": section,
-                "section_id": section_id,
                 "position": n,
                 "text": ref.text,
                 "anchor_text": rich.text[link.start : link.end] if link else None,
-                "href": canonical(link.href, urls.cell_url(cid)).url if link else None,
-                "anchor_at": (cid, entry_id, section, paragraph, link.start) if link else None,
+                "href": canonical(link.href, urls.cell_url(place.cell_id)).url if link else None,
+                "anchor_at": place.at(link.start) if link else None,
                 "year": ref.year,
                 "issuer_printed": ref.issuer,
                 "jurisdiction": ref.jurisdiction,

@@ -28,7 +28,7 @@ _ANALYSIS_MARKERS = re.compile(
     r"Unable to obtain a copy by clicking title|Summary [A-Z]|Findings logo commentary|"
     r"[A-Z][^.:]{2,80}(?::\s*(?:19|20)\d\d,|,\s*(?:19|20)\d\d\(\d+\),)\s*.*\b(?:p\.|Art\. No))"
 )
-_COLUMN_WORDS = "(?:Interventions|Practitioners|Management/supervision|Organisational functioning|Treatment systems)"
+_COLUMN_WORDS = "(?:" + "|".join(map(re.escape, matrix.COLUMNS.values())) + ")"
 _OVERVIEW_MARKERS = re.compile(
     rf"^(?:Matrix Row logo|Effectiveness Bank web site Matrix row)|"
     rf"^Cell [A-E][1-5]\b|\b[A-E][1-5]\.? {_COLUMN_WORDS}[;:]|"
