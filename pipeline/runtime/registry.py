@@ -29,6 +29,7 @@ class Stage:
     help: str
     target: str  # the Makefile target that runs it
     units: str | None = None  # per-capture stages that read raw/: "(context) -> {unit: (key, Task)}"
+    state: str | None = None  # with units: "(context) -> str", a token that changes whenever units' result can
     input: str | None = None  # per-capture stages that read a stage: the record type their run takes
     failed: str | None = None  # per-capture: "(task, message) -> [(name, record)]", a quarantined output
     facts: str | None = None  # per-capture: "(record) -> dict", what the index keeps of each output
@@ -39,7 +40,7 @@ class Stage:
     @property
     def modules(self) -> tuple[str, ...]:
         """The modules its code starts from; the fingerprint covers everything they import."""
-        named = (self.run, self.units, self.facts, self.input)
+        named = (self.run, self.units, self.state, self.facts, self.input)
         return tuple(sorted({n.partition(":")[0] for n in named if n}))
 
 
@@ -51,6 +52,7 @@ STAGES: tuple[Stage, ...] = (
         writes="interim/extract",
         run="pipeline.extract.stage:extract",
         units="pipeline.extract.stage:units",
+        state="pipeline.extract.stage:state",
         failed="pipeline.extract.stage:failed",
         help="read every capture in RAW into blocks (interim/extract)",
         target="extract",
