@@ -389,21 +389,23 @@ def test_the_history_folds_no_set_of_captures_merge_has_folded(run, monkeypatch)
     captured = {p.capture: p.captured_at for p in pages}
     cells = [s for p in pages if (s := seen(p)) and s.kind == "cell"]
     alone = history_tables(history(captured, cells, by_name.get))
-    folded: list[tuple[str, ...]] = []
+    folded: list[tuple[tuple[str, ...], int]] = []
     real = fold.fold_revision
 
-    def counted(cell_id, ranked, load):
-        folded.append((cell_id, *(s.capture for s in ranked)))
-        return real(cell_id, ranked, load)
+    def counted(cell_id, ranked, load, before=None):
+        folded.append(((cell_id, *(s.capture for s in ranked)), before[0] if before else 0))
+        made = real(cell_id, ranked, load, before)
+        assert made == real(cell_id, ranked, load)  # carried on from its first captures, or folded whole: the same
+        return made
 
     monkeypatch.setattr(fold, "fold_revision", counted)
     folds = Folds(by_name.get)
     merge_groups(cells, by_name.get, None, folds)
-    assert folded == [("drug-E2", "cell_drug_E2_2019.txt"), ("drug-E2", "cell_drug_E2_2021_cut.txt")]
+    assert folded == [(("drug-E2", "cell_drug_E2_2019.txt"), 0), (("drug-E2", "cell_drug_E2_2021_cut.txt"), 0)]
     assert history_tables(history(captured, cells, by_name.get, None, folds)) == alone
     assert folded[2:] == [  # only the sets of earlier refreshes' states: the latest is merge's own
-        ("drug-E2", "cell_drug_E2_2015.txt"),
-        ("drug-E2", "cell_drug_E2_2019.txt", "cell_drug_E2_2019_sidebar_cut.txt"),
+        (("drug-E2", "cell_drug_E2_2015.txt"), 0),
+        (("drug-E2", "cell_drug_E2_2019.txt", "cell_drug_E2_2019_sidebar_cut.txt"), 1),  # from the 2019 fold
     ]
 
 

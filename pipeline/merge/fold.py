@@ -11,6 +11,7 @@ revision is set aside, and the report says so.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -124,11 +125,15 @@ class Folds:
         self._grouped: dict[tuple[str, ...], list[RevisionGroup]] = {}
 
     def fold(self, cell_id: str, group: list[Seen]) -> tuple[Cell, dict[str, list[str]]]:
+        """The fold of these captures (best first), carried on from the longest first part already folded."""
         names = (cell_id, *(s.capture for s in group))
         if self.base and names in self.base._folded:
             return self.base._folded[names]
         if names not in self._folded:
-            self._folded[names] = fold_revision(cell_id, group, self.load)
+            known = [*(self.base._folded.items() if self.base else ()), *self._folded.items()]
+            starts = [(len(key) - 1, *found) for key, found in known if names[: len(key)] == key]
+            start = max(starts, key=lambda found: found[0], default=None)
+            self._folded[names] = fold_revision(cell_id, group, self.load, start)
         return self._folded[names]
 
     def revisions(self, cell_id: str, ranked: list[Seen]) -> list[RevisionGroup]:
@@ -154,18 +159,31 @@ def merge_cell(cell_id: str, ranked: list[Seen], folds: Folds) -> tuple[Cell, di
     return cell, notes
 
 
-def fold_revision(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> tuple[Cell, dict[str, list[str]]]:
-    """One revision of a cell from its captures, best first; a capture identical to a better one is counted once."""
-    notes: dict[str, list[str]] = defaultdict(list)
+def fold_revision(
+    cell_id: str,
+    ranked: list[Seen],
+    load: Callable[[str], Page],
+    before: tuple[int, Cell, dict[str, list[str]]] | None = None,
+) -> tuple[Cell, dict[str, list[str]]]:
+    """One revision of a cell from its captures, best first; a capture identical to a better one is
+    counted once. `before`: (k, cell, notes), the fold of the first k captures of `ranked`, which is
+    carried on rather than folded again (a fold is a left fold: its first k captures fold alone to it)."""
+    k, earlier = (before[0], before[2]) if before else (0, {})
+    notes: dict[str, list[str]] = defaultdict(list, {c: list(found) for c, found in earlier.items()})
     seen_sha, unique = set(), []
-    for s in ranked:
+    for n, s in enumerate(ranked):
         if s.sha256 in seen_sha:
-            notes[s.capture].append(f"identical to another capture of {cell_id}; counted once")
+            if n >= k:
+                notes[s.capture].append(f"identical to another capture of {cell_id}; counted once")
             continue
         seen_sha.add(s.sha256)
         unique.append(s.capture)
-    notes[unique[0]].append(f"base of {cell_id}: every field not noted as taken from another capture")
-    return Cell(page=_combine(((_cell_page(load(n)), n) for n in unique), notes), sources=sorted(unique)), dict(notes)
+    if not before:
+        notes[unique[0]].append(f"base of {cell_id}: every field not noted as taken from another capture")
+    start = {s.capture for s in ranked[:k]}
+    pages = ((_cell_page(load(n)), n) for n in unique if n not in start)
+    folded = _combine(itertools.chain([(before[1].page, "")], pages) if before else pages, notes)
+    return Cell(page=folded, sources=sorted(unique)), dict(notes)
 
 
 def _cell_page(page: Page) -> CellPage:
