@@ -13,7 +13,8 @@ import pytest
 from conftest import FIXTURES, folder_of, run_on
 from lxml import html
 
-from pipeline.merge.fold import seen
+from pipeline.merge import fold
+from pipeline.merge.fold import Folds, merge_groups, seen
 from pipeline.merge.revisions import CellHistory, CellState, History, Refresh, Revision, history, refreshes
 from pipeline.model import Entry, Page, Reference, Rich, from_json
 from pipeline.publish.history import history_tables
@@ -380,6 +381,32 @@ def test_the_history_does_not_depend_on_capture_order(run):
     for order in itertools.permutations(pages):
         captured = {p.capture: p.captured_at for p in order}
         assert history_tables(history(captured, [seen(p) for p in order], by_name.get)) == expected
+
+
+def test_the_history_folds_no_set_of_captures_merge_has_folded(run, monkeypatch):
+    pages = [from_json(Page, (run.interim / "structure" / f"{name}.json").read_bytes()) for name in CAPTURES]
+    by_name = {p.capture: p for p in pages}
+    captured = {p.capture: p.captured_at for p in pages}
+    cells = [s for p in pages if (s := seen(p)) and s.kind == "cell"]
+    alone = history_tables(history(captured, cells, by_name.get))
+    folded: list[tuple[tuple[str, ...], int]] = []
+    real = fold.fold_revision
+
+    def counted(cell_id, ranked, load, before=None):
+        folded.append(((cell_id, *(s.capture for s in ranked)), before[0] if before else 0))
+        made = real(cell_id, ranked, load, before)
+        assert made == real(cell_id, ranked, load)  # carried on from its first captures, or folded whole: the same
+        return made
+
+    monkeypatch.setattr(fold, "fold_revision", counted)
+    folds = Folds(by_name.get)
+    merge_groups(cells, by_name.get, None, folds)
+    assert folded == [(("drug-E2", "cell_drug_E2_2019.txt"), 0), (("drug-E2", "cell_drug_E2_2021_cut.txt"), 0)]
+    assert history_tables(history(captured, cells, by_name.get, None, folds)) == alone
+    assert folded[2:] == [  # only the sets of earlier refreshes' states: the latest is merge's own
+        (("drug-E2", "cell_drug_E2_2015.txt"), 0),
+        (("drug-E2", "cell_drug_E2_2019.txt", "cell_drug_E2_2019_sidebar_cut.txt"), 1),  # from the 2019 fold
+    ]
 
 
 def test_refreshes_batch_captures_by_capture_time():

@@ -10,12 +10,17 @@ manifest rows disagree about where it came from, and the manifest itself when ro
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from pipeline.fetch.store import MANIFEST, read_manifest_file
+from pipeline.runtime.incremental import RACY_NS
 
 NOT_CAPTURES = {MANIFEST}
 _KINDS = (
@@ -36,6 +41,7 @@ class Entry:
     path: Path
     row: dict[str, str] = field(default_factory=dict)  # its manifest row, if any
     refused: tuple[str, ...] = ()  # why it is not read; empty when it is read
+    stat: os.stat_result | None = None  # the file read (a link's target), when it is read
 
 
 def raw_entries(raw: Path) -> list[Entry]:
@@ -52,8 +58,13 @@ def raw_entries(raw: Path) -> list[Entry]:
             name += "~"
         taken.add(name)
         row, doubt = rows.get(real, ({}, None))
-        reasons = tuple(r for r in (refusal(raw / real, root), doubt) if r)
-        entries.append(Entry(name, raw / real, row, reasons))
+        path = raw / real
+        try:
+            info, refused = located(path, root)[1], None
+        except Refused as exc:
+            info, refused = None, str(exc)
+        reasons = tuple(r for r in (refused, doubt) if r)
+        entries.append(Entry(name, path, row, reasons, None if reasons else info))
     if problems:
         entries.append(Entry(MANIFEST, raw / MANIFEST, {}, tuple(problems)))
     return entries
@@ -73,31 +84,30 @@ def shown_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
-def refusal(path: Path, root: str) -> str | None:
-    """Why the entry at `path` is not read as a capture, or None."""
-    try:
-        target(path, root)
-    except Refused as exc:
-        return str(exc)
-    return None
-
-
 def target(path: Path, root: str) -> str:
     """The real path of the regular file inside `root` that `path` is or links to; Refused otherwise."""
+    return located(path, root)[0]
+
+
+def located(path: Path, root: str) -> tuple[str, os.stat_result]:
+    """The real path and status of the regular file inside `root` that `path` (an entry of `root`) is
+    or links to; Refused otherwise. An entry that is no link is inside `root` by being listed there."""
     if shown_name(path.name) != path.name:
         raise Refused("its file name is not valid UTF-8")
     info = None
     try:
         info = os.lstat(path)
-        real = os.path.realpath(path, strict=True) if stat.S_ISLNK(info.st_mode) else str(path)
-        info = os.stat(real)
+        link = stat.S_ISLNK(info.st_mode)
+        real = os.path.realpath(path, strict=True) if link else str(path)
+        if link:
+            info = os.stat(real)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise Refused("a symbolic link that leads back to itself") from None
         if info and stat.S_ISLNK(info.st_mode) and exc.errno == errno.ENOENT:
             raise Refused(f"a symbolic link to {os.readlink(path)}, which does not exist") from None
         raise Refused(f"cannot be read ({exc.strerror})") from None
-    if os.path.commonpath([root, os.path.realpath(real)]) != root:
+    if link and os.path.commonpath([root, os.path.realpath(real)]) != root:
         raise Refused(f"a symbolic link to {os.readlink(path)}, outside the capture folder")
     if stat.S_ISDIR(info.st_mode):
         raise Refused("a folder, not a capture")
@@ -108,7 +118,31 @@ def target(path: Path, root: str) -> str:
         os.close(os.open(real, os.O_RDONLY | os.O_NONBLOCK))
     except OSError as exc:
         raise Refused(f"cannot be read ({exc.strerror})") from None
-    return real
+    return real, info
+
+
+def raw_state(raw: Path) -> str:
+    """A token that changes whenever `raw_entries` or the content of a capture can: the name, type,
+    size, times and inode of every entry (and of what a link leads to), the manifest's among them.
+    "" when one changed too recently to trust its times (it may change again within one clock tick)."""
+    recent = time.time_ns() - RACY_NS
+    found, newest = [], 0
+    with os.scandir(raw) as entries:
+        for entry in entries:
+            infos = [entry.stat(follow_symlinks=False)]
+            if stat.S_ISLNK(infos[0].st_mode):
+                try:
+                    infos.append(os.stat(entry.path))
+                except OSError:  # a dangling link or a loop: refused by raw_entries, by its own status
+                    pass
+            row: list[object] = [entry.name.encode("utf-8", "surrogateescape")]
+            for info in infos:
+                row += (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+            found.append(row)
+    if newest >= recent:
+        return ""
+    return hashlib.sha256(msgspec.json.encode(sorted(found))).hexdigest()
 
 
 def read_manifest(raw: Path) -> dict[str, dict[str, str]]:

@@ -7,7 +7,7 @@ others still go through. The readers load here, so processes running other stage
 from __future__ import annotations
 
 from pipeline.extract.limits import MAX_BYTES
-from pipeline.extract.sources import raw_entries
+from pipeline.extract.sources import raw_entries, raw_state
 from pipeline.model import Capture
 from pipeline.runtime import incremental
 from pipeline.runtime.context import Context
@@ -21,7 +21,7 @@ def units(context: Context) -> dict[str, tuple[str, Task]]:
     folder = context.stage_folder("extract")
     folder.mkdir(parents=True, exist_ok=True)
     entries = raw_entries(context.raw)
-    digests = incremental.file_digests([e.path for e in entries if not e.refused], folder / incremental.DIGESTS)
+    digests = incremental.file_digests({e.path: e.stat for e in entries if e.stat}, folder / incremental.DIGESTS)
     found = {}
     for entry in entries:
         row = entry.row
@@ -37,6 +37,11 @@ def units(context: Context) -> dict[str, tuple[str, Task]]:
         )
         found[entry.name] = (key, Task("extract", entry.name, entry.path, folder, params))
     return found
+
+
+def state(context: Context) -> str:
+    """What `units` reads, cheaply: the status of every raw entry ("" when one is too recent to trust)."""
+    return raw_state(context.raw)
 
 
 def extract(task: Task) -> list[tuple[str, Capture]]:

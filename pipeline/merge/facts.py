@@ -26,5 +26,10 @@ def facts(page: Page) -> dict:
     return msgspec.to_builtins(Facts(report.describe(page), seen(page), page.axes, page.captured_at), order="sorted")
 
 
-def read(values: dict) -> Facts:
-    return msgspec.convert(values, Facts)
+class Indexed(msgspec.Struct):
+    """What merge reads of one unit of the structure stage's index: its outputs, their facts decoded
+    straight into `Facts` (no generic dicts in between: a third of the memory), and its part."""
+
+    outputs: dict[str, str]
+    facts: dict[str, Facts] = {}
+    part: str | None = None

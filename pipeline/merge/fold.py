@@ -11,6 +11,7 @@ revision is set aside, and the report says so.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -86,15 +87,20 @@ def merge_groups(
     candidates: list[Seen],
     load: Callable[[str], Page],
     earlier: Callable[[str, str, list[Seen]], tuple[Cell | Document, dict[str, list[str]]] | None] | None = None,
+    folds: Folds | None = None,
 ) -> list[Merged]:
     """Every cell, then every document, in id order, each folded from its captures best first;
-    `earlier(kind, group, ranked)` may hand back a previous run's result for an unchanged group."""
+    `earlier(kind, group, ranked)` may hand back a previous run's result for an unchanged group;
+    `folds` keeps the cells' revisions as folded (for the history, which folds the same captures)."""
+    folds = folds or Folds(load)
     out = []
     for kind in ("cell", "document"):
         for group, ranked in ranked_groups([s for s in candidates if s.kind == kind]):
             found = earlier(kind, group, ranked) if earlier else None
-            if found is None:
-                found = merge_cell(group, ranked, load) if kind == "cell" else (merge_document(group, ranked, load), {})
+            if found is None and kind == "cell":
+                found = merge_cell(group, ranked, folds)
+            elif found is None:
+                found = merge_document(group, ranked, load), {}
             out.append(Merged(kind, group, ranked, found[0], found[1]))
     return out
 
@@ -107,19 +113,45 @@ def ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
     return [(group, sorted(groups[group], key=lambda s: s.rank)) for group in sorted(groups)]
 
 
-def merge_cell(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> tuple[Cell, dict[str, list[str]]]:
+class Folds:
+    """Each set of a cell's captures folded, and grouped into revisions, once: merge folds a cell's
+    revisions from all its captures, and the history's latest state of that cell is made of the same
+    captures. `base`: folds to take from but not to add to (a history keeps its own per cell, so that
+    the states of earlier refreshes are not all held at once)."""
+
+    def __init__(self, load: Callable[[str], Page], base: Folds | None = None) -> None:
+        self.load, self.base = load, base
+        self._folded: dict[tuple[str, ...], tuple[Cell, dict[str, list[str]]]] = {}
+        self._grouped: dict[tuple[str, ...], list[RevisionGroup]] = {}
+
+    def fold(self, cell_id: str, group: list[Seen]) -> tuple[Cell, dict[str, list[str]]]:
+        """The fold of these captures (best first), carried on from the longest first part already folded."""
+        names = (cell_id, *(s.capture for s in group))
+        if self.base and names in self.base._folded:
+            return self.base._folded[names]
+        if names not in self._folded:
+            known = [*(self.base._folded.items() if self.base else ()), *self._folded.items()]
+            starts = [(len(key) - 1, *found) for key, found in known if names[: len(key)] == key]
+            start = max(starts, key=lambda found: found[0], default=None)
+            self._folded[names] = fold_revision(cell_id, group, self.load, start)
+        return self._folded[names]
+
+    def revisions(self, cell_id: str, ranked: list[Seen]) -> list[RevisionGroup]:
+        """`revision_groups` of these captures (best first)."""
+        names = (cell_id, *(s.capture for s in ranked))
+        if self.base and names in self.base._grouped:
+            return self.base._grouped[names]
+        if names not in self._grouped:
+            self._grouped[names] = revision_groups(ranked, self.load, lambda g: self.fold(cell_id, g)[0].page)
+        return self._grouped[names]
+
+
+def merge_cell(cell_id: str, ranked: list[Seen], folds: Folds) -> tuple[Cell, dict[str, list[str]]]:
     """One cell from the captures (best first) of its current revision, the one the history calls
     current; the captures of older revisions are superseded. Notes name only these captures."""
-    folds: dict[tuple[str, ...], tuple[Cell, dict[str, list[str]]]] = {}
-
-    def fold(group: list[Seen]) -> tuple[Cell, dict[str, list[str]]]:
-        names = tuple(s.capture for s in group)
-        if names not in folds:
-            folds[names] = fold_revision(cell_id, group, load)
-        return folds[names]
-
-    *older, current = revision_groups(ranked, load, lambda group: fold(group)[0].page)
-    cell, notes = fold(current.captures)
+    *older, current = folds.revisions(cell_id, ranked)
+    cell, folded_notes = folds.fold(cell_id, current.captures)
+    notes = {name: list(found) for name, found in folded_notes.items()}  # the fold's own stay as folded
     newest = f"{_dated(current)} in {current.captures[0].capture}"
     for group in older:
         for s in group.captures:
@@ -127,18 +159,31 @@ def merge_cell(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) ->
     return cell, notes
 
 
-def fold_revision(cell_id: str, ranked: list[Seen], load: Callable[[str], Page]) -> tuple[Cell, dict[str, list[str]]]:
-    """One revision of a cell from its captures, best first; a capture identical to a better one is counted once."""
-    notes: dict[str, list[str]] = defaultdict(list)
+def fold_revision(
+    cell_id: str,
+    ranked: list[Seen],
+    load: Callable[[str], Page],
+    before: tuple[int, Cell, dict[str, list[str]]] | None = None,
+) -> tuple[Cell, dict[str, list[str]]]:
+    """One revision of a cell from its captures, best first; a capture identical to a better one is
+    counted once. `before`: (k, cell, notes), the fold of the first k captures of `ranked`, which is
+    carried on rather than folded again (a fold is a left fold: its first k captures fold alone to it)."""
+    k, earlier = (before[0], before[2]) if before else (0, {})
+    notes: dict[str, list[str]] = defaultdict(list, {c: list(found) for c, found in earlier.items()})
     seen_sha, unique = set(), []
-    for s in ranked:
+    for n, s in enumerate(ranked):
         if s.sha256 in seen_sha:
-            notes[s.capture].append(f"identical to another capture of {cell_id}; counted once")
+            if n >= k:
+                notes[s.capture].append(f"identical to another capture of {cell_id}; counted once")
             continue
         seen_sha.add(s.sha256)
         unique.append(s.capture)
-    notes[unique[0]].append(f"base of {cell_id}: every field not noted as taken from another capture")
-    return Cell(page=_combine(((_cell_page(load(n)), n) for n in unique), notes), sources=sorted(unique)), dict(notes)
+    if not before:
+        notes[unique[0]].append(f"base of {cell_id}: every field not noted as taken from another capture")
+    start = {s.capture for s in ranked[:k]}
+    pages = ((_cell_page(load(n)), n) for n in unique if n not in start)
+    folded = _combine(itertools.chain([(before[1].page, "")], pages) if before else pages, notes)
+    return Cell(page=folded, sources=sorted(unique)), dict(notes)
 
 
 def _cell_page(page: Page) -> CellPage:

@@ -3,6 +3,7 @@ changed between them. Merge folds captures by these; the history tells a work's 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -11,11 +12,17 @@ from pipeline.model import Entry
 from pipeline.publish.works import WorkKey, match, normalise
 
 _SAME_TITLE = 88
+TITLE_KEYS_KEPT = 4096  # titles whose key is kept: folding a cell compares the same ones again and again
 Difference = Literal["retitled", "retagged", "re-annotated"]
 
 
 def _key(entry: Entry) -> str:
-    return " ".join(entry.title.lower().split())
+    return _title_key(entry.title)
+
+
+@lru_cache(maxsize=TITLE_KEYS_KEPT)
+def _title_key(title: str) -> str:
+    return " ".join(title.lower().split())
 
 
 def same_entry(a: Entry, b: Entry) -> bool:

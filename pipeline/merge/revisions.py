@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pipeline.merge.fold import DatedBy, Seen, capture_time, fold_revision, revision_groups
-from pipeline.model import CellPage, Entry, Page, from_json
+from pipeline.merge.fold import DatedBy, Folds, Seen, capture_time
+from pipeline.model import Entry, Page, from_json
 from pipeline.runtime import incremental
 
 REFRESH_GAP = timedelta(hours=6)  # a crawl paces its requests; a pause this long means a later refresh
@@ -93,11 +93,12 @@ def history(
     load: Callable[[str], Page],
     folder: Path | None = None,
     structured: dict[str, str] | None = None,
+    folds: Folds | None = None,
 ) -> History:
     """Every cell's revisions after each refresh. `captured`: every capture's capture time; `candidates`:
     the cells' captures as merge ranks them. A cell whose captures (their `structured` records' sha256,
     which new structure code changes) and refreshes are as in the history last written to `folder` is
-    taken from it."""
+    taken from it; a set of captures merge has already folded (`folds`) is not folded again."""
     digests = structured or {}
     batches = refreshes(captured)
     refresh_of = {name: r.number for r in batches for name in r.captures}
@@ -120,9 +121,9 @@ def history(
         if cell_id in earlier and earlier[cell_id].key == key:
             cells.append(earlier[cell_id])
             continue
-        folds: dict[tuple[str, ...], CellPage] = {}
+        own = Folds(load, folds)
         states = [
-            CellState(n, _revisions(cell_id, [s for s in seen if refresh_of[s.capture] <= n], load, folds))
+            CellState(n, _revisions(cell_id, [s for s in seen if refresh_of[s.capture] <= n], own))
             for n in sorted({refresh_of[s.capture] for s in seen})
         ]
         cells.append(CellHistory(cell_id, key, states))
@@ -136,20 +137,11 @@ def _earlier(folder: Path | None) -> dict[str, CellHistory]:
         return {}
 
 
-def _revisions(
-    cell_id: str, seen: list[Seen], load: Callable[[str], Page], folds: dict[tuple[str, ...], CellPage]
-) -> list[Revision]:
+def _revisions(cell_id: str, seen: list[Seen], folds: Folds) -> list[Revision]:
     """The cell's revisions shown by `seen` (best first), oldest first."""
-
-    def fold(group: list[Seen]) -> CellPage:
-        names = tuple(s.capture for s in group)
-        if names not in folds:
-            folds[names] = fold_revision(cell_id, group, load)[0].page
-        return folds[names]
-
     found = []
-    for group in revision_groups(seen, load, fold):
-        page = fold(group.captures)
+    for group in folds.revisions(cell_id, seen):
+        page = folds.fold(cell_id, group.captures)[0].page
         captures = sorted(s.capture for s in group.captures)
         found.append(Revision(group.date, group.dated_by, page.first_uploaded, captures, page.truncated, page.entries))
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -12,9 +13,11 @@ from pipeline.model import Cell, Document, Page, from_json, to_json, to_pretty_j
 from pipeline.runtime import incremental, parts
 from pipeline.runtime.atomic import write_text_atomic
 from pipeline.runtime.context import Context
-from pipeline.runtime.incremental import Entry
-from pipeline.runtime.orchestrator import UnreadableInput, parts_of
+from pipeline.runtime.orchestrator import UnreadableInput
 from pipeline.runtime.tasks import output_path
+
+if TYPE_CHECKING:
+    from pipeline.merge.facts import Indexed
 
 
 class Group(msgspec.Struct):
@@ -48,12 +51,11 @@ def merge_stage(context: Context) -> int:
     if _unchanged(folder, whole):
         return 0
     from pipeline.merge import facts, revisions  # the folding code (rapidfuzz) loads only when merging
-    from pipeline.merge.fold import merge_axes, merge_groups
+    from pipeline.merge.fold import Folds, merge_axes, merge_groups
 
-    source_index = incremental.load(source)
+    source_index: dict[str, facts.Indexed] = incremental.load(source, facts.Indexed)
     found = sorted(
-        ((name, facts.read(values)) for entry in source_index.values() for name, values in entry.facts.items()),
-        key=lambda item: item[0],
+        ((name, found) for entry in source_index.values() for name, found in entry.facts.items()), key=lambda i: i[0]
     )
     candidates = [f.seen for _, f in found if f.seen]
     load = _page_loader(source, source_index)
@@ -79,7 +81,8 @@ def merge_stage(context: Context) -> int:
         return None
 
     merged: dict[str, list] = {"cell": [], "document": []}
-    for group in merge_groups(candidates, load, reuse):
+    folds = Folds(load)  # the history folds the same captures again: each set is folded once
+    for group in merge_groups(candidates, load, reuse, folds):
         merged[group.kind].append(group.result)
         index[group.group] = Group(keys[group.group], group.notes)
         notes.update(group.notes)
@@ -93,7 +96,12 @@ def merge_stage(context: Context) -> int:
     write_text_atomic(folder / "notes.json", to_pretty_json(notes))
     write_text_atomic(folder / "captures.json", to_pretty_json([f.described for _, f in found]))
     history = revisions.history(
-        {n: f.captured_at for n, f in found}, [s for s in candidates if s.kind == "cell"], load, folder, structured
+        {n: f.captured_at for n, f in found},
+        [s for s in candidates if s.kind == "cell"],
+        load,
+        folder,
+        structured,
+        folds,
     )
     write_text_atomic(folder / revisions.FILE, to_json(history))
     incremental.save(folder, index)
@@ -130,9 +138,9 @@ def _earlier_groups(folder: Path) -> dict[str, Cell | Document] | None:
         return None
 
 
-def _page_loader(folder: Path, index: dict[str, Entry]) -> Callable[[str], Page]:
+def _page_loader(folder: Path, index: dict[str, Indexed]) -> Callable[[str], Page]:
     """Pages by capture name; one that no longer decodes is made again by the structure stage."""
-    if parts_of(index):
+    if any(entry.part for entry in index.values()):
         rows = parts.Rows(folder)
 
         def read(name: str) -> bytes:

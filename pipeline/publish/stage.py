@@ -52,7 +52,7 @@ def publish_stage(context: Context) -> int:
     # the table writers (pyarrow) load only when a set is to be written: a run with nothing new skips them
     from pipeline.merge import revisions
     from pipeline.publish import datapackage
-    from pipeline.publish.write import ValidationError, to_arrow, write_set
+    from pipeline.publish.write import ValidationError, write_set
 
     try:
         cells = read_list(folder / "cells.json", Cell)
@@ -70,12 +70,11 @@ def publish_stage(context: Context) -> int:
     if context.options.get("strict") and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
     _refuse_emptying(context.processed, tables, bool(context.options.get("allow_empty")))
+    companions = {COMPANIONS[0]: to_pretty_json(run), COMPANIONS[1]: datapackage.render(tables)}
+    del cells, documents, axes, history, described, notes  # from here on only the rows are needed
     with publish_lock(context.processed):
         written = write_set(
-            to_arrow(tables),
-            context.processed,
-            {COMPANIONS[0]: to_pretty_json(run), COMPANIONS[1]: datapackage.render(tables)},
-            lambda staged: {COMPANIONS[2]: _report_html(context, staged)},
+            tables, context.processed, companions, lambda staged: {COMPANIONS[2]: _report_html(context, staged)}
         )
     log.info("published %s", ", ".join(p.name for p in written))
     files = {p.name: _sha256(p) for p in sorted(context.processed.iterdir()) if p.name in _published_names(written)}

@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -30,6 +31,8 @@ TITLE_SAME = 90
 TITLE_OVERLAP = 75
 ANNOTATION_SAME = 70
 ISSUER_SAME = 90
+NORMALISED_KEPT = 4096  # texts whose normal form is kept: merging a cell compares the same ones again and again
+_BRACKETED = re.compile(r"\[[^\]]*\]")
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,11 @@ class WorkKey:
     occurrence: int = 1  # the how-manieth entry of this title and year in its cell
 
 
+@lru_cache(maxsize=NORMALISED_KEPT)
 def normalise(text: str | None) -> str:
     """Lower case, straight quotes, no bracketed prefixes, single spaces: what captures of one text share."""
     text = (text or "").lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(re.sub(r"\[[^\]]*\]", " ", text).split())
+    return " ".join(_BRACKETED.sub(" ", text).split())
 
 
 def own_key(k: WorkKey) -> tuple[str, str, int]:

@@ -25,6 +25,7 @@ from pipeline.runtime import faults
 log = logging.getLogger("pipeline")
 STAGING = ".staging-"  # prefix of the staged set's folder inside the published folder
 COMPLETE = ".complete"  # written into a staged set once every file in it is whole and synced
+ROWS_PER_GROUP = 10_000  # rows per Parquet row group: fixed, so the same rows always give the same file
 
 
 class ValidationError(Exception):
@@ -35,12 +36,15 @@ class SchemaVersionError(Exception):
     """A published table was written under another schema version."""
 
 
-def to_arrow(tables: dict[str, list[dict]]) -> dict[str, pa.Table]:
-    out = {}
-    for name, schema in TABLES.items():
-        rows = sorted(tables[name], key=lambda r: tuple(r[k] for k in SORT[name]))
-        out[name] = pa.Table.from_pylist(rows, schema=with_version(schema))
-    return out
+def write_table(name: str, rows: list[dict], path: Path) -> None:
+    """One table in its sort order, converted to Arrow and written `ROWS_PER_GROUP` rows at a time (a
+    row group each), so that only one batch is ever held as Arrow beside the rows themselves."""
+    schema = with_version(TABLES[name])
+    rows = sorted(rows, key=lambda r: tuple(r[k] for k in SORT[name]))
+    batches = [rows[i : i + ROWS_PER_GROUP] for i in range(0, len(rows), ROWS_PER_GROUP)] or [[]]
+    with pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=True, write_statistics=True) as writer:
+        for batch in batches:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
 
 
 def finish_interrupted(processed: Path) -> list[str]:
@@ -57,22 +61,22 @@ def finish_interrupted(processed: Path) -> list[str]:
 
 
 def write_set(
-    arrow: dict[str, pa.Table],
+    tables: dict[str, list[dict]],
     processed: Path,
     extra: dict[str, str],
     render: Callable[[Path], dict[str, str]] | None = None,
 ) -> list[Path]:
-    """Stage the tables and the `extra` text files, then `render(staging)`'s files (drawn from the
-    staged tables), and move the whole set into `processed`. Returns the tables' paths."""
+    """Stage the tables (rows by table name, each written by `write_table`) and the `extra` text
+    files, then `render(staging)`'s files (drawn from the staged tables), and move the whole set into
+    `processed`. Returns the tables' paths. The tables are handed over: each leaves `tables` once
+    written, so that its rows are freed before `render` reads the staged set back."""
     processed.mkdir(parents=True, exist_ok=True)
     for line in finish_interrupted(processed):
         log.warning(line)
     staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=processed))
     try:
-        for name, table in arrow.items():
-            pq.write_table(
-                table, staging / f"{name}.parquet", compression="zstd", use_dictionary=True, write_statistics=True
-            )
+        for name in TABLES:
+            write_table(name, tables.pop(name), staging / f"{name}.parquet")
         for name, text in extra.items():
             (staging / name).write_text(text, encoding="utf-8")
         for name, text in (render(staging) if render else {}).items():
@@ -86,7 +90,7 @@ def write_set(
         _fsync_dir(staging)
         faults.pause("publish")
         _move_in(staging, processed)
-        return sorted(processed / f"{name}.parquet" for name in arrow)
+        return sorted(processed / f"{name}.parquet" for name in TABLES)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

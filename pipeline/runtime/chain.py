@@ -7,16 +7,24 @@ inputs when only a later stage's code changes, and what a user opens to see each
 stays per stage: the plan starts a capture's chain at the first stage whose key changed, and a step
 whose input comes out the same as before (its key unchanged) is skipped in the worker, as are the
 steps after it unless their own code changed.
+
+A run that finds nothing to do leaves a stamp of everything its plan read (the head stage's `state`
+token for raw/, the options, each stage's code fingerprint, each stage folder's listing and index
+files): a run finding the same stamp knows, without planning, that there is still nothing to do.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
+
 from pipeline.runtime import incremental, parts, registry
+from pipeline.runtime.atomic import write_text_atomic
 from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner
 from pipeline.runtime.incremental import Entry
@@ -25,6 +33,8 @@ from pipeline.runtime.tasks import Chain, Step, Task, output_name, output_path
 
 log = logging.getLogger("pipeline")
 Heal = Callable[[Context, registry.Stage, set[str], Runner, Progress], None]
+STAMP = ".chain.json"  # in the head stage's folder: the stamp of the last run of the chain
+SHOWN_ONLY = frozenset({"quiet"})  # options that change what a run prints, never what it writes
 
 
 class _Plan:
@@ -109,13 +119,48 @@ def run_chain(
     context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress, heal: Heal, rounds: int
 ) -> None:
     """Run the chain over what changed; an unreadable input is healed (`heal`) at most `rounds` times."""
+    head = stages[0]
+    token = head.function("state")(context) if head.state else ""
+    stamp = context.stage_folder(head.name) / STAMP
+    if token and _read(stamp) == (_stamp(context, stages, token) or None):
+        log.info("%s: nothing changed since the last run", " → ".join(s.name for s in stages))
+        return
     for _ in range(rounds):
         unreadable = _run_once(context, stages, runner, progress)
         if not unreadable:
+            if token and (done := _stamp(context, stages, token)):
+                write_text_atomic(stamp, done)
             return
         for stage, names in sorted(unreadable.items()):
             heal(context, registry.get(registry.get(stage).reads), names, runner, progress)
     raise RuntimeError(f"{stages[0].name}…: inputs still unreadable after {rounds} attempts")
+
+
+def _stamp(context: Context, stages: tuple[registry.Stage, ...], token: str) -> str:
+    """What a plan of this chain reads, besides the files `token` stands for; "" when a folder is missing."""
+    options = sorted((k, v) for k, v in context.options.items() if k not in SHOWN_ONLY)
+    found: list[object] = [token, options, [incremental.stage_fingerprint(s.name) for s in stages]]
+    for stage in stages:
+        folder = context.stage_folder(stage.name)
+        try:
+            found.append(sorted(n for n in os.listdir(folder) if n != STAMP))
+        except OSError:
+            return ""
+        for name in (incremental.INDEX, incremental.JOURNAL):
+            try:
+                st = os.stat(folder / name)
+            except FileNotFoundError:
+                found.append(None)
+            else:
+                found.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return hashlib.sha256(msgspec.json.encode(found)).hexdigest()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except OSError:
+        return ""
 
 
 def _plan(context: Context, stages: tuple[registry.Stage, ...]) -> _Plan:

@@ -153,24 +153,25 @@ def keyed(fingerprint: str, *parts: object) -> str:
     return hashlib.sha256(msgspec.json.encode([fingerprint, *parts])).hexdigest()
 
 
-def file_digests(paths: list[Path], cache: Path) -> dict[Path, str]:
-    """The sha256 of each file, hashing again only files whose size, times or inode changed since
-    `cache` was written (as git's index does): a rerun over thousands of captures reads none of them.
-    The change time cannot be set by a user, so an edit that restores size and mtime is still seen."""
+def file_digests(files: dict[Path, os.stat_result], cache: Path) -> dict[Path, str]:
+    """The sha256 of each file (given with its status), hashing again only files whose size, times or
+    inode changed since `cache` was written (as git's index does): a rerun over thousands of captures
+    reads none of them. The change time cannot be set by a user, so an edit that restores size and
+    mtime is still seen."""
     try:
         known = msgspec.json.decode(cache.read_bytes(), type=dict[str, tuple[int, int, int, int, str]])
     except (OSError, ValueError):
         known = {}
     found, digests = {}, {}
     recent = time.time_ns() - RACY_NS
-    for path in paths:
-        stat = path.stat()
-        size, mtime, ctime, inode, digest = known.get(str(path), (-1, -1, -1, -1, ""))
+    for path, stat in files.items():
+        name = str(path)
+        size, mtime, ctime, inode, digest = known.get(name, (-1, -1, -1, -1, ""))
         if (size, mtime, ctime, inode) != (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino):
             with path.open("rb") as fh:
                 digest = hashlib.file_digest(fh, "sha256").hexdigest()
         trusted = stat.st_mtime_ns < recent
-        found[str(path)] = (stat.st_size, stat.st_mtime_ns if trusted else -1, stat.st_ctime_ns, stat.st_ino, digest)
+        found[name] = (stat.st_size, stat.st_mtime_ns if trusted else -1, stat.st_ctime_ns, stat.st_ino, digest)
         digests[path] = digest
     if found != known:
         write_text_atomic(cache, msgspec.json.encode(found, order="sorted").decode())
@@ -188,7 +189,7 @@ def load(folder: Path, entry: type = Entry) -> dict[str, Any]:
         lines = (folder / JOURNAL).read_bytes().splitlines()
     except OSError:
         return units
-    decoder = msgspec.json.Decoder(_Line)
+    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Line if entry is Entry else _line_type(entry))
     for raw in lines:
         try:
             line = decoder.decode(raw)
@@ -199,6 +200,12 @@ def load(folder: Path, entry: type = Entry) -> dict[str, Any]:
         else:
             units[line.unit] = line.entry
     return units
+
+
+@cache
+def _line_type(entry: type) -> type:
+    """A journal line read as `entry` (an index read as another type than Entry, e.g. with typed facts)."""
+    return msgspec.defstruct("Line", [("unit", str), ("entry", entry | None)])
 
 
 class Journal:

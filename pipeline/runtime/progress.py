@@ -5,9 +5,10 @@ line per tenth of the work (`every_tenth`)."""
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 class Progress:
@@ -35,6 +36,8 @@ class Progress:
         self._label, self._total, self._done = label, total, 0
         self._unit = unit or self.unit
         if self.bar:
+            from tqdm import tqdm  # loads only where a bar is drawn: a run with nothing to do never draws one
+
             self._tqdm = tqdm(total=total, desc=self._name(), unit=self._unit, file=self.stream, leave=True)
 
     def advance(self, kind: str, url: str, detail: str = "") -> None:

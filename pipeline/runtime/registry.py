@@ -31,6 +31,7 @@ class Stage:
     # whole-set, "(context) -> status"
     run: str
     units: str | None = None  # per-capture stages that read raw/: "(context) -> {unit: (key, Task)}"
+    state: str | None = None  # with units: "(context) -> str", a token that changes whenever units' result can
     input: str | None = None  # per-capture stages that read a stage: the record type their run takes
     # per-capture: "(input record, or None for a stage reading raw/; name, message) -> [(name, record)]":
     # the quarantined output of work that raised (the runtime catches it) or whose worker died
@@ -43,7 +44,7 @@ class Stage:
     @property
     def modules(self) -> tuple[str, ...]:
         """The modules its code starts from; the fingerprint covers everything they import."""
-        named = (self.run, self.units, self.facts, self.input, self.failed)
+        named = (self.run, self.units, self.state, self.facts, self.input, self.failed)
         return tuple(sorted({n.partition(":")[0] for n in named if n}))
 
 
@@ -53,7 +54,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("extract",   "per-capture", "raw",       "interim/extract",       "extract",
           "read every capture in RAW into blocks (interim/extract)",
           run="pipeline.extract.stage:extract", units="pipeline.extract.stage:units",
-          failed="pipeline.extract.stage:failed"),
+          state="pipeline.extract.stage:state", failed="pipeline.extract.stage:failed"),
     Stage("clean",     "per-capture", "extract",   "interim/clean",         "clean-stage",
           "mark site furniture, pull quotes and chart labels; rejoin split paragraphs (interim/clean)",
           run="pipeline.clean.passes:clean", input="pipeline.model:Capture", failed="pipeline.clean.stage:failed"),

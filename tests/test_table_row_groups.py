@@ -1,0 +1,42 @@
+"""Issue 17: a published table is converted and written a fixed number of rows at a time, one row group
+each, so publish never holds a whole large table as Arrow; the file is the same whatever the order of
+its rows, and a table that fits one batch is the file a single write makes."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.publish import write
+from pipeline.publish.schemas import TABLES, with_version
+
+AXES = [
+    {"matrix": m, "axis": "column", "code": c, "label": f"{m} {c}", "description": None}
+    for m in ("drug", "alcohol")
+    for c in "ABC"
+]
+
+
+def test_a_table_is_written_in_row_groups_of_the_batch_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(write, "ROWS_PER_GROUP", 4)
+    write.write_table("matrix_axes", AXES, tmp_path / "a.parquet")
+    write.write_table("matrix_axes", list(reversed(AXES)), tmp_path / "b.parquet")
+    found = pq.ParquetFile(tmp_path / "a.parquet")
+    assert [found.metadata.row_group(i).num_rows for i in range(found.num_row_groups)] == [4, 2]
+    assert [(r["matrix"], r["code"]) for r in found.read().to_pylist()] == [
+        ("alcohol", "A"),
+        ("alcohol", "B"),
+        ("alcohol", "C"),
+        ("drug", "A"),
+        ("drug", "B"),
+        ("drug", "C"),
+    ]
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def test_a_table_within_one_batch_is_the_file_one_write_makes(tmp_path):
+    write.write_table("matrix_axes", AXES, tmp_path / "batched.parquet")
+    rows = sorted(AXES, key=lambda r: (r["matrix"], r["axis"], r["code"]))
+    table = pa.Table.from_pylist(rows, schema=with_version(TABLES["matrix_axes"]))
+    pq.write_table(table, tmp_path / "whole.parquet", compression="zstd", use_dictionary=True, write_statistics=True)
+    assert (tmp_path / "batched.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
