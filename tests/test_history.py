@@ -402,7 +402,7 @@ def test_the_history_folds_no_set_of_captures_merge_has_folded(run, monkeypatch)
     folds = Folds(by_name.get)
     merge_groups(cells, by_name.get, None, folds)
     assert folded == [(("drug-E2", "cell_drug_E2_2019.txt"), 0), (("drug-E2", "cell_drug_E2_2021_cut.txt"), 0)]
-    assert history_tables(history(captured, cells, by_name.get, None, folds)) == alone
+    assert history_tables(history(captured, cells, by_name.get, folds=folds)) == alone
     assert folded[2:] == [  # only the sets of earlier refreshes' states: the latest is merge's own
         (("drug-E2", "cell_drug_E2_2015.txt"), 0),
         (("drug-E2", "cell_drug_E2_2019.txt", "cell_drug_E2_2019_sidebar_cut.txt"), 1),  # from the 2019 fold

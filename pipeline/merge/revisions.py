@@ -92,6 +92,7 @@ def history(
     candidates: list[Seen],
     load: Callable[[str], Page],
     folder: Path | None = None,
+    *,
     structured: dict[str, str] | None = None,
     folds: Folds | None = None,
 ) -> History:

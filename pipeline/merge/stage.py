@@ -100,8 +100,8 @@ def merge_stage(context: Context) -> int:
         [s for s in candidates if s.kind == "cell"],
         load,
         folder,
-        structured,
-        folds,
+        structured=structured,
+        folds=folds,
     )
     write_text_atomic(folder / revisions.FILE, to_json(history))
     incremental.save(folder, index)
