@@ -16,6 +16,7 @@ import pytest
 from conftest import FIXTURES, RAW, ROOT, folder_of
 
 from pipeline.cli import main
+from pipeline.runtime.records import SUFFIX
 
 SITE = FIXTURES / "site"
 
@@ -106,7 +107,7 @@ def test_a_truncated_interim_file_is_made_again_from_its_source(tmp_path, capsys
     work = tmp_path / "work"
     assert main(["all", "-q", "-j", "1", *_args(raw, work)]) == 0
     published = {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")}
-    damaged = sorted(p for p in (work / "interim" / stage).glob("*.json") if not p.name.startswith("."))[1]
+    damaged = sorted((work / "interim" / stage).glob(f"[!.]*{SUFFIX}"))[1]
     damaged.write_bytes(damaged.read_bytes()[:100])
     reader = {"extract": "clean", "clean": "structure", "structure": "merge"}[stage]
     (work / "interim" / reader / ".index.json").unlink()  # so the next stage reads every input again
@@ -180,9 +181,9 @@ def test_workers_die_with_the_run(tmp_path):
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list((tmp_path / "work" / "interim" / "extract").glob("*.json")):
+    while time.monotonic() < deadline and not list((tmp_path / "work" / "interim" / "extract").glob(f"*{SUFFIX}")):
         time.sleep(0.05)
-    assert list((tmp_path / "work" / "interim" / "extract").glob("*.json")), "the workers never started"
+    assert list((tmp_path / "work" / "interim" / "extract").glob(f"*{SUFFIX}")), "the workers never started"
     proc.kill()  # the main process only
     started = time.monotonic()
     proc.communicate(timeout=30)  # returns once every holder of the pipes is gone

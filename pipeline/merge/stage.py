@@ -14,6 +14,7 @@ from pipeline.runtime.atomic import write_text_atomic
 from pipeline.runtime.context import Context
 from pipeline.runtime.incremental import Entry
 from pipeline.runtime.orchestrator import UnreadableInput, parts_of
+from pipeline.runtime.records import read_record
 from pipeline.runtime.tasks import output_path
 
 
@@ -135,7 +136,7 @@ def _page_loader(folder: Path, index: dict[str, Entry]) -> Callable[[str], Page]
     else:
 
         def read(name: str) -> bytes:
-            return output_path(folder, name).read_bytes()
+            return read_record(output_path(folder, name))
 
     def load(name: str) -> Page:
         try:
