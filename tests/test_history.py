@@ -19,6 +19,8 @@ from pipeline.merge.revisions import CellHistory, CellState, History, Refresh, R
 from pipeline.model import Entry, Page, Reference, Rich, from_json
 from pipeline.publish.history import history_tables
 from pipeline.publish.schemas import TABLES
+from pipeline.runtime.records import read_record
+from pipeline.runtime.tasks import output_path
 
 HISTORY = FIXTURES / "history"
 CAPTURES = sorted(p.name for p in HISTORY.glob("*.txt"))
@@ -374,7 +376,7 @@ def test_any_split_across_refreshes_gives_the_same_tables(run, tmp_path, first):
 
 
 def test_the_history_does_not_depend_on_capture_order(run):
-    pages = [from_json(Page, (run.interim / "structure" / f"{name}.json").read_bytes()) for name in CAPTURES]
+    pages = [from_json(Page, read_record(output_path(run.interim / "structure", name))) for name in CAPTURES]
     by_name = {p.capture: p for p in pages}
     expected = history_tables(history({p.capture: p.captured_at for p in pages}, [seen(p) for p in pages], by_name.get))
     assert len(expected["changes"]) == 6
@@ -384,7 +386,7 @@ def test_the_history_does_not_depend_on_capture_order(run):
 
 
 def test_the_history_folds_no_set_of_captures_merge_has_folded(run, monkeypatch):
-    pages = [from_json(Page, (run.interim / "structure" / f"{name}.json").read_bytes()) for name in CAPTURES]
+    pages = [from_json(Page, read_record(output_path(run.interim / "structure", name))) for name in CAPTURES]
     by_name = {p.capture: p for p in pages}
     captured = {p.capture: p.captured_at for p in pages}
     cells = [s for p in pages if (s := seen(p)) and s.kind == "cell"]

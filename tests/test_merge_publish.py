@@ -15,6 +15,8 @@ from test_structure_units import CELL
 from pipeline.cli import main
 from pipeline.publish.schemas import data_dictionary
 from pipeline.publish.validate import validate
+from pipeline.runtime.records import read_record
+from pipeline.runtime.tasks import output_path
 
 
 def test_two_captures_of_one_cell_become_one(seeds):
@@ -161,5 +163,5 @@ def test_a_capture_that_breaks_a_stage_is_quarantined_alone(tmp_path, monkeypatc
     message = f"{module.split('.')[1]}: RuntimeError: boom"
     assert run.report["quarantined"] == [{"file": "bad.txt", "errors": [message]}]
     assert run.table("cells").query("captured").cell_id.tolist() == ["drug-B5"]
-    page = json.loads((run.interim / "structure" / "bad.txt.json").read_text(encoding="utf-8"))
+    page = json.loads(read_record(output_path(run.interim / "structure", "bad.txt")))
     assert (page["kind"], page["errors"]) == ("other", [message])

@@ -19,6 +19,7 @@ from test_bad_inputs import CELL_HTML
 from test_structure_units import CELL
 
 from pipeline.extract.sources import read_manifest
+from pipeline.runtime.records import SUFFIX, read_record
 
 TITLES = ["Keeping children safe", "Does training change practice?", "Protecting families guidance"]
 UNNAMED = CELL.replace("Drug Treatment Matrix cell B5 Matrix cell logo\n", "")  # only its URL says which cell
@@ -285,7 +286,7 @@ def test_entries_that_are_no_capture_are_quarantined_alone(tmp_path, capsys):
         "passwd.txt": ["extract: a symbolic link to /etc/passwd, outside the capture folder"],
         "sub": ["extract: a folder, not a capture"],
     }
-    leaked = [p.name for p in (run.interim / "extract").iterdir() if b"root:" in p.read_bytes()]
+    leaked = [p.name for p in (run.interim / "extract").glob(f"[!.]*{SUFFIX}") if b"root:" in read_record(p)]
     assert leaked == []
     err = capsys.readouterr().err.splitlines()
     assert [line.split(" [")[0] for line in err if line.startswith("quarantined:")] == [
@@ -358,8 +359,8 @@ def test_limits_hold_while_reading(tmp_path):
     peak = _extract_peak_mib(raw, tmp_path / "interim", "--max-bytes", str(MAX_BYTES))
     base = _extract_peak_mib(folder_of(tmp_path / "raw0", {"good.txt": cell("E5")}), tmp_path / "interim0")
     assert peak - base < 60  # the bomb alone inflates to 100 MB; 400,000 blocks took hundreds of MB
-    written = sorted((tmp_path / "interim" / "extract").glob("[!.]*.json"))  # not the index and caches
-    captures = [from_json(Capture, path.read_bytes()) for path in written]
+    written = sorted((tmp_path / "interim" / "extract").glob(f"[!.]*{SUFFIX}"))  # not the index and caches
+    captures = [from_json(Capture, read_record(path)) for path in written]
     assert {c.file: (c.errors, len(c.blocks) > 0) for c in captures} == {
         "bomb.warc.gz#0001": ([], True),
         "bomb.warc.gz#0002": (

@@ -12,6 +12,7 @@ from pipeline.cli import main
 from pipeline.extract import sources
 from pipeline.extract import stage as extract_stage
 from pipeline.runtime import chain, incremental
+from pipeline.runtime.records import SUFFIX
 
 NOTHING = "extract → clean → structure: nothing changed since the last run"
 
@@ -48,7 +49,7 @@ def test_the_stamp_skips_planning_and_every_change_is_still_seen(tmp_path, monke
     assert _logged(capsys) == [NOTHING]
     assert _published(work) == published
 
-    structured = sorted((work / "interim" / "structure").glob("0*.json"))[0]
+    structured = sorted((work / "interim" / "structure").glob(f"0*{SUFFIX}"))[0]
     record = structured.read_bytes()
     structured.unlink()  # an interim file gone: the listing differs from the stamp's
     capsys.readouterr()

@@ -16,6 +16,7 @@ import pytest
 from conftest import FIXTURES, RAW, ROOT, folder_of
 
 from pipeline.cli import main
+from pipeline.runtime.records import SUFFIX, pack, read_record
 
 SITE = FIXTURES / "site"
 
@@ -117,13 +118,13 @@ def test_a_damaged_interim_file_is_made_again_from_its_source(tmp_path, capsys, 
     work = tmp_path / "work"
     assert main(["all", "-q", "-j", "1", *_args(raw, work)]) == 0
     published = {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")}
-    files = sorted(p for p in (work / "interim" / stage).glob("*.json") if not p.name.startswith("."))
+    files = sorted((work / "interim" / stage).glob(f"[!.]*{SUFFIX}"))
     if damage is None:
         damaged = files[1]
         damaged.write_bytes(damaged.read_bytes()[:100])
     else:
-        damaged = next(p for p in files if damage[0] in p.read_text(encoding="utf-8"))
-        damaged.write_text(damaged.read_text(encoding="utf-8").replace(*damage, 1), encoding="utf-8")
+        damaged = next(p for p in files if damage[0] in read_record(p).decode())
+        damaged.write_bytes(pack(read_record(damaged).decode().replace(*damage, 1).encode()))
     reader = {"extract": "clean", "clean": "structure", "structure": "merge"}[stage]
     (work / "interim" / reader / ".index.json").unlink()  # so the next stage reads every input again
     capsys.readouterr()
@@ -196,9 +197,9 @@ def test_workers_die_with_the_run(tmp_path):
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list((tmp_path / "work" / "interim" / "extract").glob("*.json")):
+    while time.monotonic() < deadline and not list((tmp_path / "work" / "interim" / "extract").glob(f"*{SUFFIX}")):
         time.sleep(0.05)
-    assert list((tmp_path / "work" / "interim" / "extract").glob("*.json")), "the workers never started"
+    assert list((tmp_path / "work" / "interim" / "extract").glob(f"*{SUFFIX}")), "the workers never started"
     proc.kill()  # the main process only
     started = time.monotonic()
     proc.communicate(timeout=30)  # returns once every holder of the pipes is gone

@@ -19,6 +19,8 @@ import pipeline.runtime.executors as executors
 from pipeline.cli import main
 from pipeline.extract.sources import capture_files
 from pipeline.runtime import incremental, registry
+from pipeline.runtime.records import read_record
+from pipeline.runtime.tasks import output_path
 
 SITE = FIXTURES / "site"
 
@@ -77,7 +79,7 @@ def test_a_local_dask_cluster_writes_parquet_parts_and_the_same_tables(tmp_path)
         local = tmp_path / "local" / "interim" / stage
         for name, digest, record in zip(*(table.column(c).to_pylist() for c in table.column_names)):
             assert hashlib.sha256(record.encode()).hexdigest() == digest
-            assert (local / f"{name}.json").read_text("utf-8") == record  # the same record either layout
+            assert read_record(output_path(local, name)).decode() == record  # the same record either layout
 
 
 def test_the_default_part_size_on_dask_puts_a_small_corpus_in_one_part(tmp_path):

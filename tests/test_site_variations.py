@@ -9,12 +9,14 @@ import pytest
 from conftest import FIXTURES
 
 from pipeline.model import Page, from_json
+from pipeline.runtime.records import read_record
+from pipeline.runtime.tasks import output_path
 
 EXPECTED = json.loads((FIXTURES / "site-expected.json").read_text(encoding="utf-8"))["captures"]
 
 
 def structured(site, name: str) -> Page:
-    return from_json(Page, (site.interim / "structure" / f"{name}.json").read_text(encoding="utf-8"))
+    return from_json(Page, read_record(output_path(site.interim / "structure", name)))
 
 
 QUARANTINED = {n: x["quarantined"] for n, x in EXPECTED.items() if "quarantined" in x}

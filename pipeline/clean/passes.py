@@ -7,6 +7,7 @@ stages can still use furniture as evidence and the report can count what went.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rapidfuzz import fuzz
 
@@ -27,6 +28,8 @@ _BITE_HEADING = re.compile(
 
 
 def clean(capture: Capture) -> CleanCapture:
+    """The capture's blocks, each with its role. The record keeps the capture's details but not its
+    `blocks` again: each one is already in a `CleanBlock`, and holding them twice doubled the record."""
     blocks = [CleanBlock(b) for b in capture.blocks]
     _mark_landmarks(blocks)
     _mark_furniture(blocks)
@@ -34,7 +37,7 @@ def clean(capture: Capture) -> CleanCapture:
     _mark_chart_labels(blocks)
     _mark_pull_quotes(blocks)
     _rejoin(blocks)
-    return CleanCapture(capture, blocks, _unknown_furniture(blocks))
+    return CleanCapture(replace(capture, blocks=[]), blocks, _unknown_furniture(blocks))
 
 
 def _mark_landmarks(blocks: list[CleanBlock]) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from email.message import Message
-
-import ftfy
-from bs4.dammit import UnicodeDammit
+from functools import cache
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -39,6 +38,8 @@ def decode(data: bytes, charset: str | None = None) -> tuple[str, str]:
             continue
     if _UTF8_SEQUENCE.search(data):  # UTF-8 with Windows-1252 bytes mixed in (a page edited piecemeal)
         try:
+            from bs4.dammit import UnicodeDammit  # loaded only for the rare page that needs it
+
             return UnicodeDammit.detwingle(data).decode("utf-8"), "utf-8+cp1252"
         except UnicodeDecodeError:
             pass
@@ -63,7 +64,17 @@ def _utf16_guess(data: bytes) -> list[str]:
 # ftfy repairs text decoded the wrong way; its fixes that would change what the page printed are off
 # (entities, ligatures, full-width forms, curly quotes, line breaks), and inline.py normalises (NFC)
 _AS_PRINTED = ("unescape_html", "fix_latin_ligatures", "fix_character_width", "uncurl_quotes", "fix_line_breaks")
-_FIX = ftfy.TextFixerConfig(normalization=None, explain=False, **dict.fromkeys(_AS_PRINTED, False))
+
+
+@cache
+def _fixer() -> Callable[[str], str]:
+    """ftfy, loaded only for a page with mojibake (most have none, and loading it takes longer than reading one)."""
+    import ftfy
+
+    config = ftfy.TextFixerConfig(normalization=None, explain=False, **dict.fromkeys(_AS_PRINTED, False))
+    return lambda text: ftfy.fix_text(text, config)
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -77,7 +88,7 @@ def repair(text: str) -> tuple[str, bool, int]:
         return cleaned, False, 0
     if not _MOJIBAKE_HINT.search(text):
         return cleaned, False, removed
-    fixed = ftfy.fix_text(text, _FIX)
+    fixed = _fixer()(text)
     cleaned, removed = _CONTROL.subn("", fixed)
     return cleaned, fixed != text, removed
 

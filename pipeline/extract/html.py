@@ -142,11 +142,14 @@ class _Walker:
         self.list_depth = 0
 
     def flush(self) -> None:
-        block = self.builder.build(self.kind, self.level, self.line, self.landmark)
-        if block:
-            self.blocks.append(block)
-            check_blocks(len(self.blocks))
-        self.builder = InlineBuilder()
+        """Close the block being built; every block-level tag calls this, most with nothing written since
+        the last one, and then the builder (still untouched) is kept rather than made again."""
+        if not self.builder.untouched:
+            block = self.builder.build(self.kind, self.level, self.line, self.landmark)
+            if block:
+                self.blocks.append(block)
+                check_blocks(len(self.blocks))
+            self.builder = InlineBuilder()
         self.kind, self.level, self.line = "paragraph", 0, None
 
     def _start(self, el: etree._Element, landmark: str | None) -> None:

@@ -36,6 +36,11 @@ class InlineBuilder:
         self._open: list[tuple[SpanKind, int, str | None]] = []
         self.spans: list[Span] = []
 
+    @property
+    def untouched(self) -> bool:
+        """Nothing written, opened or closed: the same as a new builder."""
+        return not (self._parts or self._open or self.spans)
+
     def _last_char(self) -> str:
         for part in reversed(self._parts):
             if part:

@@ -14,13 +14,13 @@ import gzip
 import zlib
 from collections.abc import Iterator
 from io import BytesIO
-from typing import IO, NamedTuple
-
-from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArcWarcRecord
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from pipeline.extract.decode import header_charset
 from pipeline.extract.limits import MAX_BYTES, too_big
+
+if TYPE_CHECKING:
+    from warcio.recordloader import ArcWarcRecord
 
 _HTML = ("text/html", "application/xhtml+xml")
 _GZIP = b"\x1f\x8b"
@@ -114,6 +114,8 @@ def warc_captures(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> Iterato
     """One WarcCapture per successful HTML response record, in file order; a WarcProblem for a record
     that cannot be trusted (in its place) and for damage that stops the reading (last)."""
     stream = _Inflated(data, WARC_INFLATION * max_bytes)
+    from warcio.archiveiterator import ArchiveIterator  # loaded only where there is an archive to read
+
     records = ArchiveIterator(stream, arc2warc=True)
     n, held, last, errors = 0, None, None, 0
     try:

@@ -14,6 +14,7 @@ from pipeline.runtime import incremental, parts
 from pipeline.runtime.atomic import write_text_atomic
 from pipeline.runtime.context import Context
 from pipeline.runtime.orchestrator import UnreadableInput
+from pipeline.runtime.records import read_record
 from pipeline.runtime.tasks import output_path
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def _page_loader(folder: Path, index: dict[str, Indexed]) -> Callable[[str], Pag
     else:
 
         def read(name: str) -> bytes:
-            return output_path(folder, name).read_bytes()
+            return read_record(output_path(folder, name))
 
     def load(name: str) -> Page:
         try:

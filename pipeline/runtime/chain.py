@@ -23,13 +23,13 @@ from pathlib import Path
 
 import msgspec
 
-from pipeline.runtime import incremental, parts, registry
+from pipeline.runtime import incremental, registry
 from pipeline.runtime.atomic import write_text_atomic
 from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner
 from pipeline.runtime.incremental import Entry
 from pipeline.runtime.progress import Progress
-from pipeline.runtime.tasks import Chain, Step, Task, output_name, output_path
+from pipeline.runtime.tasks import RECORD_FILES, Chain, Step, Task, output_name, output_path
 
 log = logging.getLogger("pipeline")
 Heal = Callable[[Context, registry.Stage, set[str], Runner, Progress], None]
@@ -224,7 +224,7 @@ def _finish(folder: Path, present: set[str], previous: dict[str, Entry], done: d
     """Drop the files of captures that are gone; write the index if it changed."""
     names = {n for entry in done.values() for n in written(entry)}
     for n in present:  # the index and caches are dot files
-        if n.endswith((".json", parts.SUFFIX)) and n not in names and not n.startswith("."):
+        if n.endswith(RECORD_FILES) and n not in names and not n.startswith("."):
             (folder / n).unlink()
     if done != previous or (folder / incremental.JOURNAL).exists():
         incremental.save(folder, done)

@@ -19,7 +19,7 @@ from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner, Work
 from pipeline.runtime.incremental import Entry
 from pipeline.runtime.progress import Progress
-from pipeline.runtime.tasks import Part, Task
+from pipeline.runtime.tasks import RECORD_FILES, Part, Task
 
 log = logging.getLogger("pipeline")
 HEAL_ROUNDS = 3  # an unreadable input is redone from its source at most this many times in one run
@@ -139,7 +139,7 @@ def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress:
         return unreadable
     names = {n for entry in done.values() for n in written(entry)}
     for n in os.listdir(folder):  # the index and caches are dot files
-        if n.endswith((".json", parts.SUFFIX)) and n not in names and not n.startswith("."):
+        if n.endswith(RECORD_FILES) and n not in names and not n.startswith("."):
             (folder / n).unlink()
     incremental.save(folder, done)
     log.info("%s: %d of %d unit(s) processed, the others unchanged", stage.name, len(todo), len(units))

@@ -4,8 +4,8 @@ its output itself, so that parsing and serialising run in parallel too; it retur
 it wrote (and each output's facts, where the stage declares them), which the incremental index keeps.
 A `Part` is a run of tasks whose records go to one Parquet file (parts.py). A `Chain` is one capture's
 pass through consecutive per-capture stages (extract → clean → structure): each record is handed on in
-memory, never decoded again, and each step's record is still written, as the next run's input and for
-a user to inspect. Workers only need the same file system and the package.
+memory, never decoded again, and each step's record is still written (compressed, records.py), as the
+next run's input and for a user to inspect. Workers only need the same file system and the package.
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ from typing import Any
 import msgspec
 
 from pipeline.runtime import faults, incremental, parts, registry
-from pipeline.runtime.atomic import safe_name, write_text_atomic
+from pipeline.runtime.atomic import safe_name, write_bytes_atomic
+from pipeline.runtime.records import SUFFIX, Damaged, pack, read_record
 
+# What a capture's output file is named with, either layout; ".json": the plain records earlier versions
+# wrote, dropped once the capture's record is made again
+RECORD_FILES = (SUFFIX, parts.SUFFIX, ".json")
 _ENCODER = msgspec.json.Encoder(order="sorted")  # sorted keys: the same record always gives the same bytes
 
 
@@ -86,7 +90,7 @@ class Done:
 
 
 def output_name(capture: str) -> str:
-    return f"{safe_name(capture)}.json"
+    return f"{safe_name(capture)}{SUFFIX}"
 
 
 def output_path(folder: Path, capture: str) -> Path:
@@ -131,8 +135,8 @@ def _run_first(task: Task) -> tuple[Done, list[tuple[str, str, Any]]]:
     """The task's Done and its records as (capture, sha256, record)."""
     records, unreadable = _records(task, None)
     done, written = _encode(task.unit, task.stage, records, unreadable)
-    for name, _, text in written:
-        write_text_atomic(output_path(task.target, name), text)
+    for name, _, data in written:
+        write_bytes_atomic(output_path(task.target, name), pack(data))
     faults.pause(task.stage)
     return done, [(name, digest, record) for (name, digest, _), (_, record) in zip(written, records)]
 
@@ -154,15 +158,15 @@ def _follow(chain: Chain, made: list[tuple[str, str, Any]]) -> list[Done]:
                 continue
             if record is None:
                 try:
-                    data = output_path(source, name).read_bytes()
+                    data = read_record(output_path(source, name))
                     record = msgspec.json.decode(data, type=stage.function("input"))
-                except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+                except (OSError, Damaged, msgspec.DecodeError, msgspec.ValidationError):
                     results.append(Done(step.stage, name, {}, unreadable=(name,)))
                     continue
             records = _apply(stage, name, record)
             made_here = records[0][1]
             done, written = _encode(name, step.stage, records, False)
-            write_text_atomic(output_path(step.target, name), written[0][2])
+            write_bytes_atomic(output_path(step.target, name), pack(written[0][2]))
             faults.pause(step.stage)
             results.append(Done(step.stage, name, done.outputs, done.facts, key=key))
             following.append((name, written[0][1], made_here))
@@ -182,7 +186,7 @@ def run_part(part: Part) -> Done:
     for task in part.tasks:
         records, bad = _records(task, inputs.get(task.unit))
         done, written = _encode(task.unit, task.stage, records, bad)
-        rows.extend(written)
+        rows.extend((name, digest, data.decode("utf-8")) for name, digest, data in written)
         outputs.update(done.outputs)
         found.update(done.facts)
         unreadable.extend(done.unreadable)
@@ -198,8 +202,8 @@ def _records(task: Task, data: bytes | None) -> tuple[list[tuple[str, Any]], boo
     if stage.input is None:  # reads raw/ itself
         return _apply(stage, task.unit, task), False
     try:
-        record = msgspec.json.decode(task.source.read_bytes() if data is None else data, type=stage.function("input"))
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        record = msgspec.json.decode(read_record(task.source) if data is None else data, type=stage.function("input"))
+    except (OSError, Damaged, msgspec.DecodeError, msgspec.ValidationError):
         return [], True
     return _apply(stage, task.unit, record), False
 
@@ -217,17 +221,17 @@ def _apply(stage: registry.Stage, name: str, given: Any) -> list[tuple[str, Any]
 
 def _encode(
     unit: str, stage_name: str, records: list[tuple[str, Any]], unreadable: bool
-) -> tuple[Done, list[tuple[str, str, str]]]:
-    """The records as JSON, with what the index keeps of them: (Done, [(capture, sha256, JSON)])."""
+) -> tuple[Done, list[tuple[str, str, bytes]]]:
+    """The records as UTF-8 JSON, with what the index keeps of them: (Done, [(capture, sha256, JSON)])."""
     if unreadable:
         return Done(stage_name, unit, {}, unreadable=(unit,)), []
     stage = registry.get(stage_name)
     facts = stage.function("facts") if stage.facts else None
     written, outputs, found = [], {}, {}
     for name, record in records:
-        text = _ENCODER.encode(record).decode("utf-8")
-        outputs[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        written.append((name, outputs[name], text))
+        data = _ENCODER.encode(record)
+        outputs[name] = hashlib.sha256(data).hexdigest()
+        written.append((name, outputs[name], data))
         if facts is not None:
             found[name] = facts(record)
     return Done(stage_name, unit, outputs, found), written
@@ -239,13 +243,13 @@ def quarantine(work: Task | Chain, message: str) -> list[Done]:
     task = work.first if isinstance(work, Chain) else work
     stage = registry.get(task.stage)
     try:
-        given = msgspec.json.decode(task.source.read_bytes(), type=stage.function("input")) if stage.input else None
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        given = msgspec.json.decode(read_record(task.source), type=stage.function("input")) if stage.input else None
+    except (OSError, Damaged, msgspec.DecodeError, msgspec.ValidationError):
         return [Done(task.stage, task.unit, {}, unreadable=(task.unit,))]
     records = stage.function("failed")(given, task.unit, message)
     done, written = _encode(task.unit, task.stage, records, False)
-    for name, _, text in written:
-        write_text_atomic(output_path(task.target, name), text)
+    for name, _, data in written:
+        write_bytes_atomic(output_path(task.target, name), pack(data))
     if not isinstance(work, Chain):
         return [done]
     made = [(name, digest, record) for (name, digest, _), (_, record) in zip(written, records)]

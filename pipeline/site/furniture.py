@@ -143,6 +143,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("page-controls", re.compile(r"^unable to obtain a copy by clicking title\b.{0,120}$")),
 )
 
+# Any of the openings at all, in one match: most lines have none, and then the patterns are not tried one by one.
+_ANY_OPENING = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in PATTERNS))
 _TOKEN = re.compile(r"[\w&/#@+'’-]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _MAX_LINE = 200
@@ -261,7 +263,7 @@ def classify_line(line: str, context: str | None = None) -> str | None:
     if not stripped or len(stripped) > _MAX_LINE:
         return None
     lowered = stripped.lower()
-    for category, pattern in PATTERNS:
+    for category, pattern in PATTERNS if _ANY_OPENING.match(lowered) else ():
         m = pattern.match(lowered)
         if not m:
             continue

@@ -134,7 +134,7 @@ def _entry_region(content: list[tuple[int, Block]], capture: str, warnings: list
         if c.tags or c.has_reference:
             candidates.append(c)
         elif candidates and text[:1].islower():
-            candidates[-1].body.text += " " + text
+            candidates[-1].extend(text)
         else:
             warnings.append(f"line {block.line}: dropped text inside the entry list (not an entry): {text[:80]!r}")
     else:
@@ -147,7 +147,7 @@ def _entry_region(content: list[tuple[int, Block]], capture: str, warnings: list
         if c.tags:
             types, inferred = _ordered(c.tags), False
         else:
-            ref = E.primary_reference(c.body.text)
+            ref = c.reference
             types = E.infer_types(
                 candidates[n - 1].tags if n else None,
                 next((x.tags for x in candidates[n + 1 :] if x.tags), None),

@@ -10,17 +10,19 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.model import Block, Entry, Rich, Span
+from pipeline.model import Block, Entry, Reference, Rich, Span
 from pipeline.site.rules import TAG_LETTERS, TAG_LINE
 from pipeline.structure.references import parse_reference
 
 TAG_ORDER = TAG_LETTERS
 _TAG = f"[{TAG_LETTERS}]"
 _TAGS = re.compile(rf"^(?P<tags>{_TAG}(?:[ ,/]+{_TAG})?)\s+(?=\S)")
+_TAG_LETTER = re.compile(_TAG)
 _PAREN = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)")
 _TITLE_LIMIT = 400
 _END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _ANNOTATION_START = re.compile(r"\s+[\"'‘“]?[A-Z]")
+_SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+(?=[A-Z‘“\"'])")
 
 
 @dataclass
@@ -30,7 +32,16 @@ class Candidate:
     tags: list[str]
     body: Rich
     block: Block
-    has_reference: bool
+    reference: Reference | None  # primary_reference of the body, found once: every later step asks for it
+
+    @property
+    def has_reference(self) -> bool:
+        return self.reference is not None
+
+    def extend(self, text: str) -> None:
+        """Text the capture broke off into a block of its own goes on the entry's body."""
+        self.body.text += " " + text
+        self.reference = primary_reference(self.body.text)
 
 
 def read_tags(text: str) -> tuple[list[str], int]:
@@ -38,10 +49,10 @@ def read_tags(text: str) -> tuple[list[str], int]:
     m = _TAGS.match(text)
     if not m:
         return [], 0
-    return re.findall(_TAG, m.group("tags")), m.end()
+    return _TAG_LETTER.findall(m.group("tags")), m.end()
 
 
-def primary_reference(body: str):
+def primary_reference(body: str) -> Reference | None:
     """The entry's own reference: the first parenthesised reference followed by a full stop (or the end), or
     by the annotation's first word when the full stop was left out ("… pays off (1993) From a trial …")."""
     for m in _PAREN.finditer(body):
@@ -62,7 +73,7 @@ def candidate(block: Block, tags: list[str] | None = None) -> Candidate:
     body_text = block.text[offset:].replace("\n", " ")
     spans = [Span(s.start - offset, s.end - offset, s.kind, s.href) for s in block.spans if s.end > offset]
     spans = [Span(max(s.start, 0), s.end, s.kind, s.href) for s in spans]
-    return Candidate((tags or []) + own, Rich(body_text, spans), block, primary_reference(body_text) is not None)
+    return Candidate((tags or []) + own, Rich(body_text, spans), block, primary_reference(body_text))
 
 
 def lists_entries(blocks: Iterable[Block]) -> bool:
@@ -81,7 +92,7 @@ def lists_entries(blocks: Iterable[Block]) -> bool:
 
 def build_entry(c: Candidate, position: int, types: list[str], inferred: bool, last: bool, capture: str) -> Entry:
     body = c.body.text
-    ref = primary_reference(body)
+    ref = c.reference
     if ref:
         title = body[: ref.start].strip()
         annotation = body[ref.end :].lstrip(".,;: ").strip()
@@ -91,7 +102,7 @@ def build_entry(c: Candidate, position: int, types: list[str], inferred: bool, l
         cut_off = last
         if cut_off and title.startswith("[") and "]" not in title:
             title = title[1:]  # a Markdown link the capture cut off before its closing bracket
-        sentence = re.search(r"(?<=[.?!])\s+(?=[A-Z‘“\"'])", body)
+        sentence = _SENTENCE_BREAK.search(body)
         if not last and sentence:
             title, annotation = body[: sentence.start()].rstrip("."), body[sentence.end() :].strip()
     return Entry(

@@ -15,6 +15,8 @@ _REFERENCE = re.compile(
     rf"(?:\s*;\s*(?P<note>.+))?$",
     re.S,
 )
+_YEAR_IN = re.compile(_YEAR)
+_DATED_PHRASE = re.compile(r"\b(?:in|since|from|by|before|after|until|circa|c\.)$", re.I)  # "(in 1998)": not an issuer
 _PAREN = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)")
 
 
@@ -24,9 +26,9 @@ def parse_reference(inner: str, start: int = 0, end: int = 0) -> Reference | Non
     m = _REFERENCE.match(text)
     if not m:
         return None
-    years = [int(y) for y in re.findall(_YEAR, m.group("years"))]
+    years = [int(y) for y in _YEAR_IN.findall(m.group("years"))]
     issuer = m.group("issuer")
-    if issuer is not None and re.search(r"\b(?:in|since|from|by|before|after|until|circa|c\.)$", issuer, re.I):
+    if issuer is not None and _DATED_PHRASE.search(issuer):
         return None
     jurisdiction = m.group("jurisdiction")
     if jurisdiction and issuer is None:
