@@ -10,13 +10,14 @@ from collections import Counter
 from pathlib import Path
 
 import frictionless
-import matplotlib.image
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
 from lxml import html
 from nbclient import NotebookClient
+from PIL import Image
 
 from pipeline.cli import main
 from pipeline.publish.schemas import TABLES
@@ -87,10 +88,11 @@ def test_charts_whose_data_did_not_change_are_not_drawn_again(seeds, tmp_path, m
     drawn = sorted((interim / "report").iterdir())
     assert len(drawn) == 5  # one per chart
 
-    def no_drawing():
-        raise AssertionError("a chart was drawn again")
+    class NoDrawing:
+        def __getattr__(self, chart: str):
+            raise AssertionError(f"a chart was drawn again ({chart})")
 
-    monkeypatch.setattr(datareport, "_plt", no_drawing)
+    monkeypatch.setattr(datareport, "svg", NoDrawing())
     assert main(report) == 0
     assert (again / "report.html").read_bytes() == (seeds.processed / "report.html").read_bytes()
     monkeypatch.undo()
@@ -149,7 +151,8 @@ def test_the_report_renders_in_headless_chromium(seeds, tmp_path):
         (seeds.processed / "report.html").as_uri(),
         profile=tmp_path / "p2",
     )
-    pixels = matplotlib.image.imread(shot)
+    with Image.open(shot) as image:
+        pixels = np.asarray(image.convert("RGB")) / 255
     assert pixels.shape[:2] == (2400, 1200)
     assert pixels[..., :3].std() > 0.05  # not blank: text and charts on white
     assert (pixels[..., :3].mean(axis=2) < 0.5).mean() > 0.005  # a fair share of dark (ink) pixels
@@ -217,3 +220,20 @@ def test_an_error_is_one_line_unless_verbose(tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith("error: ") and "run the earlier stages first" in err
     with pytest.raises(FileNotFoundError):
         main([*args, "-v"])
+
+
+def test_chart_axes_have_round_ticks_and_the_heatmap_scale_runs_between_its_two_colours():
+    from pipeline.report import svg
+
+    assert svg.ticks(23) == [0, 5, 10, 15, 20, 25]
+    assert svg.ticks(6) == [0, 1, 2, 3, 4, 5, 6]
+    assert svg.ticks(7) == [0, 2, 4, 6, 8]
+    assert svg.ticks(0) == [0, 1]
+    assert (svg.blend(0), svg.blend(1), svg.blend(0.5)) == ("#F7FBFF", "#08306B", "#8096B5")
+    grid = [[0] * 5 for _ in range(5)]
+    grid[3][4] = 6
+    captured = [[col == 4 for col in range(5)] for _ in range(5)]
+    drawn = html.fromstring(svg.heatmap("t", {"S": "S: seminal"}, {"S": grid}, captured, ["1", "2", "3", "4", "5"]))
+    cells = drawn.xpath("//rect[@width='34.0']")
+    assert [c.get("fill") for c in cells].count("url(#nc)") == 20  # four columns not captured
+    assert [t.text for t in drawn.xpath("//text") if t.text in ("0", "6")] == ["0", "0", "0", "6", "0"]

@@ -1,28 +1,26 @@
 """processed/report.html: a first look at the published tables for people who would rather look than read.
 
-One static page, no server and no external assets: matplotlib draws each chart as SVG, embedded as a
+One static page, no server and no external assets: each chart is SVG (report/svg.py), embedded as a
 data URI. Every figure is computed from the published Parquet files and report.json only, and each
-number a reader (or the tests) may check carries a `data-metric` attribute. Deterministic: SVG ids are
-salted with a constant and no dates are written, so the same tables give the same page. Each chart is
-drawn from a small plain-data summary; the SVG is kept under that summary's hash, so a run whose new
-captures leave a chart's data as it was neither draws it nor loads matplotlib.
+number a reader (or the tests) may check carries a `data-metric` attribute. Deterministic: no ids, dates
+or salts are written, so the same tables give the same page. Each chart is drawn from a small
+plain-data summary; the SVG is kept under that summary's hash, so a run whose new captures leave a
+chart's data as it was does not draw it again.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 import json
-import textwrap
 from collections import Counter
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.publish.write import read_published
+from pipeline.report import svg
 from pipeline.runtime import incremental
 from pipeline.runtime.atomic import write_text_atomic
 from pipeline.site import matrix
@@ -31,20 +29,7 @@ TAGS = {"S": "seminal studies", "K": "key studies", "R": "reviews", "G": "guidan
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 TAG_COLOURS = {"S": "#0072B2", "K": "#E69F00", "R": "#009E73", "G": "#CC79A7"}
 MATRIX_COLOURS = {"alcohol": "#0072B2", "drug": "#D55E00"}
-UNCAPTURED = "#DDDDDD"
-
-
-@cache
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update(
-        {"svg.hashsalt": "findings-pipeline", "font.size": 9, "axes.titlesize": 10, "svg.fonttype": "none"}
-    )
-    return plt
+YEAR_BIN = 5  # years per bar of the years histogram
 
 
 class Charts:
@@ -59,11 +44,7 @@ class Charts:
         self.used.add(name)
         if self.folder and (self.folder / name).exists():
             return (self.folder / name).read_text("ascii")
-        fig = draw(_plt(), data)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-        _plt().close(fig)
-        text = base64.b64encode(buf.getvalue()).decode("ascii")
+        text = base64.b64encode(draw(data).encode("utf-8")).decode("ascii")
         if self.folder:
             write_text_atomic(self.folder / name, text)
         return text
@@ -137,29 +118,15 @@ def heatmap(charts: Charts, entries: pd.DataFrame, cells: pd.DataFrame, name: st
     )
 
 
-def _draw_heatmap(plt, data: dict):
-    name, counts, captured = data["matrix"], data["counts"], data["captured"]
-    fig, axes = plt.subplots(1, 4, figsize=(11, 3.2), sharey=True)
-    peak = max(1, max(v for grid in counts.values() for line in grid for v in line))
-    for ax, tag in zip(axes, TAGS):
-        ax.imshow(counts[tag], cmap="Blues", vmin=0, vmax=peak)
-        for r in range(5):
-            for c in range(5):
-                v = counts[tag][r][c]
-                if not captured[r][c]:  # no capture: nothing is known, which is not "0 entries"
-                    ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=UNCAPTURED, hatch="///", lw=0))
-                    ax.text(c, r, "n/c", ha="center", va="center", color="#555555", fontsize=7)
-                    continue
-                ax.text(
-                    c, r, str(v) if v else "0", ha="center", va="center", color="white" if v > peak * 0.6 else "black"
-                )
-        ax.set_title(f"{tag}: {TAGS[tag]}")
-        ax.set_xticks(range(5), list("ABCDE"))
-        ax.set_xlabel("column (level)")
-    axes[0].set_yticks(range(5), ["\n".join(textwrap.wrap(f"{r} {matrix.ROWS[name][r]}", 22)[:2]) for r in range(1, 6)])
-    axes[0].set_ylabel("row (intervention type)")
-    fig.suptitle(f"{name.capitalize()} matrix: entries per cell by tag (n/c, hatched: cell not captured)")
-    return fig
+def _draw_heatmap(data: dict) -> str:
+    name = data["matrix"]
+    return svg.heatmap(
+        f"{name.capitalize()} matrix: entries per cell by tag (n/c, hatched: cell not captured)",
+        {tag: f"{tag}: {label}" for tag, label in TAGS.items()},
+        data["counts"],
+        data["captured"],
+        [f"{r} {matrix.ROWS[name][r]}" for r in range(1, 6)],
+    )
 
 
 def years(charts: Charts, entries: pd.DataFrame) -> str:
@@ -168,23 +135,14 @@ def years(charts: Charts, entries: pd.DataFrame) -> str:
     return _figure(charts, _draw_years, by_matrix, "histogram of entry years")
 
 
-def _draw_years(plt, by_matrix: dict[str, list[int]]):
-    fig, ax = plt.subplots(figsize=(8, 3))
-    every = [y for ys in by_matrix.values() for y in ys]
-    if every:
-        bins = range(min(every) // 5 * 5, max(every) // 5 * 5 + 10, 5)
-        ax.hist(
-            [by_matrix[m] for m in matrix.MATRICES],
-            bins=list(bins),
-            stacked=True,
-            label=list(matrix.MATRICES),
-            color=[MATRIX_COLOURS[m] for m in matrix.MATRICES],
-        )
-        ax.legend(title="matrix")
-    ax.set_title("Year of the listed documents (5-year bins)")
-    ax.set_xlabel("year of publication")
-    ax.set_ylabel("entries")
-    return fig
+def _draw_years(by_matrix: dict[str, list[int]]) -> str:
+    return svg.stacked_histogram(
+        "Year of the listed documents (5-year bins)",
+        {m: by_matrix[m] for m in matrix.MATRICES},
+        {m: MATRIX_COLOURS[m] for m in matrix.MATRICES},
+        YEAR_BIN,
+        "year of publication (entries per bin)",
+    )
 
 
 def issuers(charts: Charts, entries: pd.DataFrame, top: int = 12) -> str:
@@ -193,14 +151,10 @@ def issuers(charts: Charts, entries: pd.DataFrame, top: int = 12) -> str:
     return _figure(charts, _draw_issuers, {"top": top, "bars": bars}, "bar chart of the most frequent issuers")
 
 
-def _draw_issuers(plt, data: dict):
-    bars = data["bars"]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(bars), 3) + 1))
-    ax.barh([b[0] for b in bars], [b[1] for b in bars], color="#0072B2")
-    ax.set_title(f"Most frequent issuers (top {data['top']})")
-    ax.set_xlabel("entries")
-    ax.set_ylabel("issuer")
-    return fig
+def _draw_issuers(data: dict) -> str:
+    return svg.bars(
+        f"Most frequent issuers (top {data['top']})", [(b[0], b[1]) for b in data["bars"][::-1]], "#0072B2", "entries"
+    )
 
 
 def graph(charts: Charts, links: pd.DataFrame) -> str:
@@ -208,54 +162,12 @@ def graph(charts: Charts, links: pd.DataFrame) -> str:
     return _figure(charts, _draw_graph, arrows, "graph of cross-references between matrix cells")
 
 
-def _draw_graph(plt, arrows: list[list]):
-    fig, ax = plt.subplots(figsize=(10, 4.6))
-    offset = {"alcohol": 0, "drug": 7}
-
-    def xy(cell_id: str) -> tuple[float, float]:
-        m, col, row = _position(cell_id)
-        return offset[m] + col, 4 - row
-
-    for m in matrix.MATRICES:
-        for col in range(5):
-            for row in range(5):
-                ax.add_patch(
-                    plt.Rectangle((offset[m] + col - 0.4, 4 - row - 0.4), 0.8, 0.8, fill=False, edgecolor="#BBBBBB")
-                )
-                ax.text(
-                    offset[m] + col,
-                    4 - row,
-                    f"{'ABCDE'[col]}{row + 1}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="#666666",
-                )
-        ax.text(offset[m] + 2, 5.0, f"{m} matrix", ha="center", fontsize=10)
-    top = max([1, *(n for _, _, n in arrows)])
-    for source, target, n in arrows:
-        ax.annotate(
-            "",
-            xy=xy(target),
-            xytext=xy(source),
-            arrowprops={
-                "arrowstyle": "-|>",
-                "color": MATRIX_COLOURS[source.split("-")[0]],
-                "lw": 0.8 + 2.2 * n / top,
-                "alpha": 0.75,
-                "shrinkA": 9,
-                "shrinkB": 9,
-                "connectionstyle": "arc3,rad=0.15",
-            },
-        )
-    ax.set_xlim(-0.8, 11.8)
-    ax.set_ylim(-0.8, 5.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title("Cross-references between cells (arrow: cell → cell it links to or names; width: how often)")
-    ax.set_xlabel("columns A–E (level) within each matrix")
-    ax.set_ylabel("rows 1–5 (intervention type)")
-    return fig
+def _draw_graph(arrows: list[list]) -> str:
+    return svg.cell_graph(
+        "Cross-references between cells (arrow: cell → cell it links to or names; width: how often)",
+        {m: MATRIX_COLOURS[m] for m in matrix.MATRICES},
+        [(source, target, n) for source, target, n in arrows],
+    )
 
 
 def _table(headers: list[str], rows: list[list], metric: str | None = None) -> str:
