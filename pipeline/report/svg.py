@@ -134,7 +134,7 @@ def stacked_histogram(
         per = plot_h / scale[-1]
         bar = plot_w / (len(edges) - 1)
         for i in range(len(edges) - 1):
-            y = top + plot_h
+            y: float = top + plot_h
             for name, values in counts.items():
                 h = values[i] * per
                 if h:
