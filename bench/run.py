@@ -283,6 +283,11 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _save(results: dict, out: Path) -> None:
+    """What is measured so far: a run that fails later still leaves its figures."""
+    out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 30000])
@@ -295,6 +300,7 @@ def main() -> None:
     seeds = synth.seeds(args.raw)
     print(f"corpora of {sizes} captures from {len(seeds)} seed pages; {args.jobs} worker(s)", flush=True)
     results: dict = {"machine": machine(), "jobs": args.jobs, "scale": scale(sizes, seeds, args.work)}
+    _save(results, args.out)
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
         ta, tb = (results["scale"][n]["end_to_end"]["seconds"] for n in (a, b))
@@ -305,18 +311,22 @@ def main() -> None:
     work = args.work / f"corpus-{at}"
     print("cores ...", flush=True)
     results["cores"] = cores(work, args.jobs, results["scale"][at]["end_to_end"])
+    _save(results, args.out)
     print("dask ...", flush=True)
     results["dask"] = dask_parts(work, args.jobs, results["cores"][str(args.jobs)])
+    _save(results, args.out)
     print("incremental ...", flush=True)
     results["incremental"] = incremental(work, seeds)
+    _save(results, args.out)
     print("extractors and parsers ...", flush=True)
     html_pages = synth.corpus(seeds, 300, formats=("html",))
     results["extractors"] = compare_extractors(html_pages)
     results["parsers"] = compare_parsers(html_pages)
+    _save(results, args.out)
     print("profile ...", flush=True)
     smallest = args.work / f"corpus-{sizes[0]}"
     results["profile"] = {"captures": sizes[0], "top": profile(smallest, args.work / "profile.prof")}
-    args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    _save(results, args.out)
     report = table(results)
     (args.out.parent / "last-run.txt").write_text(report + "\n", encoding="utf-8")
     print(report)
