@@ -22,6 +22,7 @@ import math
 import os
 import platform
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,8 +41,11 @@ PROFILE_TOP = 15  # functions listed per profile
 POLL_S = 0.02  # how often the memory of a measured command is read
 
 
-def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident memory of the command and all its worker processes together."""
+def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int, float]:
+    """Wall seconds, peak resident memory and CPU seconds (user + system) of the command and all its
+    worker processes together. CPU time is what a shared machine does not inflate: the per-core
+    throughput figures are given in both."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak = 0
@@ -53,9 +57,11 @@ def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
             pass
         time.sleep(POLL_S)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
-    return seconds, peak
+    return seconds, peak, cpu
 
 
 def _dirs(work: Path, interim: str = "interim", processed: str = "processed") -> list[str]:
@@ -74,8 +80,8 @@ def _mb(nbytes: float) -> float:
 def end_to_end(work: Path, jobs: int) -> dict:
     """One `all` from scratch on `jobs` workers."""
     _fresh(work)
-    seconds, peak = measure([PY, "-m", "pipeline", "all", "-q", "--jobs", str(jobs), *_dirs(work)])
-    return {"seconds": round(seconds, 3), "peak_rss_mb": _mb(peak)}
+    seconds, peak, cpu = measure([PY, "-m", "pipeline", "all", "-q", "--jobs", str(jobs), *_dirs(work)])
+    return {"seconds": round(seconds, 3), "cpu_s": round(cpu, 3), "peak_rss_mb": _mb(peak)}
 
 
 def whole_set(work: Path) -> dict:
@@ -83,8 +89,8 @@ def whole_set(work: Path) -> dict:
     out = {}
     for stage in WHOLE_SET:
         _fresh(work, "processed", *(["interim/merge"] if stage == "merge" else []))
-        seconds, peak = measure([PY, "-m", "pipeline", stage, "-q", *_dirs(work)])
-        out[stage] = {"seconds": round(seconds, 3), "peak_rss_mb": _mb(peak)}
+        seconds, peak, cpu = measure([PY, "-m", "pipeline", stage, "-q", *_dirs(work)])
+        out[stage] = {"seconds": round(seconds, 3), "cpu_s": round(cpu, 3), "peak_rss_mb": _mb(peak)}
     return out
 
 
@@ -108,6 +114,7 @@ def scale(sizes: list[int], seeds: list[synth.Seed], root: Path) -> dict:
                 **e2e,
                 "captures_per_s": round(size / e2e["seconds"], 1),
                 "input_mb_per_s_per_core": round(mb / e2e["seconds"], 2),
+                "input_mb_per_cpu_s": round(mb / e2e["cpu_s"], 2),
             },
             "interim_vs_input": round(interim / nbytes, 2),
             "stages": whole_set(work),
@@ -136,20 +143,22 @@ def incremental(work: Path, seeds: list[synth.Seed]) -> dict:
         f"PYTHON={PY}",
     ]
     direct = [PY, "-m", "pipeline", "all", "-q", *_dirs(work)]
-    full, _ = measure(make)
-    unchanged, _ = measure(make)
-    direct_unchanged, _ = measure(direct)
+    full, _, _ = measure(make)
+    unchanged, _, _ = measure(make)
+    direct_unchanged, _, unchanged_cpu = measure(direct)
     new = synth.corpus(seeds, 1, seed=99)[0]
     added = work / "raw" / f"new-{new.name}"
     added.write_bytes(new.data)
-    one_new, _ = measure(direct)
+    one_new, _, one_new_cpu = measure(direct)
     added.unlink()
     measure(direct)  # back to the corpus as it was
     return {
         "full_s": round(full, 3),
         "no_change_make_s": round(unchanged, 3),
         "no_change_s": round(direct_unchanged, 3),
+        "no_change_cpu_s": round(unchanged_cpu, 3),
         "one_new_capture_s": round(one_new, 3),
+        "one_new_capture_cpu_s": round(one_new_cpu, 3),
     }
 
 
@@ -158,7 +167,7 @@ def dask_parts(work: Path, jobs: int, pool: dict) -> dict:
     must be the process pool's (`pool`, the same corpus on `jobs` workers), byte for byte."""
     _fresh(work, "interim-dask", "processed-dask")
     cmd = [PY, "-m", "pipeline", "all", "-q", "--executor", "dask", "--jobs", str(jobs)]
-    seconds, peak = measure([*cmd, *_dirs(work, "interim-dask", "processed-dask")])
+    seconds, peak, _ = measure([*cmd, *_dirs(work, "interim-dask", "processed-dask")])
     pool_tables = sorted((work / "processed").glob("*.parquet"))
     same = all((work / "processed-dask" / p.name).read_bytes() == p.read_bytes() for p in pool_tables)
     return {
@@ -220,24 +229,29 @@ def table(results: dict) -> str:
     lines = [
         f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}",
         "one worker, from scratch (end to end: one `python -m pipeline all --jobs 1`; merge, publish: run again alone)",
-        f"{'captures':>8} {'input MB':>8} {'e2e s':>7} {'MB/s/core':>9} {'peak MB':>7} {'interim x':>9} "
-        f"{'merge s':>7} {'merge MB':>8} {'publish s':>9} {'publish MB':>10}",
+        f"{'captures':>8} {'input MB':>8} {'e2e s':>7} {'cpu s':>7} {'MB/s':>6} {'MB/cpu-s':>8} {'peak MB':>7} "
+        f"{'interim x':>9} {'merge s':>7} {'merge MB':>8} {'publish s':>9} {'publish MB':>10}",
     ]
     for size, r in results["scale"].items():
         e, s = r["end_to_end"], r["stages"]
         lines.append(
-            f"{size:>8} {r['input_mb']:>8} {e['seconds']:>7.2f} {e['input_mb_per_s_per_core']:>9.2f} "
-            f"{e['peak_rss_mb']:>7.0f} {r['interim_vs_input']:>9.2f} {s['merge']['seconds']:>7.2f} "
-            f"{s['merge']['peak_rss_mb']:>8.0f} {s['publish']['seconds']:>9.2f} {s['publish']['peak_rss_mb']:>10.0f}"
+            f"{size:>8} {r['input_mb']:>8} {e['seconds']:>7.2f} {e['cpu_s']:>7.2f} "
+            f"{e['input_mb_per_s_per_core']:>6.2f} {e['input_mb_per_cpu_s']:>8.2f} {e['peak_rss_mb']:>7.0f} "
+            f"{r['interim_vs_input']:>9.2f} {s['merge']['seconds']:>7.2f} {s['merge']['peak_rss_mb']:>8.0f} "
+            f"{s['publish']['seconds']:>9.2f} {s['publish']['peak_rss_mb']:>10.0f}"
         )
     if "growth_exponent" in results:
-        lines.append(f"growth exponent {results['growth_between']}: {results['growth_exponent']}")
+        lines.append(
+            f"growth exponent {results['growth_between']}: {results['growth_exponent']} (wall), "
+            f"{results['growth_exponent_cpu']} (CPU)"
+        )
     c = results["cores"]
     lines.append(f"{m['cores']} workers vs 1 at {results['cores_at']} captures: x{c['speedup']}")
     i = results["incremental"]
     lines.append(
         f"at {results['cores_at']} captures: full make all {i['full_s']} s; no change {i['no_change_s']} s "
-        f"(make all {i['no_change_make_s']} s); one new capture {i['one_new_capture_s']} s"
+        f"({i['no_change_cpu_s']} s CPU; make all {i['no_change_make_s']} s); one new capture "
+        f"{i['one_new_capture_s']} s ({i['one_new_capture_cpu_s']} s CPU)"
     )
     d = results["dask"]
     lines.append(
@@ -306,6 +320,8 @@ def main() -> None:
         ta, tb = (results["scale"][n]["end_to_end"]["seconds"] for n in (a, b))
         results["growth_between"] = f"{a} to {b}"
         results["growth_exponent"] = round(math.log(tb / ta) / math.log(b / a), 3)
+        ca, cb = (results["scale"][n]["end_to_end"]["cpu_s"] for n in (a, b))
+        results["growth_exponent_cpu"] = round(math.log(cb / ca) / math.log(b / a), 3)
     at = max((n for n in sizes if n <= CORES_AT), default=sizes[0])
     results["cores_at"] = at
     work = args.work / f"corpus-{at}"
