@@ -268,7 +268,12 @@ def to_json(obj: Any) -> str:
 def to_pretty_json(obj: Any) -> str:
     """The same, indented, for files people open (report.json); msgspec, since json's indented output
     runs in pure Python and took most of publish's time on a large corpus."""
-    return msgspec.json.format(_ENCODER.encode(obj), indent=1).decode("utf-8")
+    return to_pretty_bytes(obj).decode("utf-8")
+
+
+def to_pretty_bytes(obj: Any) -> bytes:
+    """`to_pretty_json` as UTF-8, for a large file written as it is (no str copy held beside it)."""
+    return msgspec.json.format(_ENCODER.encode(obj), indent=1)
 
 
 def from_json(tp: type, text: str | bytes) -> Any:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from pipeline.merge.stage import read_list
-from pipeline.model import Axis, Cell, Document, from_json, to_pretty_json
+from pipeline.model import Axis, Cell, Document, from_json, to_pretty_bytes
 from pipeline.publish import runreport as report
 from pipeline.runtime import incremental
 from pipeline.runtime.context import Context
@@ -70,7 +70,10 @@ def publish_stage(context: Context) -> int:
     if context.options.get("strict") and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
     _refuse_emptying(context.processed, tables, bool(context.options.get("allow_empty")))
-    companions = {COMPANIONS[0]: to_pretty_json(run), COMPANIONS[1]: datapackage.render(tables)}
+    companions: dict[str, str | bytes] = {
+        COMPANIONS[0]: to_pretty_bytes(run),
+        COMPANIONS[1]: datapackage.render(tables),
+    }
     del cells, documents, axes, history, described, notes  # from here on only the rows are needed
     with publish_lock(context.processed):
         written = write_set(
