@@ -5,20 +5,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import msgspec
 
 from pipeline.model import Cell, Document, Page, from_json, to_json, to_pretty_json
 from pipeline.runtime import incremental, parts
-from pipeline.runtime.atomic import write_text_atomic
+from pipeline.runtime.atomic import replacing, write_text_atomic
 from pipeline.runtime.context import Context
 from pipeline.runtime.orchestrator import UnreadableInput
 from pipeline.runtime.records import read_record
 from pipeline.runtime.tasks import output_path
-
-if TYPE_CHECKING:
-    from pipeline.merge.facts import Indexed
 
 
 class Group(msgspec.Struct):
@@ -54,12 +50,9 @@ def merge_stage(context: Context) -> int:
     from pipeline.merge import facts, revisions  # the folding code (rapidfuzz) loads only when merging
     from pipeline.merge.fold import Folds, merge_axes, merge_groups
 
-    source_index: dict[str, facts.Indexed] = incremental.load(source, facts.Indexed)
-    found = sorted(
-        ((name, found) for entry in source_index.values() for name, found in entry.facts.items()), key=lambda i: i[0]
-    )
-    candidates = [f.seen for _, f in found if f.seen]
-    load = _page_loader(source, source_index)
+    corpus = facts.gather(incremental.load(source, facts.Indexed))
+    candidates, structured = corpus.candidates, corpus.structured
+    load = _page_loader(source, corpus.parted)
     previous: dict[str, Group] = incremental.load(folder, Group)
     index: dict[str, Group] = {}
     notes: dict[str, list[str]] = {}
@@ -68,8 +61,6 @@ def merge_stage(context: Context) -> int:
         context.events.append(f"{folder}: its last output did not decode (a truncated or damaged file?); merged again")
         earlier = {}
     keys = {}
-
-    structured = {name: digest for entry in source_index.values() for name, digest in entry.outputs.items()}
 
     def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
         # each capture's structured record, not its raw bytes: new structure code changes what is folded;
@@ -87,7 +78,7 @@ def merge_stage(context: Context) -> int:
         merged[group.kind].append(group.result)
         index[group.group] = Group(keys[group.group], group.notes)
         notes.update(group.notes)
-    axes = merge_axes([axis for _, f in found for axis in f.axes])
+    axes = merge_axes(corpus.axes)
     folder.mkdir(parents=True, exist_ok=True)
     # the indexes go before the outputs change, so a run cut short cannot leave one that vouches for them
     (folder / incremental.INDEX).unlink(missing_ok=True)
@@ -95,9 +86,9 @@ def merge_stage(context: Context) -> int:
     for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
         write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
     write_text_atomic(folder / "notes.json", to_pretty_json(notes))
-    write_text_atomic(folder / "captures.json", to_pretty_json([f.described for _, f in found]))
+    _write_records(folder / "captures.json", corpus.described)
     history = revisions.history(
-        {n: f.captured_at for n, f in found},
+        corpus.captured,
         [s for s in candidates if s.kind == "cell"],
         load,
         folder,
@@ -139,9 +130,19 @@ def _earlier_groups(folder: Path) -> dict[str, Cell | Document] | None:
         return None
 
 
-def _page_loader(folder: Path, index: dict[str, Indexed]) -> Callable[[str], Page]:
-    """Pages by capture name; one that no longer decodes is made again by the structure stage."""
-    if any(entry.part for entry in index.values()):
+def _write_records(path: Path, records: list[bytes]) -> None:
+    """A JSON list of records already encoded, one a line, streamed to the file (never joined whole)."""
+    with replacing(path) as tmp, tmp.open("wb") as out:
+        out.write(b"[\n")
+        for n, record in enumerate(records):
+            out.write(b",\n" + record if n else record)
+        out.write(b"\n]\n")
+
+
+def _page_loader(folder: Path, parted: bool) -> Callable[[str], Page]:
+    """Pages by capture name (`parted`: some are kept in parts); one that no longer decodes is made
+    again by the structure stage."""
+    if parted:
         rows = parts.Rows(folder)
 
         def read(name: str) -> bytes:
