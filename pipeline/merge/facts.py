@@ -5,6 +5,7 @@ and then loads only the pages it folds, one at a time."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import msgspec
 
@@ -47,22 +48,25 @@ class Indexed(msgspec.Struct):
 
 @dataclass
 class Corpus:
-    """All merge keeps of the whole corpus, about 1 KB a capture: each capture's report record as
-    compact JSON bytes, its capture time and structured record's hash, the candidates and the axes."""
+    """All merge keeps of the whole corpus, under 1 KB a capture: each capture's capture time and
+    structured record's hash, the candidates and the axes (the report records went to a file)."""
 
-    described: list[bytes]  # in capture-name order
-    captured: dict[str, str | None]
+    captured: dict[str, str | None]  # in capture-name order
     structured: dict[str, str]  # capture → sha256 of its structured record
     candidates: list[Seen]  # in capture-name order
     axes: list[Axis]
     parted: bool  # some structured records are kept in parts
 
 
-def gather(index: dict[str, Indexed]) -> Corpus:
-    """The index's facts, copied out of the index's buffer (which then goes) in capture-name order."""
+def gather(index: dict[str, Indexed], described: BinaryIO) -> Corpus:
+    """The index's facts in capture-name order; each capture's report record is written to
+    `described` as it is in the index (a JSON list, one record a line), not kept."""
     found = sorted((name, held) for entry in index.values() for name, held in entry.facts.items())
+    described.write(b"[\n")
+    for n, (_, held) in enumerate(found):
+        described.write(b",\n" + held.described if n else held.described)
+    described.write(b"\n]\n")
     return Corpus(
-        [bytes(held.described) for _, held in found],
         {name: held.captured_at for name, held in found},
         {name: digest for entry in index.values() for name, digest in entry.outputs.items()},
         [held.seen for _, held in found if held.seen],

@@ -50,43 +50,47 @@ def merge_stage(context: Context) -> int:
     from pipeline.merge import facts, revisions  # the folding code (rapidfuzz) loads only when merging
     from pipeline.merge.fold import Folds, merge_axes, merge_groups
 
-    corpus = facts.gather(incremental.load(source, facts.Indexed))
-    candidates, structured = corpus.candidates, corpus.structured
-    load = _page_loader(source, corpus.parted)
-    previous: dict[str, Group] = incremental.load(folder, Group)
-    index: dict[str, Group] = {}
-    notes: dict[str, list[str]] = {}
-    earlier = _earlier_groups(folder) if previous else {}
-    if earlier is None:
-        context.events.append(f"{folder}: its last output did not decode (a truncated or damaged file?); merged again")
-        earlier = {}
-    keys = {}
-
-    def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
-        # each capture's structured record, not its raw bytes: new structure code changes what is folded;
-        # capture times too: they place an undated capture in its revision
-        keys[group] = incremental.key(
-            "merge", kind, group, [(s.capture, structured[s.capture], s.captured_at) for s in ranked]
-        )
-        if group in previous and previous[group].key == keys[group] and group in earlier:
-            return earlier[group], previous[group].notes
-        return None
-
-    merged: dict[str, list] = {"cell": [], "document": []}
-    folds = Folds(load)  # the history folds the same captures again: each set is folded once
-    for group in merge_groups(candidates, load, reuse, folds):
-        merged[group.kind].append(group.result)
-        index[group.group] = Group(keys[group.group], group.notes)
-        notes.update(group.notes)
-    axes = merge_axes(corpus.axes)
     folder.mkdir(parents=True, exist_ok=True)
-    # the indexes go before the outputs change, so a run cut short cannot leave one that vouches for them
-    (folder / incremental.INDEX).unlink(missing_ok=True)
-    (folder / MERGED).unlink(missing_ok=True)
-    for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
-        write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
-    write_text_atomic(folder / "notes.json", to_pretty_json(notes))
-    _write_records(folder / "captures.json", corpus.described)
+    # each capture's report record goes straight from structure's index into captures.json (moved into
+    # place with the other outputs), so merge never holds a copy of them
+    with replacing(folder / "captures.json") as staged, staged.open("wb") as captures:
+        corpus = facts.gather(incremental.load(source, facts.Indexed), captures)
+        candidates, structured = corpus.candidates, corpus.structured
+        load = _page_loader(source, corpus.parted)
+        previous: dict[str, Group] = incremental.load(folder, Group)
+        index: dict[str, Group] = {}
+        notes: dict[str, list[str]] = {}
+        earlier = _earlier_groups(folder) if previous else {}
+        if earlier is None:
+            context.events.append(
+                f"{folder}: its last output did not decode (a truncated or damaged file?); merged again"
+            )
+            earlier = {}
+        keys = {}
+
+        def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
+            # each capture's structured record, not its raw bytes: new structure code changes what is folded;
+            # capture times too: they place an undated capture in its revision
+            keys[group] = incremental.key(
+                "merge", kind, group, [(s.capture, structured[s.capture], s.captured_at) for s in ranked]
+            )
+            if group in previous and previous[group].key == keys[group] and group in earlier:
+                return earlier[group], previous[group].notes
+            return None
+
+        merged: dict[str, list] = {"cell": [], "document": []}
+        folds = Folds(load)  # the history folds the same captures again: each set is folded once
+        for group in merge_groups(candidates, load, reuse, folds):
+            merged[group.kind].append(group.result)
+            index[group.group] = Group(keys[group.group], group.notes)
+            notes.update(group.notes)
+        axes = merge_axes(corpus.axes)
+        # the indexes go before the outputs change, so a run cut short cannot leave one that vouches for them
+        (folder / incremental.INDEX).unlink(missing_ok=True)
+        (folder / MERGED).unlink(missing_ok=True)
+        for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
+            write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
+        write_text_atomic(folder / "notes.json", to_pretty_json(notes))
     history = revisions.history(
         corpus.captured,
         [s for s in candidates if s.kind == "cell"],
@@ -128,15 +132,6 @@ def _earlier_groups(folder: Path) -> dict[str, Cell | Document] | None:
         }
     except (OSError, ValueError):
         return None
-
-
-def _write_records(path: Path, records: list[bytes]) -> None:
-    """A JSON list of records already encoded, one a line, streamed to the file (never joined whole)."""
-    with replacing(path) as tmp, tmp.open("wb") as out:
-        out.write(b"[\n")
-        for n, record in enumerate(records):
-            out.write(b",\n" + record if n else record)
-        out.write(b"\n]\n")
 
 
 def _page_loader(folder: Path, parted: bool) -> Callable[[str], Page]:
