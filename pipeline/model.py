@@ -8,7 +8,7 @@ dataclasses that round-trip through JSON (`to_json` / `from_json`) for the inter
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import msgspec
 
@@ -268,7 +268,30 @@ def to_json(obj: Any) -> str:
 def to_pretty_json(obj: Any) -> str:
     """The same, indented, for files people open (report.json); msgspec, since json's indented output
     runs in pure Python and took most of publish's time on a large corpus."""
-    return msgspec.json.format(_ENCODER.encode(obj), indent=1).decode("utf-8")
+    return _pretty(obj).decode("utf-8")
+
+
+def write_pretty(out: BinaryIO, record: dict) -> None:
+    """`to_pretty_json(record)`, byte for byte, written to `out` a piece at a time: each value of the
+    dict formatted on its own, a list's items one by one, so a report of any size is never held whole
+    as text (report.json holds a record per capture)."""
+    out.write(b"{")
+    for n, key in enumerate(sorted(record)):
+        out.write((b",\n " if n else b"\n ") + _ENCODER.encode(key) + b": ")
+        value = record[key]
+        if isinstance(value, list) and value:
+            out.write(b"[")
+            for m, item in enumerate(value):
+                out.write((b",\n  " if m else b"\n  ") + _pretty(item, depth=2))
+            out.write(b"\n ]")
+        else:
+            out.write(_pretty(value, depth=1))
+    out.write(b"\n}" if record else b"}")
+
+
+def _pretty(obj: Any, depth: int = 0) -> bytes:
+    """Indented JSON, each line but the first indented `depth` levels more (a JSON string holds no newline)."""
+    return msgspec.json.format(_ENCODER.encode(obj), indent=1).replace(b"\n", b"\n" + b" " * depth)
 
 
 def from_json(tp: type, text: str | bytes) -> Any:

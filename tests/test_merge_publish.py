@@ -13,6 +13,7 @@ from conftest import RAW, ROOT, TABLES, folder_of, run_on
 from test_structure_units import CELL
 
 from pipeline.cli import main
+from pipeline.model import to_pretty_json, write_pretty
 from pipeline.publish.schemas import data_dictionary
 from pipeline.publish.validate import validate
 from pipeline.runtime.records import read_record
@@ -62,6 +63,20 @@ def test_older_revision_is_superseded(tmp_path):
     report = {c["file"]: c for c in run.report["captures"]}
     assert report["old.txt"]["status"] == "superseded"
     assert "superseded" in report["old.txt"]["notes"][0]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {},
+        {"captures": [], "totals": {}},
+        {"b": [{"x": 1, "y": [1, 2], "z": {}}, {"é": "a\nb", "w": []}], "a": None, "c": {"k": [[]]}},
+    ],
+)
+def test_a_report_written_a_piece_at_a_time_is_the_same_bytes(record, tmp_path):
+    with (tmp_path / "r.json").open("wb") as out:
+        write_pretty(out, record)
+    assert (tmp_path / "r.json").read_text("utf-8") == to_pretty_json(record)
 
 
 def test_two_runs_write_identical_bytes(tmp_path):

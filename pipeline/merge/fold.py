@@ -30,7 +30,7 @@ def _links(page: CellPage) -> int:
     return sum(1 for e in page.entries for s in e.body.spans if s.kind == "link" and s.href)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seen:
     """What ranking needs of one capture, without its content: merging a corpus holds only these in
     memory, and loads the captures of one cell (or document) one at a time, best first."""

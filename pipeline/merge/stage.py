@@ -5,20 +5,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import msgspec
 
 from pipeline.model import Cell, Document, Page, from_json, to_json, to_pretty_json
 from pipeline.runtime import incremental, parts
-from pipeline.runtime.atomic import write_text_atomic
+from pipeline.runtime.atomic import replacing, write_text_atomic
 from pipeline.runtime.context import Context
 from pipeline.runtime.orchestrator import UnreadableInput
 from pipeline.runtime.records import read_record
 from pipeline.runtime.tasks import output_path
-
-if TYPE_CHECKING:
-    from pipeline.merge.facts import Indexed
 
 
 class Group(msgspec.Struct):
@@ -54,50 +50,49 @@ def merge_stage(context: Context) -> int:
     from pipeline.merge import facts, revisions  # the folding code (rapidfuzz) loads only when merging
     from pipeline.merge.fold import Folds, merge_axes, merge_groups
 
-    source_index: dict[str, facts.Indexed] = incremental.load(source, facts.Indexed)
-    found = sorted(
-        ((name, found) for entry in source_index.values() for name, found in entry.facts.items()), key=lambda i: i[0]
-    )
-    candidates = [f.seen for _, f in found if f.seen]
-    load = _page_loader(source, source_index)
-    previous: dict[str, Group] = incremental.load(folder, Group)
-    index: dict[str, Group] = {}
-    notes: dict[str, list[str]] = {}
-    earlier = _earlier_groups(folder) if previous else {}
-    if earlier is None:
-        context.events.append(f"{folder}: its last output did not decode (a truncated or damaged file?); merged again")
-        earlier = {}
-    keys = {}
-
-    structured = {name: digest for entry in source_index.values() for name, digest in entry.outputs.items()}
-
-    def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
-        # each capture's structured record, not its raw bytes: new structure code changes what is folded;
-        # capture times too: they place an undated capture in its revision
-        keys[group] = incremental.key(
-            "merge", kind, group, [(s.capture, structured[s.capture], s.captured_at) for s in ranked]
-        )
-        if group in previous and previous[group].key == keys[group] and group in earlier:
-            return earlier[group], previous[group].notes
-        return None
-
-    merged: dict[str, list] = {"cell": [], "document": []}
-    folds = Folds(load)  # the history folds the same captures again: each set is folded once
-    for group in merge_groups(candidates, load, reuse, folds):
-        merged[group.kind].append(group.result)
-        index[group.group] = Group(keys[group.group], group.notes)
-        notes.update(group.notes)
-    axes = merge_axes([axis for _, f in found for axis in f.axes])
     folder.mkdir(parents=True, exist_ok=True)
-    # the indexes go before the outputs change, so a run cut short cannot leave one that vouches for them
-    (folder / incremental.INDEX).unlink(missing_ok=True)
-    (folder / MERGED).unlink(missing_ok=True)
-    for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
-        write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
-    write_text_atomic(folder / "notes.json", to_pretty_json(notes))
-    write_text_atomic(folder / "captures.json", to_pretty_json([f.described for _, f in found]))
+    # each capture's report record goes straight from structure's index into captures.json (moved into
+    # place with the other outputs), so merge never holds a copy of them
+    with replacing(folder / "captures.json") as staged, staged.open("wb") as captures:
+        corpus = facts.gather(incremental.load(source, facts.Indexed), captures)
+        candidates, structured = corpus.candidates, corpus.structured
+        load = _page_loader(source, corpus.parted)
+        previous: dict[str, Group] = incremental.load(folder, Group)
+        index: dict[str, Group] = {}
+        notes: dict[str, list[str]] = {}
+        earlier = _earlier_groups(folder) if previous else {}
+        if earlier is None:
+            context.events.append(
+                f"{folder}: its last output did not decode (a truncated or damaged file?); merged again"
+            )
+            earlier = {}
+        keys = {}
+
+        def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
+            # each capture's structured record, not its raw bytes: new structure code changes what is folded;
+            # capture times too: they place an undated capture in its revision
+            keys[group] = incremental.key(
+                "merge", kind, group, [(s.capture, structured[s.capture], s.captured_at) for s in ranked]
+            )
+            if group in previous and previous[group].key == keys[group] and group in earlier:
+                return earlier[group], previous[group].notes
+            return None
+
+        merged: dict[str, list] = {"cell": [], "document": []}
+        folds = Folds(load)  # the history folds the same captures again: each set is folded once
+        for group in merge_groups(candidates, load, reuse, folds):
+            merged[group.kind].append(group.result)
+            index[group.group] = Group(keys[group.group], group.notes)
+            notes.update(group.notes)
+        axes = merge_axes(corpus.axes)
+        # the indexes go before the outputs change, so a run cut short cannot leave one that vouches for them
+        (folder / incremental.INDEX).unlink(missing_ok=True)
+        (folder / MERGED).unlink(missing_ok=True)
+        for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
+            write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
+        write_text_atomic(folder / "notes.json", to_pretty_json(notes))
     history = revisions.history(
-        {n: f.captured_at for n, f in found},
+        corpus.captured,
         [s for s in candidates if s.kind == "cell"],
         load,
         folder,
@@ -139,9 +134,10 @@ def _earlier_groups(folder: Path) -> dict[str, Cell | Document] | None:
         return None
 
 
-def _page_loader(folder: Path, index: dict[str, Indexed]) -> Callable[[str], Page]:
-    """Pages by capture name; one that no longer decodes is made again by the structure stage."""
-    if any(entry.part for entry in index.values()):
+def _page_loader(folder: Path, parted: bool) -> Callable[[str], Page]:
+    """Pages by capture name (`parted`: some are kept in parts); one that no longer decodes is made
+    again by the structure stage."""
+    if parted:
         rows = parts.Rows(folder)
 
         def read(name: str) -> bytes:

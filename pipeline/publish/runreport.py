@@ -38,10 +38,10 @@ def build(
     notes: dict[str, list[str]],
 ) -> dict:
     published = {src for cell in cells for src in cell.sources} | {src for d in documents for src in d.sources}
-    captures = []
-    for c in sorted(described, key=lambda c: c["file"]):
+    captures = sorted(described, key=lambda c: c["file"])
+    for c in captures:  # each record is given its status and notes in place: no second copy per capture
         mine = notes.get(c["file"], [])
-        captures.append({**c, "status": status(c, mine, published)[0], "notes": mine})
+        c["status"], c["notes"] = status(c, mine, published)[0], mine
     return {
         "captures": captures,
         "quarantined": [{"file": c["file"], "errors": c["errors"]} for c in captures if c["status"] == "quarantined"],

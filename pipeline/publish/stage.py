@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import msgspec
 
 from pipeline.merge.stage import read_list
-from pipeline.model import Axis, Cell, Document, from_json, to_pretty_json
+from pipeline.model import Axis, Cell, Document, from_json, write_pretty
 from pipeline.publish import runreport as report
 from pipeline.runtime import incremental
 from pipeline.runtime.context import Context
@@ -70,7 +71,11 @@ def publish_stage(context: Context) -> int:
     if context.options.get("strict") and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
     _refuse_emptying(context.processed, tables, bool(context.options.get("allow_empty")))
-    companions = {COMPANIONS[0]: to_pretty_json(run), COMPANIONS[1]: datapackage.render(tables)}
+    # report.json is written a capture at a time when the set is staged, never held whole as text
+    companions: dict[str, str | Callable[[BinaryIO], None]] = {
+        COMPANIONS[0]: lambda out: write_pretty(out, run),
+        COMPANIONS[1]: datapackage.render(tables),
+    }
     del cells, documents, axes, history, described, notes  # from here on only the rows are needed
     with publish_lock(context.processed):
         written = write_set(

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -63,13 +64,14 @@ def finish_interrupted(processed: Path) -> list[str]:
 def write_set(
     tables: dict[str, list[dict]],
     processed: Path,
-    extra: dict[str, str],
+    extra: dict[str, str | Callable[[BinaryIO], None]],
     render: Callable[[Path], dict[str, str]] | None = None,
 ) -> list[Path]:
-    """Stage the tables (rows by table name, each written by `write_table`) and the `extra` text
-    files, then `render(staging)`'s files (drawn from the staged tables), and move the whole set into
-    `processed`. Returns the tables' paths. The tables are handed over: each leaves `tables` once
-    written, so that its rows are freed before `render` reads the staged set back."""
+    """Stage the tables (rows by table name, each written by `write_table`) and the `extra` files
+    (text, or a function writing the file's bytes), then `render(staging)`'s files (drawn from the
+    staged tables), and move the whole set into `processed`. Returns the tables' paths. The tables
+    and extra files are handed over: each leaves its dict once written, so that it is freed before
+    `render` reads the staged set back."""
     processed.mkdir(parents=True, exist_ok=True)
     for line in finish_interrupted(processed):
         log.warning(line)
@@ -77,8 +79,13 @@ def write_set(
     try:
         for name in TABLES:
             write_table(name, tables.pop(name), staging / f"{name}.parquet")
-        for name, text in extra.items():
-            (staging / name).write_text(text, encoding="utf-8")
+        for name in list(extra):
+            text = extra.pop(name)
+            if callable(text):
+                with (staging / name).open("wb") as out:
+                    text(out)
+            else:
+                (staging / name).write_text(text, encoding="utf-8")
         for name, text in (render(staging) if render else {}).items():
             (staging / name).write_text(text, encoding="utf-8")
         mode = 0o666 & ~_umask()
@@ -117,9 +124,9 @@ def _umask() -> int:
     return umask
 
 
-def read_published(path: Path) -> pa.Table:
-    """Read a published table, refusing one written under another schema version."""
-    table = pq.read_table(path)
+def read_published(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """Read a published table (only `columns`, when given), refusing one written under another schema version."""
+    table = pq.read_table(path, columns=columns)
     found = (table.schema.metadata or {}).get(METADATA_KEY)
     if found != SCHEMA_VERSION.encode():
         raise SchemaVersionError(

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pandas as pd
 
 from pipeline.publish.write import read_published
@@ -56,10 +56,46 @@ class Charts:
                 path.unlink()
 
 
-def load(processed: Path) -> dict[str, pd.DataFrame]:
-    names = ("cells", "entries", "works", "links", "documents", "cell_revisions", "entry_history", "changes")
-    tables = {n: read_published(processed / f"{n}.parquet").to_pandas() for n in names}
-    tables["run"] = json.loads((processed / "report.json").read_text("utf-8"))
+# The columns the page reads of each table: only these are loaded, so a table's wide text columns
+# (annotations, sections' text) never reach pandas, however large the corpus.
+COLUMNS = {
+    "cells": ("cell_id", "captured"),
+    "entries": ("cell_id", "types", "year", "issuer"),
+    "works": ("work_id", "title", "year", "cell_ids"),
+    "links": ("cell_id", "target_cell_id"),
+    "documents": ("document_id",),
+    "cell_revisions": ("cell_id", "revision", "revised", "dated_by", "entry_count", "truncated"),
+    "entry_history": ("work_key", "title", "from_revision"),
+    "changes": ("cell_id", "change", "to_revision", "before", "after", "work_key"),
+}
+
+
+class Told(msgspec.Struct):
+    """What the page says of one capture in report.json: its other fields are never decoded."""
+
+    kind: str
+    status: str
+    furniture_removed: int
+
+
+class Quarantined(msgspec.Struct):
+    file: str
+    errors: list[str]
+
+
+class Run(msgspec.Struct):
+    """report.json as the page reads it: a few small fields per capture, not the whole record (a
+    generic decode held about 1.3 KB per capture)."""
+
+    captures: list[Told]
+    quarantined: list[Quarantined]
+
+
+def load(processed: Path) -> dict:
+    tables: dict = {
+        n: read_published(processed / f"{n}.parquet", list(columns)).to_pandas() for n, columns in COLUMNS.items()
+    }
+    tables["run"] = msgspec.json.decode((processed / "report.json").read_bytes(), type=Run)
     return tables
 
 
@@ -236,11 +272,11 @@ def history(revisions: pd.DataFrame, listings: pd.DataFrame, changes: pd.DataFra
     )
 
 
-def quality(run: dict) -> str:
-    caps = run["captures"]
-    kinds = Counter(c["kind"] for c in caps)
-    statuses = Counter(c["status"] for c in caps)
-    furniture = sum(c["furniture_removed"] for c in caps)
+def quality(run: Run) -> str:
+    caps = run.captures
+    kinds = Counter(c.kind for c in caps)
+    statuses = Counter(c.status for c in caps)
+    furniture = sum(c.furniture_removed for c in caps)
     rows = [
         ["captures read", f'<b data-metric="captures">{len(caps)}</b>'],
         ["page kinds", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))],
@@ -248,7 +284,7 @@ def quality(run: dict) -> str:
         ["furniture blocks removed", f'<b data-metric="furniture-removed">{furniture}</b>'],
     ]
     out = "<table><tbody>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</tbody></table>"
-    quarantined = [[q["file"], "; ".join(q["errors"])] for q in run["quarantined"]]
+    quarantined = [[q.file, "; ".join(q.errors)] for q in run.quarantined]
     out += "<h3>Quarantined captures</h3>" + (
         _table(["capture", "reason"], quarantined, "quarantined")
         if quarantined
