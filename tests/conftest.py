@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -58,3 +59,20 @@ def seeds(tmp_path_factory) -> Run:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Run:
     return run_on(FIXTURES / "site", tmp_path_factory.mktemp("site"))
+
+
+def warc_response(writer, url: str, body: bytes, headers: list[tuple[str, str]], status: str, date: str) -> None:
+    """Write one HTTP response record (`writer`: a warcio WARCWriter) for tests that build WARC files."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+    writer.write_record(
+        writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http,
+            warc_headers_dict={"WARC-Date": date},
+        )
+    )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES, ROOT, folder_of, run_on
+from conftest import FIXTURES, ROOT, folder_of, run_on, warc_response
 from fetchsite import (
     ALL_CELLS,
     NICE_PATH,
@@ -540,7 +540,6 @@ def test_a_warc_written_by_the_fetch_feeds_the_extract_stage(tmp_path, site):
 
 
 def test_an_uncompressed_warc_from_another_crawler_is_read(tmp_path):
-    from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     buf = io.BytesIO()
@@ -556,17 +555,7 @@ def test_an_uncompressed_warc_from_another_crawler_is_read(tmp_path):
         ("https://findings.org.uk/PHP/dl.php?file=Matrix/Drugs/B4.htm", "text/html", b"gone", "404 Not Found"),
     ]
     for url, ctype, body, status in pages:
-        http = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
-        writer.write_record(
-            writer.create_warc_record(
-                url,
-                "response",
-                payload=io.BytesIO(body),
-                length=len(body),
-                http_headers=http,
-                warc_headers_dict={"WARC-Date": "2023-05-06T07:08:09Z"},
-            )
-        )
+        warc_response(writer, url, body, [("Content-Type", ctype)], status, "2023-05-06T07:08:09Z")
     data = buf.getvalue()
     assert data.startswith(b"WARC/") and is_warc(data) and not is_warc(gzip.compress(b"<html>"))
     records = list(warc_captures("other.warc", data))

@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, folder_of, run_on
+from conftest import ROOT, folder_of, run_on, warc_response
 from test_bad_inputs import CELL_HTML
 from test_structure_units import CELL
 
@@ -39,7 +39,6 @@ def url(code: str) -> str:
 
 def warc(pages: list[tuple[str, bytes]], gz: bool, encoding: str | None = None) -> bytes:
     """A WARC file of HTML responses (url, body), every body sent with Content-Encoding `encoding`."""
-    from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     buf = io.BytesIO()
@@ -48,16 +47,7 @@ def warc(pages: list[tuple[str, bytes]], gz: bool, encoding: str | None = None) 
         headers = [("Content-Type", "text/html; charset=utf-8")] + (
             [("Content-Encoding", encoding)] if encoding else []
         )
-        http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
-        record = writer.create_warc_record(
-            address,
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http,
-            warc_headers_dict={"WARC-Date": "2024-05-06T07:08:09Z"},
-        )
-        writer.write_record(record)
+        warc_response(writer, address, body, headers, "200 OK", "2024-05-06T07:08:09Z")
     return buf.getvalue()
 
 
