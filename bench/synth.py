@@ -6,6 +6,10 @@ added where real captures have it: the sidebar spliced between paragraphs (whole
 width as in PDF-like conversions), a menu, a footer. The furniture is drawn from the site's sidebar
 vocabulary as SITE.md records it, not from the pipeline's own list, and every page records exactly
 which content and which furniture it holds, so an extractor's output can be scored against it.
+A cell page is renamed, in turn, as each of the 50 cells (its self-naming line and labels rewritten),
+and an analysis page as one of 50 documents (its title numbered), so a corpus spreads over the site
+as the real one does rather than piling every copy onto the seeds' few pages, which would make merge
+fold thousands of captures of one cell.
 Deterministic: the same seed captures and `seed` give the same bytes.
 """
 
@@ -20,6 +24,8 @@ from pathlib import Path
 from pipeline.clean.passes import clean
 from pipeline.extract.read import read_capture
 from pipeline.extract.sources import capture_files
+from pipeline.site import matrix
+from pipeline.structure import structure
 
 FUNDING = ["2020/21 update funded by", "2019/20 update funded by", "Funded by"]
 SPONSORS = [
@@ -52,12 +58,15 @@ MENU = ["Effectiveness Bank home", "Hot topics", "Search the Effectiveness Bank"
 FOOTER = ["Drug and Alcohol Findings Effectiveness Bank", "Copy title and link | Comment/query | Tweet"]
 FORMATS = ("text", "markdown", "html")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+\-.!|()~])")
+_MATRIX_WORD = {"alcohol": "Alcohol", "drug": "Drug"}
 
 
 @dataclass(frozen=True)
 class Seed:
     name: str
     blocks: tuple[tuple[str, str, int], ...]  # (kind, text, level) of each content block
+    cell: tuple[str, str, str, str] | None = None  # a cell page's (matrix, code, column label, row label)
+    title: str | None = None  # an analysis page's title
 
 
 @dataclass(frozen=True)
@@ -75,9 +84,47 @@ def seeds(raw: Path) -> list[Seed]:
     for path in capture_files(raw):
         cleaned = clean(read_capture(path.name, path.read_bytes()))
         blocks = tuple((b.kind, b.text.replace("\n", " "), b.level) for b in cleaned.content())
+        structured = structure(cleaned)
+        cell, title = structured.cell, structured.analysis.title if structured.analysis else None
+        named = (cell.matrix, f"{cell.column_code}{cell.row_code}", cell.column_label, cell.row_label) if cell else None
         if blocks:
-            found.append(Seed(path.stem, blocks))
+            found.append(Seed(path.stem, blocks, named if named and all(named) else None, title))  # type: ignore[arg-type]
     return found
+
+
+def renamed(seed: Seed, number: int) -> Seed:
+    """The seed as the `number`-th of the 50 cells (a cell page) or of 50 documents (an analysis page)."""
+    if seed.cell:
+        return as_cell(seed, matrix.ALL_CELLS[number % len(matrix.ALL_CELLS)])
+    if seed.title:
+        title = f"{seed.title} ({number % len(matrix.ALL_CELLS) + 1})"
+        blocks = tuple(
+            (k, title + text[len(seed.title) :] if text.startswith(seed.title) else text, level)
+            for k, text, level in seed.blocks
+        )
+        return Seed(seed.name, blocks, None, title)
+    return seed
+
+
+def as_cell(seed: Seed, cell_id: str) -> Seed:
+    """The seed's cell page renamed as `cell_id`: its self-naming lines ("Alcohol Treatment Matrix cell
+    E4: Treatment systems; Psychosocial therapies", or the heading and a labels line) and the matrix it
+    says it is one of name the new cell; every other line is kept."""
+    if seed.cell is None:
+        return seed
+    name, code, column, row = seed.cell
+    new_name, new_code = cell_id.split("-")
+    new_column, new_row = matrix.COLUMNS[new_code[0]], matrix.ROWS[new_name][int(new_code[1])]
+    word, new_word = _MATRIX_WORD[name], _MATRIX_WORD[new_name]
+    self_name = re.compile(rf"^{word}s?((?: Treatment)? Matrix cell ){code}\b")
+    labels = f"{column}; {row}"
+
+    def renamed(text: str) -> str:
+        text = self_name.sub(rf"{new_word}\g<1>{new_code}", text).replace(labels, f"{new_column}; {new_row}")
+        return text.replace(f"cells in the {word} Treatment Matrix", f"cells in the {new_word} Treatment Matrix")
+
+    blocks = tuple((kind, renamed(text), level) for kind, text, level in seed.blocks)
+    return Seed(seed.name, blocks, (new_name, new_code, new_column, new_row))
 
 
 def _sidebar(rng: random.Random) -> list[str]:
@@ -169,10 +216,17 @@ def _html(blocks, sidebar, at, cuts, cut_at, in_landmark: bool) -> bytes:
 
 
 def corpus(seed_pages: list[Seed], size: int, seed: int = 2026, formats: tuple[str, ...] = FORMATS) -> list[Page]:
-    """`size` pages cycling through seeds and formats, furniture varied by a seeded generator."""
+    """`size` pages cycling through seeds, formats and the 50 cells or documents (`renamed`), furniture
+    varied by a seeded generator."""
     rng = random.Random(seed)
+    rounds = len(seed_pages) * len(formats)  # each seed in each format, then the next cell
     return [
-        page(seed_pages[i % len(seed_pages)], i, formats[(i // len(seed_pages)) % len(formats)], rng)
+        page(
+            renamed(seed_pages[i % len(seed_pages)], i // rounds),
+            i,
+            formats[(i // len(seed_pages)) % len(formats)],
+            rng,
+        )
         for i in range(size)
     ]
 
