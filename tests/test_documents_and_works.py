@@ -236,3 +236,46 @@ def test_cell_without_labels_takes_them_from_the_axes(tmp_path):
     assert cells[["cell_id", "column_label", "row_label"]].values.tolist() == [
         ["drug-B5", "Practitioners", "Safeguarding the community"]
     ]
+
+
+def test_alike_listings_in_many_cells_are_one_work_matched_as_each_pair_would_be():
+    from pipeline.publish.works import WorkKey, assign_works
+
+    def key(entry: str, cell: str, title: str, year: int, href: str | None = None) -> WorkKey:
+        return WorkKey(entry, cell, title, (year,), None, "An annotation.", href)
+
+    keys = [
+        key("x1", "X", "Treating alcohol problems", 2010),
+        key("y1", "Y", "Treating alcohol problems", 2010),
+        key("z1", "Z", "Treating alcohol problems", 2010),
+        key("x2", "X", "Treating alcohol problems", 2010),  # listed twice in X: joined only through Y and Z
+        key("y2", "Y", "Treating alcohol problems.", 2010),  # nearly the same title
+        key("w1", "W", "Treating alcohol problems", 2012),  # another year: never compared
+        key("x3", "X", "Counselling", 2001, "https://findings.org.uk/a"),
+        key("y3", "Y", "Counselling services", 2003, "https://findings.org.uk/a"),
+        key("z3", "Z", "Counselling", 2001, "https://findings.org.uk/b"),
+    ]
+    works = assign_works(keys)
+    same = {e for e in works if works[e][0] == works["x1"][0]}
+    assert same == {"x1", "y1", "z1", "x2", "y2"}
+    assert {e: works[e][1:] for e in works} == {
+        "x1": ("title", 100.0),
+        "y1": ("title", 100.0),
+        "z1": ("title", 100.0),
+        "x2": ("title", 100.0),
+        "y2": ("title", 98.0),  # its best partners are in X and Z; y1 is in its own cell
+        "w1": ("unique", 0.0),
+        "x3": ("href", 100.0),
+        "y3": ("href", 100.0),
+        "z3": ("unique", 0.0),
+    }
+    assert works["x3"][0] == works["y3"][0] != works["z3"][0] != works["w1"][0]
+    # a listing alike in two places of one cell joins the near match in another cell from both
+    pair = assign_works(
+        [
+            key("x1", "X", "Treating alcohol problems", 2010),
+            key("y1", "Y", "Treating alcohol problems.", 2010),
+            key("x2", "X", "Treating alcohol problems", 2010),
+        ]
+    )
+    assert pair["x1"][0] == pair["y1"][0] == pair["x2"][0]

@@ -11,7 +11,6 @@ showed the work and the next one that does (or that shows it gone).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -38,10 +37,11 @@ def history_tables(history: History) -> dict[str, list[dict]]:
     """Every table the history gives, from each cell's revisions after the last refresh."""
     refresh_of = {name: r.number for r in history.refreshes for name in r.captures}
     tables: dict[str, list[dict]] = {name: [] for name in HISTORY_TABLES}
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
     for cell in history.cells:
-        for name, rows in _cell_tables(cell.cell_id, cell.states[-1].revisions, refresh_of).items():
+        for name, rows in _count_cell(cell, refresh_of, counts).items():
             tables[name] += rows
-    tables["runs"] = _runs(history, refresh_of)
+    tables["runs"] = _runs(history, counts)
     return tables
 
 
@@ -96,21 +96,30 @@ def _completeness(e: Entry) -> tuple[bool, bool]:
     return not e.cut_off, not e.types_inferred
 
 
-def _exact(a: Entry, b: Entry) -> bool:
-    year = (a.reference.year if a.reference else None) == (b.reference.year if b.reference else None)
-    return (year and normalise(a.title) == normalise(b.title)) or (address(a) is not None and address(a) == address(b))
+def _exact(e: Entry) -> list[tuple]:
+    """What a listing shares with an exact match of it: its title and year, or its address."""
+    shared: list[tuple] = [("title", normalise(e.title), e.reference.year if e.reference else None)]
+    if (href := address(e)) is not None:
+        shared.append(("href", href))
+    return shared
 
 
 def _works(cell_id: str, revisions: list[Revision]) -> list[dict[str, Entry]]:
     """Per revision, work key → its listing there. Exact matches are taken first, so a near match never
     takes a work from the entry that lists it unchanged."""
     works: list[tuple[str, list[Entry]]] = []
+    exact: dict[tuple, list[int]] = defaultdict(list)  # the works with a listing of that title and year, or address
     keys: Counter[str] = Counter()
     found = []
     for revision in revisions:
         taken: dict[int, int] = {}
-        for same in (_exact, same_work):
-            _claim(revision.entries, works, taken, same)
+        claimed: set[int] = set()
+        for i, entry in enumerate(revision.entries):
+            first = min((w for k in _exact(entry) for w in exact.get(k, ()) if w not in claimed), default=None)
+            if first is not None:
+                taken[i] = first
+                claimed.add(first)
+        _claim(revision.entries, works, taken, claimed)
         listed = {}
         for i, entry in enumerate(revision.entries):
             if i not in taken:
@@ -119,19 +128,25 @@ def _works(cell_id: str, revisions: list[Revision]) -> list[dict[str, Entry]]:
                 works.append((f"{cell_id}-{stable_id(*base, keys[str(base)])}", []))
                 taken[i] = len(works) - 1
             works[taken[i]][1].append(entry)
+            for k in _exact(entry):
+                exact[k].append(taken[i])
             listed[works[taken[i]][0]] = entry
         found.append(listed)
     return found
 
 
-def _claim(entries: list[Entry], works: list[tuple[str, list[Entry]]], taken: dict[int, int], same: Callable) -> None:
+def _claim(
+    entries: list[Entry], works: list[tuple[str, list[Entry]]], taken: dict[int, int], claimed: set[int]
+) -> None:
+    """Each entry not yet taken takes the first work not yet claimed that has a listing of the same work."""
     for i, entry in enumerate(entries):
         if i in taken:
             continue
-        free = (w for w, (_, listings) in enumerate(works) if w not in taken.values())
-        match = next((w for w in free if any(same(old, entry) for old in works[w][1])), None)
+        free = (w for w in range(len(works)) if w not in claimed)
+        match = next((w for w in free if any(same_work(old, entry) for old in works[w][1])), None)
         if match is not None:
             taken[i] = match
+            claimed.add(match)
 
 
 def _shown(kind: str, e: Entry) -> str:
@@ -218,12 +233,9 @@ def _rows(tables: dict[str, list[dict]]) -> dict[str, dict[tuple, tuple]]:
     }
 
 
-def _runs(history: History, refresh_of: dict[str, int]) -> list[dict]:
+def _runs(history: History, counts: dict[int, Counter[str]]) -> list[dict]:
     """Per refresh: the captures it brought, and the history rows (by key) it added, changed and
-    removed: each cell's tables after it against its tables after the refresh before."""
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for cell in history.cells:
-        _count_cell(cell, refresh_of, counts)
+    removed, as `_count_cell` counted them."""
     return [
         {
             "refresh": r.number,
@@ -238,10 +250,16 @@ def _runs(history: History, refresh_of: dict[str, int]) -> list[dict]:
     ]
 
 
-def _count_cell(cell: CellHistory, refresh_of: dict[str, int], counts: dict[int, Counter[str]]) -> None:
+def _count_cell(
+    cell: CellHistory, refresh_of: dict[str, int], counts: dict[int, Counter[str]]
+) -> dict[str, list[dict]]:
+    """The cell's tables after its last refresh; into `counts`, the rows (by key) each refresh added,
+    changed and removed: the cell's tables after it against its tables after the refresh before."""
     before: dict[str, dict[tuple, tuple]] = {name: {} for name in HISTORY_TABLES}
+    tables: dict[str, list[dict]] = {}
     for state in cell.states:
-        after = _rows(_cell_tables(cell.cell_id, state.revisions, refresh_of))
+        tables = _cell_tables(cell.cell_id, state.revisions, refresh_of)
+        after = _rows(tables)
         for name in HISTORY_TABLES:
             old, new = before[name], after[name]
             found = counts[state.refresh]
@@ -250,3 +268,4 @@ def _count_cell(cell: CellHistory, refresh_of: dict[str, int], counts: dict[int,
             found[f"{name}_removed"] += len(old.keys() - new.keys())
         counts[state.refresh]["cells"] += after != before
         before = after
+    return tables

@@ -18,7 +18,7 @@ removed. Two works whose smallest keys coincide are told apart by a hash of all 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -83,7 +83,9 @@ def match(a: WorkKey, b: WorkKey) -> tuple[str, float] | None:
 
 
 def assign_works(keys: list[WorkKey]) -> dict[str, tuple[str, str, float]]:
-    """entry_id → (work_id, method, score); method "unique" (score 0) for a work listed once."""
+    """entry_id → (work_id, method, score); method "unique" (score 0) for a work listed once. Keys that
+    say the same (one work listed alike in many cells) are compared as one listing, and only listings
+    that could match are compared: those that share a year or an address."""
     parent = {k.entry_id: k.entry_id for k in keys}
 
     def find(x: str) -> str:
@@ -92,18 +94,34 @@ def assign_works(keys: list[WorkKey]) -> dict[str, tuple[str, str, float]]:
             x = parent[x]
         return x
 
+    alike: dict[tuple, list[int]] = {}
+    for i, k in enumerate(keys):
+        alike.setdefault((k.title, k.years, k.issuer, k.annotation, k.href), []).append(i)
+    listings = list(alike.values())  # each the indexes of its keys, in order
+    matched: dict[int, list[tuple[int, tuple[str, float]]]] = defaultdict(list)
+    for c, d in sorted(_comparable([keys[first] for first, *_ in listings])):
+        found = match(keys[listings[c][0]], keys[listings[d][0]])
+        if found:
+            matched[c].append((d, found))
+            if d != c:
+                matched[d].append((c, found))
+            for a in listings[c]:
+                for b in listings[d]:
+                    if (c != d or a < b) and keys[a].cell_id != keys[b].cell_id:
+                        parent[find(keys[a].entry_id)] = find(keys[b].entry_id)
     best: dict[str, tuple[str, float]] = {}
-    for i, a in enumerate(keys):
-        for b in keys[i + 1 :]:
-            if a.cell_id == b.cell_id:
-                continue
-            found = match(a, b)
-            if not found:
-                continue
-            parent[find(a.entry_id)] = find(b.entry_id)
-            for k in (a.entry_id, b.entry_id):
-                if found[1] > best.get(k, ("", -1.0))[1]:
-                    best[k] = found
+    for c, alike_keys in enumerate(listings):
+        for a in alike_keys:
+            # the strongest match, the first partner (in key order) on a tie
+            partners = (
+                (found, b)
+                for d, found in matched[c]
+                for b in listings[d]
+                if b != a and keys[b].cell_id != keys[a].cell_id
+            )
+            strongest = min(partners, key=lambda p: (-p[0][1], p[1]), default=None)
+            if strongest:
+                best[keys[a].entry_id] = strongest[0]
     groups: dict[str, list[str]] = {}
     for key in keys:
         groups.setdefault(find(key.entry_id), []).append(key.entry_id)
@@ -117,6 +135,17 @@ def assign_works(keys: list[WorkKey]) -> dict[str, tuple[str, str, float]]:
             method, score = best.get(m, ("unique", 0.0))
             out[m] = (work_id, method, round(score, 1))
     return out
+
+
+def _comparable(listings: list[WorkKey]) -> set[tuple[int, int]]:
+    """Pairs (i ≤ j) of listings that `match` could join: the same address, or a shared year."""
+    by: dict[object, list[int]] = defaultdict(list)
+    for i, k in enumerate(listings):
+        if k.href:
+            by[k.href].append(i)
+        for year in set(k.years):
+            by[year].append(i)
+    return {(c, d) for group in by.values() for x, c in enumerate(group) for d in group[x:]}
 
 
 TAG_ORDER = "SKRG"  # the order the site lists its tags in
