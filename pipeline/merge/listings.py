@@ -58,7 +58,12 @@ def differences(a: Entry, b: Entry) -> list[Difference]:
 def same_work(a: Entry, b: Entry) -> bool:
     """Two listings of one work in different revisions of a cell: the same entry as merge tells it
     (`same_entry`), or the same work as works.py tells it across cells (href, title, annotation)."""
-    return same_entry(a, b) or match(_work_key(a), _work_key(b)) is not None
+    if same_entry(a, b):
+        return True
+    ra, rb = a.reference, b.reference
+    if not (address(a) and address(b)) and not (ra and rb and not set(ra.years).isdisjoint(rb.years)):
+        return False  # what `match` asks first, without building keys: the same address or a shared year
+    return match(_work_key(a), _work_key(b)) is not None
 
 
 def address(e: Entry) -> str | None:
