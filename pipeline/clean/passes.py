@@ -103,7 +103,13 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def _word_count(text: str) -> int:
+    """len(_words(text)), without lower-casing each word: most blocks are too long or short to be asked for them."""
+    return len(_WORD.findall(text))
+
+
 _PULL_QUOTE_SHARED = 0.85  # share of a pull quote's words its paragraph must hold
+_PULL_QUOTE_WORDS = (6, 30)  # fewest and most words of a pull quote
 _CONTEXT_CASED = "Σ"  # the one letter whose lower case depends on its neighbours (final sigma)
 
 
@@ -133,10 +139,11 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
             cb.block.kind == "heading"
             or text.rstrip().endswith(".")
             or text.startswith(("►", "▶"))
-            or not 6 <= len(words := words_of(i)) <= 30
+            or not _PULL_QUOTE_WORDS[0] <= _word_count(text) <= _PULL_QUOTE_WORDS[1]
             or _BITE_HEADING.match(text)
         ):
             continue
+        words = words_of(i)
         vocab = set(words)
         needed = _PULL_QUOTE_SHARED * len(vocab)
         for j in [*range(max(0, i - window), i), *range(i + 1, min(len(content), i + 1 + window))]:
