@@ -76,7 +76,9 @@ def _mark_repeats(blocks: list[CleanBlock]) -> None:
         text = cb.block.text
         if len(text) > _REPEAT_MAX:
             continue
-        key = " ".join(text.lower().split())
+        lowered = text.lower()
+        # printable, with no double space: no white space but single spaces, and lower-casing adds none
+        key = lowered.strip(" ") if text.isprintable() and "  " not in text else " ".join(lowered.split())
         if cb.is_content and len(key) <= _REPEAT_MAX and key in seen and not TAG_LINE.match(text.strip()):
             cb.role, cb.reason = "repeat", "repeated block"
         seen.add(key)
@@ -175,15 +177,10 @@ def _unknown_furniture(blocks: list[CleanBlock]) -> list[str]:
     """
     warnings = []
     for i, cb in enumerate(blocks):
+        if not cb.is_content or cb.block.kind == "heading" or len(cb.block.text) > 40:
+            continue
         text = cb.block.text.replace("\n", " ")
-        if (
-            not cb.is_content
-            or cb.block.kind == "heading"
-            or len(text) > 40
-            or len(text.split()) > 5
-            or _is_sentence(text)
-            or _KNOWN_SHORT.match(text)
-        ):
+        if len(text.split()) > 5 or _is_sentence(text) or _KNOWN_SHORT.match(text):
             continue
         neighbours = blocks[max(0, i - 1) : i] + blocks[i + 1 : i + 2]
         if any(n.role == "furniture" for n in neighbours):

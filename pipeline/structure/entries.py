@@ -71,8 +71,11 @@ def candidate(block: Block, tags: list[str] | None = None) -> Candidate:
     """Read a block as a possible entry; `tags` are letters that stood on the line before it."""
     own, offset = read_tags(block.text)
     body_text = _body_text(block.text, offset)
-    spans = [Span(s.start - offset, s.end - offset, s.kind, s.href) for s in block.spans if s.end > offset]
-    spans = [Span(max(s.start, 0), s.end, s.kind, s.href) for s in spans]
+    spans = (
+        [Span(max(s.start - offset, 0), s.end - offset, s.kind, s.href) for s in block.spans if s.end > offset]
+        if offset
+        else list(block.spans)  # (spans are frozen, and each ends after the block's start)
+    )
     return Candidate((tags or []) + own, Rich(body_text, spans), block, primary_reference(body_text))
 
 

@@ -60,6 +60,8 @@ def _read(inner: str) -> _Read | None:
 
 def find_references(text: str) -> list[Reference]:
     """Every parenthesised reference in running text, in order."""
+    if "(" not in text:
+        return []
     found = []
     for m in _PAREN.finditer(text):
         ref = parse_reference(m.group(1), m.start(), m.end())
