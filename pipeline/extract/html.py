@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree, html
+from lxml import etree
 
 from pipeline.extract.inline import InlineBuilder
 from pipeline.extract.limits import Unreadable, check_blocks
@@ -86,11 +86,13 @@ _LANDMARK_NAME = re.compile(r"(?:^|[-_\s])(sidebar|sidenav|nav|navbar|menu|foote
 PARSER_DEPTH = 2048  # libxml2's nesting limit with huge_tree; deeper, it stops reading the page
 
 
-def _parser(encoding: str | None) -> html.HTMLParser:
+def _parser(encoding: str | None) -> etree.HTMLParser:
     # huge_tree: without it libxml2 drops everything after a text node or attribute of 10 MB (a data:
     # URI) or 256 levels of nesting; input is bounded by --max-bytes, and the HTML parser expands no
     # entities, so the limits it lifts protect nothing here
-    return html.HTMLParser(
+    # lxml.etree's parser, not lxml.html's: its elements are plain (the walk needs no HtmlElement methods),
+    # so no Python class lookup runs for each element
+    return etree.HTMLParser(
         no_network=True,
         remove_comments=True,
         remove_pis=True,
@@ -121,8 +123,10 @@ def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
     source, encoding = _source(text)
     parser = _parser(encoding)
     try:
-        root = html.document_fromstring(source, parser=parser)
+        root = etree.fromstring(source, parser)
     except (etree.ParserError, ValueError):
+        return []
+    if root is None:  # an empty document
         return []
     fatal = next((e for e in parser.error_log if e.level_name == "FATAL"), None)
     if fatal is not None:
@@ -181,7 +185,9 @@ class _Walker:
         events = etree.iterwalk(root, events=("start", "end"))
         open_: list[tuple[str | None, str | None]] = []  # (tag, landmark) of each element entered; tag None: skipped
         for event, el in events:
-            tag = el.tag if isinstance(el.tag, str) else None
+            tag = el.tag
+            if not isinstance(tag, str):
+                tag = None
             if event == "start":
                 outer = open_[-1][1] if open_ else None
                 if tag is None or tag in _SKIP:
