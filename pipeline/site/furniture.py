@@ -293,7 +293,7 @@ def _classify_stripped(stripped: str, context: str | None) -> str | None:
 def classify_block(text: str, after_furniture: bool = False) -> str | None:
     """A block is furniture if it reads as furniture whole, or every one of its lines does."""
     context = "page" if after_furniture else None
-    whole = classify_line(" ".join(text.split("\n")), context)
+    whole = classify_line(text.replace("\n", " "), context)
     if whole or "\n" not in text:
         return whole
     category = None
