@@ -28,8 +28,9 @@ _Read = tuple[str, tuple[int, ...], str | None, str | None, str | None]  # text,
 
 
 def parse_reference(inner: str, start: int = 0, end: int = 0) -> Reference | None:
-    """Read the inside of a parenthesised reference; None when it is not one."""
-    read = _read(inner)
+    """Read the inside of a parenthesised reference; None when it is not one. One without a year never is
+    (joining its words again cannot make one), and is not remembered."""
+    read = _read(inner) if _YEAR_IN.search(inner) else None
     if read is None:
         return None
     text, years, issuer, jurisdiction, note = read
