@@ -7,7 +7,11 @@ from conftest import FIXTURES, RAW
 
 from pipeline.clean.passes import clean
 from pipeline.extract.detect import detect_format
+from pipeline.extract.html import read_html
+from pipeline.extract.inline import InlineBuilder, one_line
+from pipeline.extract.limits import Unreadable
 from pipeline.extract.read import read_capture
+from pipeline.model import Block
 from pipeline.structure import structure
 
 PAGES = {
@@ -73,6 +77,34 @@ def test_script_style_and_comments_never_reach_blocks():
     text = "\n".join(b.text for b in capture.blocks)
     assert "Should never appear" not in text and "Not real" not in text
     assert "{" not in text
+
+
+def test_html_is_parsed_as_decoded_whatever_its_meta_charset_says():
+    """decode.py chooses the encoding (UTF-8 here); the parser, handed UTF-8 bytes, must not read the page's
+    <meta charset> again and take its letters for Windows-1252."""
+    data = '<html><head><meta charset="windows-1252"></head><body><p>Café ’quoted’</p></body></html>'
+    capture = read_capture("meta.html", data.encode("utf-8"))
+    assert (capture.encoding, capture.blocks) == ("utf-8", [Block("paragraph", "Café ’quoted’", [], 0, 1, None)])
+
+
+def test_html_with_a_lone_surrogate_is_parsed_as_a_str():
+    """Such a text has no UTF-8 form: it is parsed as the str it is, and what libxml2 makes of it is said."""
+    with pytest.raises(Unreadable) as raised:
+        read_html("<p>one</p><p>t\ud800wo</p>")
+    assert str(raised.value) == (
+        "HTML Invalid bytes in character encoding at line 1: the rest of the page cannot be read"
+    )
+
+
+def test_a_plain_piece_builds_what_one_line_makes():
+    """one_line (the text reader's shortcut) is what a builder given that piece alone builds."""
+    pieces = ["  a\tb\u00a0 c ", "plain words", "x\u200by\u00ade", "e\u0301 \u3000 z", " ", "", "\u2028L\u2029"]
+    for piece in pieces:
+        builder = InlineBuilder()
+        builder.text(piece)
+        built = builder.build("paragraph")
+        assert (built.text if built else "") == one_line(piece)
+    assert [one_line(p) for p in pieces] == ["a b c", "plain words", "xye", "é z", "", "", "L"]
 
 
 @pytest.mark.parametrize(

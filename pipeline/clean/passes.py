@@ -76,7 +76,9 @@ def _mark_repeats(blocks: list[CleanBlock]) -> None:
         text = cb.block.text
         if len(text) > _REPEAT_MAX:
             continue
-        key = " ".join(text.lower().split())
+        lowered = text.lower()
+        # printable, with no double space: no white space but single spaces, and lower-casing adds none
+        key = lowered.strip(" ") if text.isprintable() and "  " not in text else " ".join(lowered.split())
         if cb.is_content and len(key) <= _REPEAT_MAX and key in seen and not TAG_LINE.match(text.strip()):
             cb.role, cb.reason = "repeat", "repeated block"
         seen.add(key)
@@ -103,7 +105,13 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def _word_count(text: str) -> int:
+    """len(_words(text)), without lower-casing each word: most blocks are too long or short to be asked for them."""
+    return len(_WORD.findall(text))
+
+
 _PULL_QUOTE_SHARED = 0.85  # share of a pull quote's words its paragraph must hold
+_PULL_QUOTE_WORDS = (6, 30)  # fewest and most words of a pull quote
 _CONTEXT_CASED = "Σ"  # the one letter whose lower case depends on its neighbours (final sigma)
 
 
@@ -133,10 +141,11 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
             cb.block.kind == "heading"
             or text.rstrip().endswith(".")
             or text.startswith(("►", "▶"))
-            or not 6 <= len(words := words_of(i)) <= 30
+            or not _PULL_QUOTE_WORDS[0] <= _word_count(text) <= _PULL_QUOTE_WORDS[1]
             or _BITE_HEADING.match(text)
         ):
             continue
+        words = words_of(i)
         vocab = set(words)
         needed = _PULL_QUOTE_SHARED * len(vocab)
         for j in [*range(max(0, i - window), i), *range(i + 1, min(len(content), i + 1 + window))]:
@@ -168,15 +177,10 @@ def _unknown_furniture(blocks: list[CleanBlock]) -> list[str]:
     """
     warnings = []
     for i, cb in enumerate(blocks):
+        if not cb.is_content or cb.block.kind == "heading" or len(cb.block.text) > 40:
+            continue
         text = cb.block.text.replace("\n", " ")
-        if (
-            not cb.is_content
-            or cb.block.kind == "heading"
-            or len(text) > 40
-            or len(text.split()) > 5
-            or _is_sentence(text)
-            or _KNOWN_SHORT.match(text)
-        ):
+        if len(text.split()) > 5 or _is_sentence(text) or _KNOWN_SHORT.match(text):
             continue
         neighbours = blocks[max(0, i - 1) : i] + blocks[i + 1 : i + 2]
         if any(n.role == "furniture" for n in neighbours):

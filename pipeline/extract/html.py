@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree, html
+from lxml import etree
 
 from pipeline.extract.inline import InlineBuilder
 from pipeline.extract.limits import Unreadable, check_blocks
@@ -86,13 +86,32 @@ _LANDMARK_NAME = re.compile(r"(?:^|[-_\s])(sidebar|sidenav|nav|navbar|menu|foote
 PARSER_DEPTH = 2048  # libxml2's nesting limit with huge_tree; deeper, it stops reading the page
 
 
-def _parser() -> html.HTMLParser:
+def _parser(encoding: str | None) -> etree.HTMLParser:
     # huge_tree: without it libxml2 drops everything after a text node or attribute of 10 MB (a data:
     # URI) or 256 levels of nesting; input is bounded by --max-bytes, and the HTML parser expands no
     # entities, so the limits it lifts protect nothing here
-    return html.HTMLParser(
-        no_network=True, remove_comments=True, remove_pis=True, huge_tree=True, recover=True, default_doctype=False
+    # lxml.etree's parser, not lxml.html's: its elements are plain (the walk needs no HtmlElement methods),
+    # so no Python class lookup runs for each element
+    return etree.HTMLParser(
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=True,
+        recover=True,
+        default_doctype=False,
+        encoding=encoding,
     )
+
+
+def _source(text: str) -> tuple[str | bytes, str | None]:
+    """What the parser reads, and its encoding: the text as UTF-8 bytes, which libxml2 parses in about
+    half the time it takes over a str (whose characters it converts first), with the encoding given so
+    that a page's own <meta charset> is not read again (decode.py already chose). A text holding a lone
+    surrogate has no UTF-8 form and is parsed as the str it is."""
+    try:
+        return text.encode("utf-8"), "utf-8"
+    except UnicodeEncodeError:
+        return text, None
 
 
 def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
@@ -101,10 +120,13 @@ def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         return []
-    parser = _parser()
+    source, encoding = _source(text)
+    parser = _parser(encoding)
     try:
-        root = html.document_fromstring(text, parser=parser)
+        root = etree.fromstring(source, parser)
     except (etree.ParserError, ValueError):
+        return []
+    if root is None:  # an empty document
         return []
     fatal = next((e for e in parser.error_log if e.level_name == "FATAL"), None)
     if fatal is not None:
@@ -116,15 +138,16 @@ def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
     return walker.blocks
 
 
-def _landmark(el: etree._Element) -> str | None:
-    tag = el.tag if isinstance(el.tag, str) else ""
+def _landmark(el: etree._Element, tag: str) -> str | None:
     if tag in _LANDMARK_TAGS:
         return _LANDMARK_TAGS[tag]
-    role = (el.get("role") or "").lower()
-    if role in _LANDMARK_ROLES:
-        return _LANDMARK_ROLES[role]
-    name = f"{el.get('id') or ''} {el.get('class') or ''}"
-    m = _LANDMARK_NAME.search(name)
+    role = el.get("role")
+    if role and role.lower() in _LANDMARK_ROLES:
+        return _LANDMARK_ROLES[role.lower()]
+    ident, cls = el.get("id"), el.get("class")
+    if not (ident or cls):  # most elements have neither
+        return None
+    m = _LANDMARK_NAME.search(f"{ident or ''} {cls or ''}")
     if m:
         word = m.group(1).lower()
         return {"sidenav": "sidebar", "navbar": "nav", "menu": "nav", "banner": "header"}.get(word, word)
@@ -162,14 +185,16 @@ class _Walker:
         events = etree.iterwalk(root, events=("start", "end"))
         open_: list[tuple[str | None, str | None]] = []  # (tag, landmark) of each element entered; tag None: skipped
         for event, el in events:
-            tag = el.tag if isinstance(el.tag, str) else None
+            tag = el.tag
+            if not isinstance(tag, str):
+                tag = None
             if event == "start":
                 outer = open_[-1][1] if open_ else None
                 if tag is None or tag in _SKIP:
                     events.skip_subtree()
                     open_.append((None, outer))
                     continue
-                landmark = _landmark(el) or outer
+                landmark = _landmark(el, tag) or outer
                 open_.append((tag, landmark))
                 self._enter(el, tag, landmark)
                 continue
@@ -177,7 +202,8 @@ class _Walker:
             if tag is not None:
                 self._leave(tag)
             if el.tail and open_:  # text after an element belongs to its parent
-                self._start(el.getparent(), open_[-1][1])
+                if self.line is None:
+                    self.line, self.landmark = el.getparent().sourceline, open_[-1][1]
                 self.builder.text(el.tail)
 
     def _enter(self, el: etree._Element, tag: str, landmark: str | None) -> None:

@@ -21,12 +21,35 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def _visible(piece: str) -> str:
+    """NFC without invisible characters. Those are all format characters, which are never printable, and
+    neither is any white space but the ASCII space: a printable piece (most are) skips the search."""
+    if piece.isascii():
+        return piece
+    piece = unicodedata.normalize("NFC", piece)
+    return piece if piece.isprintable() else _INVISIBLE.sub("", piece)
+
+
+def _single_spaced(piece: str) -> bool:
+    """No white space but single ASCII spaces (see _visible): then splitting on white space changes nothing."""
+    return piece.isprintable() and "  " not in piece
+
+
 def _one_space(piece: str) -> str:
     """Any run of white space (Unicode-aware) as one space, ends kept: split/join is ~5x a regex here."""
+    if _single_spaced(piece):
+        return piece
     core = " ".join(piece.split())
     if not core:
         return " " if piece else ""
     return (" " if piece[0].isspace() else "") + core + (" " if piece[-1].isspace() else "")
+
+
+def one_line(piece: str) -> str:
+    """What a builder given `piece` alone builds: its text normalised, on one line, trimmed (a plain
+    text line is one such piece, and needs none of the builder's bookkeeping)."""
+    piece = _visible(piece)
+    return piece.strip(" ") if _single_spaced(piece) else " ".join(piece.split())
 
 
 class InlineBuilder:
@@ -48,9 +71,7 @@ class InlineBuilder:
         return "\n"
 
     def text(self, piece: str) -> None:
-        if not piece.isascii():  # most pieces are plain ASCII: skip the Unicode work for them
-            piece = _INVISIBLE.sub("", unicodedata.normalize("NFC", piece))
-        piece = _one_space(piece)
+        piece = _one_space(_visible(piece))
         if piece.startswith(" ") and self._last_char() in " \n":
             piece = piece[1:]
         if piece:

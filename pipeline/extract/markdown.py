@@ -132,14 +132,15 @@ def read_markdown(text: str, notes: list[str] | None = None) -> list[Block]:
                 reader.finish()
                 reader.blocks.append(Block("rule", "---", line=reader.lines.at(where["start"])))
             continue
-        key = next(iter(event))
-        if key == "Text" or key == "Code":
-            reader.text(event[key], where["start"])
-        elif key == "Start":
-            reader.start(event[key], where["start"])
-        elif key == "End":
-            reader.end(event[key])
-        elif key == "InlineHtml":  # tags are dropped, the text between them kept
+        if "Text" in event:  # (an event has one key: asked for in order of frequency)
+            reader.text(event["Text"], where["start"])
+        elif "End" in event:
+            reader.end(event["End"])
+        elif "Start" in event:
+            reader.start(event["Start"], where["start"])
+        elif "Code" in event:
+            reader.text(event["Code"], where["start"])
+        elif "InlineHtml" in event:  # tags are dropped, the text between them kept
             reader.inline(where["start"])
     reader.finish()
     return reader.blocks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.extract.inline import InlineBuilder
+from pipeline.extract.inline import one_line
 from pipeline.extract.limits import check_blocks
 from pipeline.model import Block
 
@@ -18,11 +18,9 @@ def read_text(text: str, notes: list[str] | None = None) -> list[Block]:
         if not line.strip():
             continue
         bullet = _BULLET.match(line)
-        builder = InlineBuilder()
-        builder.text(line[bullet.end() :] if bullet else line)
-        block = builder.build("list_item" if bullet else "paragraph", line=number)
-        if block:
-            blocks.append(block)
+        body = one_line(line[bullet.end() :] if bullet else line)
+        if body:
+            blocks.append(Block("list_item" if bullet else "paragraph", body, line=number))
             check_blocks(len(blocks))
     return blocks
 

@@ -253,6 +253,10 @@ def _in_order(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return True
 
 
+# Lines remembered with their category: a site's furniture is the same few hundred lines on every page
+LINES_KEPT = 8192
+
+
 def classify_line(line: str, context: str | None = None) -> str | None:
     """The furniture category of one line, or None when it is content.
 
@@ -262,6 +266,12 @@ def classify_line(line: str, context: str | None = None) -> str | None:
     stripped = line.strip().strip("▶►|•-–—*[]() ").strip()
     if not stripped or len(stripped) > _MAX_LINE:
         return None
+    return _classify_stripped(stripped, context)
+
+
+@lru_cache(maxsize=LINES_KEPT)
+def _classify_stripped(stripped: str, context: str | None) -> str | None:
+    """classify_line of a line stripped of white space and bullets, short enough to be furniture."""
     lowered = stripped.lower()
     for category, pattern in PATTERNS if _ANY_OPENING.match(lowered) else ():
         m = pattern.match(lowered)
@@ -283,7 +293,7 @@ def classify_line(line: str, context: str | None = None) -> str | None:
 def classify_block(text: str, after_furniture: bool = False) -> str | None:
     """A block is furniture if it reads as furniture whole, or every one of its lines does."""
     context = "page" if after_furniture else None
-    whole = classify_line(" ".join(text.split("\n")), context)
+    whole = classify_line(text.replace("\n", " "), context)
     if whole or "\n" not in text:
         return whole
     category = None

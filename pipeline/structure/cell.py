@@ -123,6 +123,8 @@ def _entry_region(content: list[tuple[int, Block]], capture: str, warnings: list
             continue
         if first is not None and _MORE.match(text) and not E.read_tags(text)[0]:
             break
+        if first is None and not (pending or E.read_tags(text)[0]):
+            continue  # before the first entry only a tagged block can start the list
         c = E.candidate(block, pending)
         pending = []
         is_last = k == len(content) - 1

@@ -70,10 +70,18 @@ def primary_reference(body: str) -> Reference | None:
 def candidate(block: Block, tags: list[str] | None = None) -> Candidate:
     """Read a block as a possible entry; `tags` are letters that stood on the line before it."""
     own, offset = read_tags(block.text)
-    body_text = block.text[offset:].replace("\n", " ")
-    spans = [Span(s.start - offset, s.end - offset, s.kind, s.href) for s in block.spans if s.end > offset]
-    spans = [Span(max(s.start, 0), s.end, s.kind, s.href) for s in spans]
+    body_text = _body_text(block.text, offset)
+    spans = (
+        [Span(max(s.start - offset, 0), s.end - offset, s.kind, s.href) for s in block.spans if s.end > offset]
+        if offset
+        else list(block.spans)  # (spans are frozen, and each ends after the block's start)
+    )
     return Candidate((tags or []) + own, Rich(body_text, spans), block, primary_reference(body_text))
+
+
+def _body_text(text: str, offset: int) -> str:
+    """An entry's text after its tag letters, on one line."""
+    return text[offset:].replace("\n", " ")
 
 
 def lists_entries(blocks: Iterable[Block]) -> bool:
@@ -83,9 +91,10 @@ def lists_entries(blocks: Iterable[Block]) -> bool:
         if TAG_LINE.match(block.text):
             pending = read_tags(block.text + " x")[0]
             continue
-        c = candidate(block, pending)
+        own, offset = read_tags(block.text)
+        tagged = bool(pending or own)
         pending = []
-        if c.tags and c.has_reference:
+        if tagged and primary_reference(_body_text(block.text, offset)):
             return True
     return False
 

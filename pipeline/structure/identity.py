@@ -21,6 +21,7 @@ _SELF = re.compile(
     r"(?:\s*(?:Matrix cell logo)?\s*[:;]?\s*(?P<labels>.*?))?\s*(?:Matrix cell logo)?\s*$",
     re.I,
 )
+_SELF_OPENINGS = ("A", "a", "D", "d")  # the letters _SELF can start with (Alcohol, Drug), in either case
 _LABELS = re.compile(r"^(?P<column>[A-Za-z/ ]+?)\s*(?:[;:]\s*(?P<row>[^;:]+?))?\s*\.?$")
 _MATRIX_HINT = re.compile(r"\b(?:one of \d+ cells in the|return to/go to)\s+(Alcohol|Drugs?)\b", re.I)
 _ANALYSIS_MARKERS = re.compile(
@@ -50,9 +51,14 @@ class Identity:
     naming: list[int]  # indices (into the cleaned blocks) of the title, heading and labels lines
 
 
+def _self_naming(text: str) -> re.Match[str] | None:
+    """_SELF's match of a block's text: most blocks fail on their first letter, before the copy and the match."""
+    return _SELF.match(text.replace("\n", " ")) if text.startswith(_SELF_OPENINGS) else None
+
+
 def self_named_cell(text: str) -> str | None:
     """The cell a line names itself as ("Drug Treatment Matrix cell A4: …"), or None."""
-    m = _SELF.match(text.replace("\n", " "))
+    m = _self_naming(text)
     return matrix.cell_id(matrix.matrix_name(m.group("matrix")), m.group("code").upper()) if m else None
 
 
@@ -71,7 +77,7 @@ def find_identity(blocks: list[CleanBlock], url: str | None) -> Identity | None:
     for i, cb in enumerate(blocks):
         if cb.role not in ("content", "furniture"):
             continue
-        m = _SELF.match(cb.block.text.replace("\n", " "))
+        m = _self_naming(cb.block.text)
         if not m:
             continue
         name = matrix.matrix_name(m.group("matrix"))
@@ -115,7 +121,7 @@ def _naming_again(blocks: list[CleanBlock], start: int, code: str) -> list[int |
     """Later lines naming the same cell (a heading after the title line) and their labels lines."""
     found: list[int | None] = []
     for i in range(start, len(blocks)):
-        m = _SELF.match(blocks[i].block.text.replace("\n", " "))
+        m = _self_naming(blocks[i].block.text)
         if m and m.group("code").upper() == code:
             found += [i, _next_labels(blocks, i + 1, None)[0] if not m.group("labels") else None]
     return found
