@@ -356,3 +356,16 @@ def test_a_run_with_nothing_new_loads_no_table_writer_or_folding_code(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.stdout == "[]\n", result.stderr
+
+
+def test_work_goes_to_the_pool_in_batches_that_shrink_towards_the_end():
+    """Guided batches: full ones while much is left (one message per batch), single works at the tail."""
+    pending = list(reversed(range(1000)))  # kept reversed: its end is next
+    sizes = []
+    while pending:
+        batch = executors._batch(pending, executors._batch_size(len(pending), 2))
+        assert batch == tuple(range(sum(sizes), sum(sizes) + len(batch)))  # in order, none lost or repeated
+        sizes.append(len(batch))
+    assert sizes[:7] == [62, 58, 55, 51, 48, 45, 42]
+    assert sizes[-16:] == [1] * 16 and sum(sizes) == 1000
+    assert executors._batch_size(100_000, 2) == executors.BATCH == 64

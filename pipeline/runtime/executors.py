@@ -19,13 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.runtime.tasks import Chain, Done, Part, Task, quarantine, rest, run
+from pipeline.runtime.tasks import Chain, Done, Part, Task, quarantine, rest, run, run_batch
 
 Work = Task | Part | Chain
 Runner = Callable[[list[Work]], Iterator[list[Done]]]  # each work's Done, one per stage it ran
 SMALL = 8  # fewer tasks than this run in-process: starting workers would cost more than it saves
 PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, tens of parts per 10,000 captures
-IN_FLIGHT = 4  # tasks queued per worker: enough to keep each busy, few enough to know which one a death cost
+IN_FLIGHT = 2  # batches queued per worker: one running, one waiting, so no worker waits on this process
+BATCH = 64  # works per batch at most: each batch is one message each way, so this process only schedules
+TAIL = 8  # batches per worker the remaining work is cut into: batches shrink towards the end, no worker idles long
 DIED = "the worker process died while reading it (out of memory, or killed?): check the capture, then run again"
 PR_SET_PDEATHSIG = 1
 MAX_RESTARTS = 2 * IN_FLIGHT + 3  # a dying capture costs a restart or two; more in a row means no worker can run
@@ -96,7 +98,7 @@ def _local(workers: int) -> Iterator[Runner]:
             yield from _serial(tasks)
             return
         pending = list(reversed(tasks))
-        running: dict[Future, Work] = {}
+        running: dict[Future, tuple[Work, ...]] = {}
         suspects: set[Work] = set()  # in flight when a worker died: each is retried alone
         restarts = 0  # pools started since the last result: workers that cannot even start end the run
         whole: dict[Chain, Chain] = {}  # a dying chain's first step, run alone → the chain
@@ -106,21 +108,22 @@ def _local(workers: int) -> Iterator[Runner]:
             alone = bool(suspects)
             broken = False
             while pending and len(running) < (1 if alone else workers * IN_FLIGHT):
-                work = pending.pop()
+                batch = _batch(pending, 1 if alone else _batch_size(len(pending), workers))
                 try:
-                    running[pool.submit(run, work)] = work
+                    running[pool.submit(run_batch, batch)] = batch
                 except BrokenProcessPool:  # a worker died since the last wait: nothing more can be sent
-                    pending.append(work)
+                    pending.extend(reversed(batch))
                     broken = True
                     break
             finished, _ = wait(running, return_when=FIRST_COMPLETED) if running else (set(), set())
             for future in finished:
-                work = running.pop(future)
+                batch = running.pop(future)
                 try:
-                    results = future.result()
+                    made = future.result()
                 except BrokenProcessPool:
                     broken = True
-                    if alone and work in suspects:
+                    if alone and batch[0] in suspects:
+                        work = batch[0]
                         if isinstance(work, Part):
                             raise RuntimeError(f"a worker died while making {work.target}: {DIED}") from None
                         suspects.discard(work)
@@ -132,23 +135,24 @@ def _local(workers: int) -> Iterator[Runner]:
                         else:
                             yield quarantine(whole.pop(work, work) if isinstance(work, Chain) else work, DIED)
                     else:
-                        suspects.add(work)
-                        pending.append(work)
+                        suspects.update(batch)
+                        pending.extend(reversed(batch))
                     continue
-                suspects.discard(work)
                 restarts = 0
-                if work in whole:
-                    later = rest(whole.pop(work), results[0])
-                    suspects.update(later)
-                    pending.extend(later)
-                yield results
+                for work, results in zip(batch, made):
+                    suspects.discard(work)
+                    if work in whole:
+                        later = rest(whole.pop(work), results[0])
+                        suspects.update(later)
+                        pending.extend(later)
+                    yield results
             if broken:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
                     raise RuntimeError(f"worker processes keep dying before finishing any capture: {DIED}")
-                for work in running.values():  # lost with the pool: tried again, each alone
-                    suspects.add(work)
-                    pending.append(work)
+                for lost in running.values():  # lost with the pool: tried again, each alone
+                    suspects.update(lost)
+                    pending.extend(reversed(lost))
                 running.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = None
@@ -160,6 +164,18 @@ def _local(workers: int) -> Iterator[Runner]:
     finally:
         if pool is not None:
             pool.shutdown()
+
+
+def _batch_size(remaining: int, workers: int) -> int:
+    """Guided scheduling: large batches while much is left, smaller towards the end."""
+    return max(1, min(BATCH, remaining // (workers * TAIL)))
+
+
+def _batch(pending: list[Work], size: int) -> tuple[Work, ...]:
+    """The next `size` works (pending is kept reversed: its end is next)."""
+    taken = pending[-size:]
+    del pending[-size:]
+    return tuple(reversed(taken))
 
 
 @contextmanager

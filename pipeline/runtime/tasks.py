@@ -106,6 +106,11 @@ def run(work: Task | Part | Chain) -> list[Done]:
     return [run_task(work)]
 
 
+def run_batch(works: tuple[Task | Part | Chain, ...]) -> list[list[Done]]:
+    """Several works in one message to a worker and one back: what each made, in order."""
+    return [run(work) for work in works]
+
+
 def run_task(task: Task) -> Done:
     return _run_first(task)[0]
 
