@@ -4,8 +4,10 @@ and then loads only the pages it folds, one at a time."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import msgspec
 
@@ -48,8 +50,9 @@ class Indexed(msgspec.Struct):
 
 @dataclass
 class Corpus:
-    """All merge keeps of the whole corpus, under 1 KB a capture: each capture's capture time and
-    structured record's hash, the candidates and the axes (the report records went to a file)."""
+    """All merge keeps of the whole corpus, a few hundred bytes a capture: each capture's capture time
+    and structured record's hash, the candidates, and of the axes only those `merge_axes` can choose
+    (the report records went to a file)."""
 
     captured: dict[str, str | None]  # in capture-name order
     structured: dict[str, str]  # capture → sha256 of its structured record
@@ -58,18 +61,69 @@ class Corpus:
     parted: bool  # some structured records are kept in parts
 
 
-def gather(index: dict[str, Indexed], described: BinaryIO) -> Corpus:
-    """The index's facts in capture-name order; each capture's report record is written to
-    `described` as it is in the index (a JSON list, one record a line), not kept."""
-    found = sorted((name, held) for entry in index.values() for name, held in entry.facts.items())
-    described.write(b"[\n")
-    for n, (_, held) in enumerate(found):
-        described.write(b",\n" + held.described if n else held.described)
-    described.write(b"\n]\n")
+def gather(units: Iterable[tuple[str, Indexed]], described: BinaryIO) -> Corpus:
+    """The index's facts, read a unit at a time, in capture-name order; each capture's report record
+    is written to `described` as it is in the index (a JSON list, one record a line, in capture-name
+    order: spilled to a temporary file first, so only its place is kept)."""
+    captured: dict[str, str | None] = {}
+    structured: dict[str, str] = {}
+    candidates: list[Seen] = []
+    axes: dict[tuple[str, str, str], list[tuple[str, int, Axis]]] = {}
+    places: list[tuple[str, int, int]] = []
+    parted = False
+    shared: dict[object, object] = {}  # one object for each value many captures repeat (cell, kind, day)
+    with tempfile.TemporaryFile() as spill:
+        for _, entry in units:
+            parted = parted or entry.part is not None
+            structured.update(entry.outputs)
+            for name, held in entry.facts.items():
+                places.append((name, spill.tell(), len(held.described)))
+                spill.write(held.described)
+                captured[name] = _share(shared, held.captured_at)
+                if held.seen:
+                    candidates.append(_compact(held.seen, name, shared))
+                for n, axis in enumerate(held.axes):
+                    _keep_axis(axes.setdefault((axis.matrix, axis.axis, axis.code), []), (name, n, axis))
+        places.sort()
+        described.write(b"[\n")
+        for n, (_, start, size) in enumerate(places):
+            spill.seek(start)
+            described.write((b",\n" if n else b"") + spill.read(size))
+        described.write(b"\n]\n")
+    candidates.sort(key=lambda s: s.capture)
     return Corpus(
-        {name: held.captured_at for name, held in found},
-        {name: digest for entry in index.values() for name, digest in entry.outputs.items()},
-        [held.seen for _, held in found if held.seen],
-        [axis for _, held in found for axis in held.axes],
-        any(entry.part for entry in index.values()),
+        dict(sorted(captured.items())),
+        structured,
+        candidates,
+        [axis for _, _, axis in sorted(kept for found in axes.values() for kept in found)],
+        parted,
     )
+
+
+def _share(shared: dict[object, object], value: Any) -> Any:
+    """The one object kept for a string (other values as they are: 1 == True would share them)."""
+    return shared.setdefault(value, value) if isinstance(value, str) else value
+
+
+def _compact(s: Seen, name: str, shared: dict[object, object]) -> Seen:
+    """The candidate with its repeated values shared: its capture name once (its rank ends with it)
+    and one object for each cell, kind, date and capture time."""
+    rank = tuple(name if v == name else _share(shared, v) for v in s.rank)
+    return Seen(
+        name,
+        s.sha256,
+        _share(shared, s.kind),
+        _share(shared, s.group),
+        rank,
+        _share(shared, s.revised),
+        _share(shared, s.captured_at),
+    )
+
+
+def _keep_axis(kept: list[tuple[str, int, Axis]], found: tuple[str, int, Axis]) -> None:
+    """Of one axis's labels, only those `merge_axes` can choose from (in capture-name order, it takes
+    the first, unless a later one has the description it lacks): the first, and the first described."""
+    candidates = sorted([*kept, found])
+    first = candidates[0]
+    described = next((c for c in candidates if c[2].description), None)
+    kept[:] = sorted({first[:2]: first, **({described[:2]: described} if described else {})}.values())

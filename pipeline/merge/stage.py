@@ -54,7 +54,7 @@ def merge_stage(context: Context) -> int:
     # each capture's report record goes straight from structure's index into captures.json (moved into
     # place with the other outputs), so merge never holds a copy of them
     with replacing(folder / "captures.json") as staged, staged.open("wb") as captures:
-        corpus = facts.gather(incremental.load(source, facts.Indexed), captures)
+        corpus = facts.gather(incremental.each_unit(source, facts.Indexed), captures)
         candidates, structured = corpus.candidates, corpus.structured
         load = _page_loader(source, corpus.parted)
         previous: dict[str, Group] = incremental.load(folder, Group)

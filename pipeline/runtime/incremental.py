@@ -14,13 +14,14 @@ import ast
 import hashlib
 import os
 import time
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from pipeline.runtime.atomic import write_text_atomic
+from pipeline.runtime.atomic import write_bytes_atomic, write_text_atomic
 
 INDEX = ".index.json"  # capture files are named by safe_name, which never starts with a dot
 JOURNAL = ".index.journal"  # one JSON line per unit finished since the index was last written
@@ -185,20 +186,11 @@ def load(folder: Path, entry: type = Entry) -> dict[str, Any]:
         units = msgspec.json.decode((folder / INDEX).read_bytes(), type=dict[str, entry])  # type: ignore[valid-type]
     except (OSError, ValueError):
         units = {}
-    try:
-        lines = (folder / JOURNAL).read_bytes().splitlines()
-    except OSError:
-        return units
-    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Line if entry is Entry else _line_type(entry))
-    for raw in lines:
-        try:
-            line = decoder.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            continue  # the last line of a killed run may be cut short: that unit is simply redone
-        if line.entry is None:
-            units.pop(line.unit, None)
+    for unit, value in _journal(folder, entry).items():
+        if value is None:
+            units.pop(unit, None)
         else:
-            units[line.unit] = line.entry
+            units[unit] = value
     return units
 
 
@@ -223,9 +215,58 @@ class Journal:
 
 
 def save(folder: Path, units: dict[str, Any]) -> None:
-    """The whole index, written atomically; the journal it now contains is removed."""
-    write_text_atomic(folder / INDEX, msgspec.json.encode(units, order="sorted").decode())
+    """The whole index, written atomically; the journal it now contains is removed. One JSON object,
+    one unit a line in unit order, so that `each_unit` can read it a unit at a time."""
+    encoder = msgspec.json.Encoder(order="sorted")
+    lines = [encoder.encode(unit) + b":" + encoder.encode(units[unit]) for unit in sorted(units)]
+    write_bytes_atomic(folder / INDEX, b"{\n" + b",\n".join(lines) + (b"\n}\n" if lines else b"}\n"))
     (folder / JOURNAL).unlink(missing_ok=True)
+
+
+def each_unit(folder: Path, entry: type = Entry) -> Iterator[tuple[str, Any]]:
+    """`load`'s units one at a time, decoded line by line: memory holds one unit of the index (and the
+    journal of an unfinished run, replayed over it: its units come last), whatever the corpus size. An
+    index line that does not decode is left out, as `load` leaves out a whole index."""
+    journal = _journal(folder, entry)
+    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(dict[str, entry])  # type: ignore[valid-type]
+    try:
+        index = (folder / INDEX).open("rb")
+    except OSError:
+        index = None
+    if index is not None:
+        with index:
+            first = index.readline()
+            # an index written whole on one line (before `save` wrote a unit a line) is decoded whole
+            lines: Iterator[bytes] = index if first == b"{\n" else iter([first.strip()[1:-1]])
+            for line in lines:
+                try:
+                    found = decoder.decode(b"{" + line.rstrip(b"\n").removesuffix(b",") + b"}")
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    continue  # "}", or a damaged line
+                for unit, value in found.items():
+                    if unit not in journal:
+                        yield unit, value
+    for unit, value in journal.items():
+        if value is not None:
+            yield unit, value
+
+
+def _journal(folder: Path, entry: type) -> dict[str, Any]:
+    """unit → its last journal line's entry (None: dropped), for an unfinished run's journal."""
+    try:
+        lines = (folder / JOURNAL).read_bytes().splitlines()
+    except OSError:
+        return {}
+    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Line if entry is Entry else _line_type(entry))
+    found: dict[str, Any] = {}
+    for raw in lines:
+        try:
+            line = decoder.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue  # the last line of a killed run may be cut short: that unit is simply redone
+        found.pop(line.unit, None)
+        found[line.unit] = line.entry
+    return found
 
 
 def outputs(index: dict[str, Entry]) -> dict[str, str]:
