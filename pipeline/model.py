@@ -8,7 +8,7 @@ dataclasses that round-trip through JSON (`to_json` / `from_json`) for the inter
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, TypeVar
 
 import msgspec
 
@@ -292,6 +292,15 @@ def write_pretty(out: BinaryIO, record: dict) -> None:
 def _pretty(obj: Any, depth: int = 0) -> bytes:
     """Indented JSON, each line but the first indented `depth` levels more (a JSON string holds no newline)."""
     return msgspec.json.format(_ENCODER.encode(obj), indent=1).replace(b"\n", b"\n" + b" " * depth)
+
+
+R = TypeVar("R")
+
+
+def copied(record: R) -> R:
+    """A deep copy of a record (a dataclass of plain data) made by msgspec: a page's copy costs a
+    tenth of `copy.deepcopy`'s, which walks every object in Python."""
+    return msgspec.json.decode(_ENCODER.encode(record), type=type(record))
 
 
 def from_json(tp: type, text: str | bytes) -> Any:

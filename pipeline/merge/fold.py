@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pipeline.merge.listings import same_entry, same_listing, same_work
-from pipeline.model import AnalysisPage, Axis, Cell, CellPage, Document, Entry, Page
+from pipeline.model import AnalysisPage, Axis, Cell, CellPage, Document, Entry, Page, copied
 from pipeline.runtime.ids import stable_id
 from pipeline.site import matrix
 
@@ -259,7 +259,7 @@ def capture_time(captured_at: str | None) -> datetime | None:
 def _combine(pages: Iterator[tuple[CellPage, str]], notes: dict[str, list[str]]) -> CellPage:
     """Fold the captures of one cell, best first, into one; only the base and one other are held."""
     first, _ = next(pages)
-    base = copy.deepcopy(first)
+    base = copied(first)
     for other, name in pages:
         for attr in ("description", "last_revised", "first_uploaded", "more"):
             if getattr(base, attr) is None and getattr(other, attr) is not None:
@@ -318,7 +318,7 @@ def merge_document(doc_id: str, ranked: list[Seen], load: Callable[[str], Page])
     base, url = None, None
     for page in map(load, names):
         if base is None:
-            base = copy.deepcopy(page.analysis)
+            base = copied(page.analysis)
         for attr in (
             "authors",
             "source",
