@@ -84,7 +84,8 @@ class Done:
     stage: str
     unit: str
     outputs: dict[str, str]  # capture name → sha256 of the record written
-    facts: dict[str, dict] = field(default_factory=dict)  # capture name → what the stage's facts function kept
+    # capture name → what the stage's facts function kept, as the JSON the index holds (read only by merge)
+    facts: dict[str, msgspec.Raw] = field(default_factory=dict)
     unreadable: tuple[str, ...] = ()  # inputs that did not decode (a truncated interim file): redone from source
     key: str | None = None  # a chained step's key, which only the worker can know (None: the planner's)
 
@@ -186,7 +187,7 @@ def run_part(part: Part) -> Done:
         return Done(part.stage, part.unit, {}, unreadable=tuple(t.unit for t in part.tasks))
     rows: list[tuple[str, str, str]] = []
     outputs: dict[str, str] = {}
-    found: dict[str, dict] = {}
+    found: dict[str, msgspec.Raw] = {}
     unreadable: list[str] = []
     for task in part.tasks:
         records, bad = _records(task, inputs.get(task.unit))
@@ -238,7 +239,7 @@ def _encode(
         outputs[name] = hashlib.sha256(data).hexdigest()
         written.append((name, outputs[name], data))
         if facts is not None:
-            found[name] = facts(record)
+            found[name] = msgspec.Raw(_ENCODER.encode(facts(record)))
     return Done(stage_name, unit, outputs, found), written
 
 
