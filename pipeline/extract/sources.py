@@ -13,6 +13,7 @@ import errno
 import os
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,13 +66,15 @@ def raw_entries(raw: Path, only: set[str] | None = None) -> list[Entry]:
     return entries
 
 
-def _names(raw: Path) -> list[tuple[str, str]]:
-    """(file name, capture name) of each entry of `raw` that could be a capture, in name order."""
-    with os.scandir(raw) as found:
-        reals = sorted(e.name for e in found if _listed(e.name))
+def _names(raw: Path, found: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(file name, capture name) of each entry of `raw` (or of `found`, its entries' names) that could
+    be a capture, in name order."""
+    if found is None:
+        with os.scandir(raw) as entries:
+            found = [e.name for e in entries]
     named, taken = [], set()
-    for real in reals:
-        name = shown_name(real)
+    for real in sorted(n for n in found if _listed(n)):
+        name = real if real.isascii() else shown_name(real)
         while name in taken:  # an escaped name that is also the name of another file
             name += "~"
         taken.add(name)
@@ -141,21 +144,25 @@ def raw_state(raw: Path) -> Stamps:
         for entry in entries:
             if entry.name == MANIFEST or _listed(entry.name):
                 statuses[entry.name] = _status(entry, recent)
-    units = {name: statuses[real] for real, name in _names(raw) if real in statuses}
+    units = {name: statuses[real] for real, name in _names(raw, statuses)}
     shared = statuses.get(MANIFEST, "none")
     return Stamps(shared, units)
 
 
 def _status(entry: os.DirEntry, recent: int) -> str:
+    """An entry's stamp: its own status, and a link's target's."""
     infos = [entry.stat(follow_symlinks=False)]
     if stat.S_ISLNK(infos[0].st_mode):
         try:
             infos.append(os.stat(entry.path))
         except OSError:  # a dangling link or a loop: refused by raw_entries, by its own status
             pass
-    if any(max(i.st_mtime_ns, i.st_ctime_ns) >= recent for i in infos):
-        return ""
-    return " ".join(f"{i.st_mode} {i.st_size} {i.st_mtime_ns} {i.st_ctime_ns} {i.st_ino}" for i in infos)
+    stamp = ""
+    for i in infos:
+        if i.st_mtime_ns >= recent or i.st_ctime_ns >= recent:
+            return ""
+        stamp += f"{i.st_mode} {i.st_size} {i.st_mtime_ns} {i.st_ctime_ns} {i.st_ino};"
+    return stamp
 
 
 def read_manifest(raw: Path) -> dict[str, dict[str, str]]:
