@@ -8,7 +8,7 @@ from pathlib import Path
 
 import msgspec
 
-from pipeline.model import Axis, Cell, Document, Page, from_json, to_json, to_pretty_json
+from pipeline.model import Axis, Cell, Document, Page, cell_id, from_json, to_json, to_pretty_json
 from pipeline.runtime import incremental, parts
 from pipeline.runtime.atomic import replacing, write_bytes_atomic, write_text_atomic
 from pipeline.runtime.context import Context
@@ -124,7 +124,9 @@ def _sha256(path: Path) -> str:
 
 
 class _Page(msgspec.Struct):
-    cell_id: str | None = None
+    matrix: str = ""  # a cell page's: its id is made of these three
+    column_code: str = ""
+    row_code: int = 0
 
 
 class _Named(msgspec.Struct):
@@ -142,7 +144,8 @@ def _earlier_groups(folder: Path) -> dict[str, msgspec.Raw] | None:
         for name in ("cells.json", "documents.json"):
             for raw in msgspec.json.decode((folder / name).read_bytes(), type=list[msgspec.Raw]):
                 named = msgspec.json.decode(raw, type=_Named)
-                found[named.document_id or named.page.cell_id or ""] = raw
+                page = named.page
+                found[named.document_id or cell_id(page.matrix, page.column_code, page.row_code)] = raw
         return found
     except (OSError, ValueError):
         return None
