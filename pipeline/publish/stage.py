@@ -184,7 +184,7 @@ def _refuse_emptying(processed: Path, tables: dict[str, list[dict]], allowed: bo
 
 
 def _report_html(context: Context, staged: Path) -> str:
-    """report.html drawn from the staged tables (pandas loads only here)."""
+    """report.html drawn from the staged tables."""
     from pipeline.report import page
 
     charts = page.Charts(context.stage_folder("report"))
