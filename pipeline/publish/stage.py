@@ -27,6 +27,7 @@ from pipeline.site.rules import last_year
 
 if TYPE_CHECKING:
     from pipeline.merge import revisions
+    from pipeline.publish.history import PerCell
     from pipeline.publish.validate import Problem
 
 log = logging.getLogger("pipeline")
@@ -53,6 +54,7 @@ def publish_stage(context: Context) -> int:
     # the table writers (pyarrow) load only when a set is to be written: a run with nothing new skips them
     from pipeline.merge import revisions
     from pipeline.publish import datapackage
+    from pipeline.publish.kept import KeptHistory
     from pipeline.publish.write import ValidationError, write_set
 
     try:
@@ -66,7 +68,8 @@ def publish_stage(context: Context) -> int:
         raise
     except (OSError, ValueError) as exc:
         raise UnreadableInput("merge", None) from exc
-    cells, documents, tables = _contracted(cells, documents, axes, history, described, notes)
+    kept = KeptHistory(context.stage_folder("publish"))
+    cells, documents, tables = _contracted(cells, documents, axes, history, described, notes, kept)
     run = report.build(described, cells, documents, tables, notes)
     if context.options.get("strict") and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
@@ -83,6 +86,7 @@ def publish_stage(context: Context) -> int:
         )
     log.info("published %s", ", ".join(p.name for p in written))
     files = {p.name: _sha256(p) for p in sorted(context.processed.iterdir()) if p.name in _published_names(written)}
+    kept.save()
     incremental.save(context.stage_folder("publish"), {"set": Published(key, files)})
     _tell(context, run)
     return 1 if run["quarantined"] else 0
@@ -130,6 +134,7 @@ def _contracted(
     history: revisions.History,
     described: list[dict],
     notes: dict[str, list[str]],
+    per_cell: PerCell,
 ) -> tuple[list[Cell], list[Document], dict[str, list[dict]]]:
     """The tables with every cell or document whose rows break a rule left out, and its captures
     quarantined (an error naming the rule is added to each capture's record in `described`)."""
@@ -139,7 +144,7 @@ def _contracted(
     from pipeline.publish.write import ValidationError
 
     while True:
-        tables = build_tables(cells, documents, axes, history, described, notes)
+        tables = build_tables(cells, documents, axes, history, described, notes, per_cell)
         problems = validate(tables)
         orphans = [p for p in problems if p.owner is None]
         if orphans:

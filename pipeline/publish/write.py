@@ -9,11 +9,14 @@ complete before the first rename, so a run killed between two renames is finishe
 
 from __future__ import annotations
 
+import importlib.abc
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,12 +43,36 @@ class SchemaVersionError(Exception):
 def write_table(name: str, rows: list[dict], path: Path) -> None:
     """One table in its sort order, converted to Arrow and written `ROWS_PER_GROUP` rows at a time (a
     row group each), so that only one batch is ever held as Arrow beside the rows themselves."""
+    _pandas_not_probed()
     schema = with_version(TABLES[name])
     rows = sorted(rows, key=lambda r: tuple(r[k] for k in SORT[name]))
     batches = [rows[i : i + ROWS_PER_GROUP] for i in range(0, len(rows), ROWS_PER_GROUP)] or [[]]
     with pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=True, write_statistics=True) as writer:
         for batch in batches:
             writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+
+
+class _RefusePandas(importlib.abc.MetaPathFinder):
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas":
+            raise ModuleNotFoundError("refused while pyarrow asks whether pandas is installed", name=name)
+
+
+@cache
+def _pandas_not_probed() -> None:
+    """pyarrow's first conversion of Python values asks, once a process, whether pandas is installed
+    by importing it (to tell pandas' objects from plain lists): 0.2–0.5 s of CPU in every publish,
+    which hands it only lists and never uses pandas. Asked while that import is refused, the answer is
+    no; an explicit use of pandas later (`import pandas`, `to_pandas`) imports it as usual. Where
+    pandas is already imported, the answer is yes, as before."""
+    if "pandas" in sys.modules:
+        return
+    refuse = _RefusePandas()
+    sys.meta_path.insert(0, refuse)
+    try:
+        pa.array([], pa.null())
+    finally:
+        sys.meta_path.remove(refuse)
 
 
 def finish_interrupted(processed: Path) -> list[str]:
@@ -125,8 +152,12 @@ def _umask() -> int:
 
 
 def read_published(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """Read a published table (only `columns`, when given), refusing one written under another schema version."""
-    table = pq.read_table(path, columns=columns)
+    """Read a published table (only `columns`, when given), refusing one written under another schema
+    version. Read as the one file it is: `pq.read_table` goes through pyarrow.dataset, whose import
+    imports pandas (~0.3 s) for a table that is never a dataframe here."""
+    _pandas_not_probed()
+    with pq.ParquetFile(path) as file:
+        table = file.read(columns=columns)
     found = (table.schema.metadata or {}).get(METADATA_KEY)
     if found != SCHEMA_VERSION.encode():
         raise SchemaVersionError(
