@@ -7,10 +7,12 @@ rest is published; a set with no cells or documents never replaces a published o
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -51,6 +53,26 @@ def publish_stage(context: Context) -> int:
         run = msgspec.json.decode((context.processed / "report.json").read_bytes())
         _tell(context, run)
         return 1 if run["quarantined"] else 0
+    with _collector_paused():
+        return _publish(context, folder, key)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a set is built and written: merge's outputs and the rows made
+    from them are trees of plain values and Structs, with no cycle to free, and each full collection
+    walked all of them again (~0.25 s of CPU, a quarter of a publish at 10,000 captures). The
+    collector runs again, as before, once publish is done."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _publish(context: Context, folder: Path, key: str) -> int:
     # the table writers (pyarrow) load only when a set is to be written: a run with nothing new skips them
     from pipeline.merge import revisions
     from pipeline.publish import datapackage
