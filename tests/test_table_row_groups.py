@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -77,3 +78,28 @@ def test_publish_writes_and_reads_tables_without_pandas_and_pandas_still_works_a
     unloaded, same, records = json.loads(done.stdout)
     assert (unloaded, same) == (True, True)
     assert records == [{"matrix": m, "code": c, "label": f"{m} {c}"} for m in ("alcohol", "drug") for c in "ABC"]
+
+
+def test_a_table_made_from_the_same_rows_is_copied_and_one_from_other_rows_is_written(tmp_path):
+    key = write.write_table("matrix_axes", AXES, tmp_path / "first.parquet")
+    kept = tmp_path / "kept.parquet"
+    kept.write_bytes(b"the file the last run wrote from these rows")
+    asked: list[tuple[str, bool]] = []
+
+    def made(name: str, rows: str) -> Path | None:
+        asked.append((name, rows == key))
+        return kept if rows == key else None
+
+    assert write.write_table("matrix_axes", list(reversed(AXES)), tmp_path / "again.parquet", made) == key
+    assert (tmp_path / "again.parquet").read_bytes() == kept.read_bytes()
+    relabelled = [{**AXES[0], "label": "another label"}, *AXES[1:]]
+    other = write.write_table("matrix_axes", relabelled, tmp_path / "other.parquet", made)
+    assert other != key and asked == [("matrix_axes", True), ("matrix_axes", False)]
+    assert pq.read_table(tmp_path / "other.parquet").column("label").to_pylist() == [
+        "alcohol A",
+        "alcohol B",
+        "alcohol C",
+        "another label",
+        "drug B",
+        "drug C",
+    ]

@@ -42,6 +42,7 @@ class Published(msgspec.Struct):
 
     key: str
     files: dict[str, str]
+    tables: dict[str, str] = {}  # table → the key of the rows its file was written from (write.write_table)
 
 
 def publish_stage(context: Context) -> int:
@@ -102,14 +103,23 @@ def _publish(context: Context, folder: Path, key: str) -> int:
         COMPANIONS[1]: datapackage.render(tables),
     }
     del cells, documents, axes, history, described, notes  # from here on only the rows are needed
+    earlier = incremental.load(context.stage_folder("publish"), Published).get("set")
+
+    def made(name: str, rows: str) -> Path | None:
+        """The table in place, when it was written from the same rows and is still what was written."""
+        path = context.processed / f"{name}.parquet"
+        if earlier is None or earlier.tables.get(name) != rows or not path.is_file():
+            return None
+        return path if _sha256(path) == earlier.files.get(path.name) else None
+
     with publish_lock(context.processed):
-        written = write_set(
-            tables, context.processed, companions, lambda staged: {COMPANIONS[2]: _report_html(context, staged)}
+        written, keys = write_set(
+            tables, context.processed, companions, lambda staged: {COMPANIONS[2]: _report_html(context, staged)}, made
         )
     log.info("published %s", ", ".join(p.name for p in written))
     files = {p.name: _sha256(p) for p in sorted(context.processed.iterdir()) if p.name in _published_names(written)}
     kept.save()
-    incremental.save(context.stage_folder("publish"), {"set": Published(key, files)})
+    incremental.save(context.stage_folder("publish"), {"set": Published(key, files, keys)})
     _tell(context, run)
     return 1 if run["quarantined"] else 0
 
