@@ -13,8 +13,9 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import msgspec
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from pipeline.merge import revisions
     from pipeline.publish.history import PerCell
     from pipeline.publish.validate import Problem
+    from pipeline.report.page import Run
 
 log = logging.getLogger("pipeline")
 WARNINGS_SHOWN = 5  # the end-of-run summary counts warnings and shows the first few
@@ -52,7 +54,7 @@ def publish_stage(context: Context) -> int:
     key = _key(context, folder)
     if _unchanged(context, key):
         run = msgspec.json.decode((context.processed / "report.json").read_bytes())
-        _tell(context, run)
+        _tell(context, _said(run))
         return 1 if run["quarantined"] else 0
     with _collector_paused():
         return _publish(context, folder, key)
@@ -79,6 +81,7 @@ def _publish(context: Context, folder: Path, key: str) -> int:
     from pipeline.publish import datapackage
     from pipeline.publish.kept import KeptHistory
     from pipeline.publish.write import ValidationError, write_set
+    from pipeline.report import page
 
     try:
         cells = read_list(folder / "cells.json", Cell)
@@ -97,12 +100,15 @@ def _publish(context: Context, folder: Path, key: str) -> int:
     if context.options.get("strict") and run["quarantined"]:
         raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
     _refuse_emptying(context.processed, tables, bool(context.options.get("allow_empty")))
+    # what the run's end prints, and the few fields of each capture report.html states, taken now: the
+    # capture records leave memory once report.json is written, before the page is drawn
+    said, shown, quarantined = _said(run), page.shown(run), bool(run["quarantined"])
     # report.json is written a capture at a time when the set is staged, never held whole as text
     companions: dict[str, str | Callable[[BinaryIO], None]] = {
-        COMPANIONS[0]: lambda out: write_pretty(out, run),
+        COMPANIONS[0]: partial(write_pretty, record=run),
         COMPANIONS[1]: datapackage.render(tables),
     }
-    del cells, documents, axes, history, described, notes  # from here on only the rows are needed
+    del cells, documents, axes, history, described, notes, run  # from here on only the rows are needed
     earlier = incremental.load(context.stage_folder("publish"), Published).get("set")
 
     def made(name: str, rows: str) -> Path | None:
@@ -114,14 +120,18 @@ def _publish(context: Context, folder: Path, key: str) -> int:
 
     with publish_lock(context.processed):
         written, keys = write_set(
-            tables, context.processed, companions, lambda staged: {COMPANIONS[2]: _report_html(context, staged)}, made
+            tables,
+            context.processed,
+            companions,
+            lambda staged: {COMPANIONS[2]: _report_html(context, staged, shown)},
+            made,
         )
     log.info("published %s", ", ".join(p.name for p in written))
     files = {p.name: _sha256(p) for p in sorted(context.processed.iterdir()) if p.name in _published_names(written)}
     kept.save()
     incremental.save(context.stage_folder("publish"), {"set": Published(key, files, keys)})
-    _tell(context, run)
-    return 1 if run["quarantined"] else 0
+    _tell(context, said)
+    return 1 if quarantined else 0
 
 
 def _published_names(tables: list[Path]) -> set[str]:
@@ -149,13 +159,25 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _tell(context: Context, run: dict) -> None:
+class _Said(NamedTuple):
+    """What the end of a run prints of its report."""
+
+    summary: str
+    warnings: list[str]
+    quarantined: list[str]
+
+
+def _said(run: dict) -> _Said:
+    return _Said(report.summary(run), _warnings(run), report.quarantine_lines(run))
+
+
+def _tell(context: Context, said: _Said) -> None:
     """The run's table, its warnings and healed files (unless -q), and each quarantined capture."""
     if not context.options.get("quiet"):
-        print(report.summary(run))
-        for line in _warnings(run) + context.events:
+        print(said.summary)
+        for line in said.warnings + context.events:
             print(line, file=sys.stderr)
-    for line in report.quarantine_lines(run):
+    for line in said.quarantined:
         print(line, file=sys.stderr)
 
 
@@ -220,12 +242,12 @@ def _refuse_emptying(processed: Path, tables: dict[str, list[dict]], allowed: bo
         )
 
 
-def _report_html(context: Context, staged: Path) -> str:
-    """report.html drawn from the staged tables."""
+def _report_html(context: Context, staged: Path, shown: Run) -> str:
+    """report.html drawn from the staged tables and what it states of the captures (`page.shown`)."""
     from pipeline.report import page
 
     charts = page.Charts(context.stage_folder("report"))
-    html = page.render(page.load(staged), charts)
+    html = page.render(page.load(staged, shown), charts)
     charts.prune()
     return html
 

@@ -93,11 +93,20 @@ class Run(msgspec.Struct):
     quarantined: list[Quarantined]
 
 
-def load(processed: Path) -> dict:
+def shown(run: dict) -> Run:
+    """What the page reads of report.json, from the run report itself (publish has it in memory)."""
+    return Run(
+        [Told(c["kind"], c["status"], c["furniture_removed"]) for c in run["captures"]],
+        [Quarantined(q["file"], q["errors"]) for q in run["quarantined"]],
+    )
+
+
+def load(processed: Path, run: Run | None = None) -> dict:
+    """The columns the page reads of each table in `processed`, and of its report.json unless `run` is given."""
     tables: dict = {
         n: read_published(processed / f"{n}.parquet", list(columns)).to_pydict() for n, columns in COLUMNS.items()
     }
-    tables["run"] = msgspec.json.decode((processed / "report.json").read_bytes(), type=Run)
+    tables["run"] = run if run is not None else msgspec.json.decode((processed / "report.json").read_bytes(), type=Run)
     return tables
 
 
