@@ -3,6 +3,9 @@ report.html, validated row by row, then moved into place as one set (write.py).
 
 A row that breaks the contract quarantines the captures behind it (with the rule it broke) and the
 rest is published; a set with no cells or documents never replaces a published one unless asked for.
+A new set is still built whole from merge's outputs, but what did not change is not made again: each
+cell's history tables are kept in interim/publish (kept.py), and a table whose rows are those of the
+file in place is copied (write.write_table), so one new capture costs about its own cell's work.
 """
 
 from __future__ import annotations
