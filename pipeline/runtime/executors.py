@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.runtime.tasks import Chain, Done, Part, Task, quarantine, rest, run, run_batch
+from pipeline.runtime.tasks import Chain, Done, Part, PartChain, Task, quarantine, rest, run, run_batch
 
-Work = Task | Part | Chain
+Work = Task | Part | Chain | PartChain
 Runner = Callable[[list[Work]], Iterator[list[Done]]]  # each work's Done, one per stage it ran
 SMALL = 8  # fewer tasks than this run in-process: starting workers would cost more than it saves
 PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, tens of parts per 10,000 captures
@@ -124,8 +124,9 @@ def _local(workers: int) -> Iterator[Runner]:
                     broken = True
                     if alone and batch[0] in suspects:
                         work = batch[0]
-                        if isinstance(work, Part):
-                            raise RuntimeError(f"a worker died while making {work.target}: {DIED}") from None
+                        if isinstance(work, Part | PartChain):
+                            target = work.target if isinstance(work, Part) else work.first.target
+                            raise RuntimeError(f"a worker died while making {target}: {DIED}") from None
                         suspects.discard(work)
                         if isinstance(work, Chain) and work.steps:  # which step? its first alone, then the rest
                             head = Chain(work.first, (), work.key)
