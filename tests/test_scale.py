@@ -190,6 +190,20 @@ def test_new_code_in_a_later_stage_restarts_a_chained_part_at_that_stage(tmp_pat
     ]
 
 
+def test_only_the_parts_merge_reads_a_page_at_a_time_have_a_row_group_per_record(tmp_path):
+    from pipeline.runtime import parts
+
+    assert [tasks.read_singly(s.name) for s in registry.per_capture()] == [False, False, True]
+    rows = [(f"c{n}", f"digest {n}", f'{{"n": {n}, "text": "é"}}') for n in range(3)]
+    for singly, groups in ((True, 3), (False, 1)):
+        folder = tmp_path / str(singly)
+        folder.mkdir()
+        parts.write(folder / parts.part_name(0), rows, singly=singly)
+        assert pq.ParquetFile(folder / parts.part_name(0)).metadata.num_row_groups == groups
+        found = parts.Rows(folder)
+        assert [found.record(name) for name in ("c2", "c0", "c1")] == [rows[n][2].encode() for n in (2, 0, 1)]
+
+
 def test_going_back_to_a_file_per_capture_leaves_no_part(tmp_path):
     work, fresh = tmp_path / "work", tmp_path / "fresh"
     _all(RAW, work, "-j", "1", "--part-size", "2")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -272,8 +273,15 @@ def _make_part(part: Part, given: dict[str, Any] | None = None) -> tuple[Done, l
         unreadable.extend(done.unreadable)
     if unreadable:
         return Done(part.stage, part.unit, {}, unreadable=tuple(unreadable)), []
-    parts.write(part.target, sorted(rows))
+    parts.write(part.target, sorted(rows), singly=read_singly(part.stage))
     return Done(part.stage, part.unit, outputs, found), made
+
+
+@cache
+def read_singly(stage: str) -> bool:
+    """Whether a whole-set stage reads this stage's records (merge: a page at a time, parts.Rows);
+    the next per-capture stage reads a part whole."""
+    return any(s.reads == stage and s.kind == "whole-set" for s in registry.STAGES)
 
 
 def _records(task: Task, data: bytes | None) -> tuple[list[tuple[str, Any]], bool]:
