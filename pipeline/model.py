@@ -179,7 +179,12 @@ class CellPage:
 
     @property
     def cell_id(self) -> str:
-        return f"{self.matrix}-{self.column_code}{self.row_code}"
+        return cell_id(self.matrix, self.column_code, self.row_code)
+
+
+def cell_id(matrix: str, column_code: str, row_code: int) -> str:
+    """A cell's id, "alcohol-A1": its matrix, column and row."""
+    return f"{matrix}-{column_code}{row_code}"
 
 
 @dataclass

@@ -96,9 +96,9 @@ def test_charts_whose_data_did_not_change_are_not_drawn_again(seeds, tmp_path, m
     assert main(report) == 0
     assert (again / "report.html").read_bytes() == (seeds.processed / "report.html").read_bytes()
     monkeypatch.undo()
-    entries = pd.read_parquet(again / "entries.parquet")
     t = datareport.load(again)
-    t["entries"] = entries[entries.cell_id.str.startswith("drug")]  # the alcohol heatmap's data changes
+    drug = [n for n, cell in enumerate(t["entries"]["cell_id"]) if cell.startswith("drug")]
+    t["entries"] = {k: [v[n] for n in drug] for k, v in t["entries"].items()}  # the alcohol heatmap's data changes
     charts = datareport.Charts(interim / "report")
     datareport.render(t, charts)
     charts.prune()

@@ -498,3 +498,39 @@ def test_a_work_a_cut_off_revision_does_not_show_is_unknown_there_and_its_change
         ("added", 1, 3),
         ("removed", 1, 3),
     ]
+
+
+def test_publish_builds_again_only_the_history_of_a_cell_that_changed(run, tmp_path, monkeypatch):
+    """interim/publish keeps each cell's history tables (publish/kept.py): a cell whose revisions are
+    as they were is taken from there, dates and all, and one whose revisions changed is built again."""
+    from pipeline.publish import kept as kept_module
+    from pipeline.publish.kept import KeptHistory
+
+    pages = [from_json(Page, read_record(output_path(run.interim / "structure", name))) for name in CAPTURES]
+    by_name = {p.capture: p for p in pages}
+    made = history({p.capture: p.captured_at for p in pages}, [seen(p) for p in pages], by_name.get)
+    [cell] = made.cells
+    twin = CellHistory("drug-E3", cell.key, cell.states)  # a second cell with the same revisions
+    both = History(made.refreshes, [cell, twin])
+    built: list[str] = []
+    real = kept_module.cell_tables
+
+    def counted(one, refresh_of):
+        built.append(one.cell_id)
+        return real(one, refresh_of)
+
+    monkeypatch.setattr(kept_module, "cell_tables", counted)
+
+    def published(history_: History) -> dict[str, list[dict]]:
+        kept = KeptHistory(tmp_path)
+        tables = history_tables(history_, kept)
+        kept.save()
+        return tables
+
+    expected = history_tables(both)
+    assert expected["cell_revisions"][-1]["revised"] == D24  # a date, as the kept file must give it back
+    assert published(both) == expected and built == ["drug-E2", "drug-E3"]
+    built.clear()
+    assert published(both) == expected and built == []
+    shorter = History(made.refreshes, [cell, CellHistory("drug-E3", cell.key, cell.states[:-1])])
+    assert published(shorter) == history_tables(shorter) != expected and built == ["drug-E3"]

@@ -91,7 +91,8 @@ def test_names_that_differ_only_in_unsafe_characters_are_all_published(tmp_path)
         "drug-B2": ["x.warc.gz#0001"],
         "drug-B3": ["x.warc.gz#0002"],
     }
-    assert len(os.listdir(run.interim / "extract")) == 7 + 2  # one file per capture, the index, the digests
+    # one file per capture, the index, the digests, the chain's stamp
+    assert len(os.listdir(run.interim / "extract")) == 7 + 3
 
 
 @pytest.mark.parametrize(

@@ -10,17 +10,16 @@ manifest rows disagree about where it came from, and the manifest itself when ro
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import msgspec
-
 from pipeline.fetch.store import MANIFEST, read_manifest_file
 from pipeline.runtime.incremental import RACY_NS
+from pipeline.runtime.stamps import Stamps
 
 NOT_CAPTURES = {MANIFEST}
 _KINDS = (
@@ -44,19 +43,16 @@ class Entry:
     stat: os.stat_result | None = None  # the file read (a link's target), when it is read
 
 
-def raw_entries(raw: Path) -> list[Entry]:
+def raw_entries(raw: Path, only: set[str] | None = None) -> list[Entry]:
     """Every entry of `raw` that could be a capture, in name order, plus `manifest.csv` itself when
-    some of it could not be used."""
+    some of it could not be used; with `only`, just the entries of those names (each still named as
+    among all the others)."""
     rows, problems = manifest_rows(raw)
     root = os.path.realpath(raw)
-    with os.scandir(raw) as found:
-        names = sorted(e.name for e in found if _listed(e.name))
-    entries, taken = [], set()
-    for real in names:
-        name = shown_name(real)
-        while name in taken:  # an escaped name that is also the name of another file
-            name += "~"
-        taken.add(name)
+    entries = []
+    for real, name in _names(raw):
+        if only is not None and name not in only:
+            continue
         row, doubt = rows.get(real, ({}, None))
         path = raw / real
         try:
@@ -65,9 +61,25 @@ def raw_entries(raw: Path) -> list[Entry]:
             info, refused = None, str(exc)
         reasons = tuple(r for r in (refused, doubt) if r)
         entries.append(Entry(name, path, row, reasons, None if reasons else info))
-    if problems:
+    if problems and (only is None or MANIFEST in only):
         entries.append(Entry(MANIFEST, raw / MANIFEST, {}, tuple(problems)))
     return entries
+
+
+def _names(raw: Path, found: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(file name, capture name) of each entry of `raw` (or of `found`, its entries' names) that could
+    be a capture, in name order."""
+    if found is None:
+        with os.scandir(raw) as entries:
+            found = [e.name for e in entries]
+    named, taken = [], set()
+    for real in sorted(n for n in found if _listed(n)):
+        name = real if real.isascii() else shown_name(real)
+        while name in taken:  # an escaped name that is also the name of another file
+            name += "~"
+        taken.add(name)
+        named.append((real, name))
+    return named
 
 
 def capture_files(raw: Path) -> list[Path]:
@@ -121,28 +133,36 @@ def located(path: Path, root: str) -> tuple[str, os.stat_result]:
     return real, info
 
 
-def raw_state(raw: Path) -> str:
-    """A token that changes whenever `raw_entries` or the content of a capture can: the name, type,
-    size, times and inode of every entry (and of what a link leads to), the manifest's among them.
-    "" when one changed too recently to trust its times (it may change again within one clock tick)."""
+def raw_state(raw: Path) -> Stamps:
+    """What `raw_entries` and each capture's content depend on, cheaply: per capture, the type, size,
+    times and inode of its entry (and of what a link leads to); shared by all, the manifest's. A
+    stamp is "" when its file changed too recently to trust its times (it may change again within
+    one clock tick unseen)."""
     recent = time.time_ns() - RACY_NS
-    found, newest = [], 0
+    statuses = {}
     with os.scandir(raw) as entries:
         for entry in entries:
-            infos = [entry.stat(follow_symlinks=False)]
-            if stat.S_ISLNK(infos[0].st_mode):
-                try:
-                    infos.append(os.stat(entry.path))
-                except OSError:  # a dangling link or a loop: refused by raw_entries, by its own status
-                    pass
-            row: list[object] = [entry.name.encode("utf-8", "surrogateescape")]
-            for info in infos:
-                row += (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-                newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
-            found.append(row)
-    if newest >= recent:
-        return ""
-    return hashlib.sha256(msgspec.json.encode(sorted(found))).hexdigest()
+            if entry.name == MANIFEST or _listed(entry.name):
+                statuses[entry.name] = _status(entry, recent)
+    units = {name: statuses[real] for real, name in _names(raw, statuses)}
+    shared = statuses.get(MANIFEST, "none")
+    return Stamps(shared, units)
+
+
+def _status(entry: os.DirEntry, recent: int) -> str:
+    """An entry's stamp: its own status, and a link's target's."""
+    infos = [entry.stat(follow_symlinks=False)]
+    if stat.S_ISLNK(infos[0].st_mode):
+        try:
+            infos.append(os.stat(entry.path))
+        except OSError:  # a dangling link or a loop: refused by raw_entries, by its own status
+            pass
+    stamp = ""
+    for i in infos:
+        if i.st_mtime_ns >= recent or i.st_ctime_ns >= recent:
+            return ""
+        stamp += f"{i.st_mode} {i.st_size} {i.st_mtime_ns} {i.st_ctime_ns} {i.st_ino};"
+    return stamp
 
 
 def read_manifest(raw: Path) -> dict[str, dict[str, str]]:

@@ -11,17 +11,21 @@ from pipeline.extract.sources import raw_entries, raw_state
 from pipeline.model import Capture
 from pipeline.runtime import incremental
 from pipeline.runtime.context import Context
+from pipeline.runtime.stamps import Stamps
 from pipeline.runtime.tasks import Task
 
 
-def units(context: Context) -> dict[str, tuple[str, Task]]:
-    """Every raw entry with the key its output is made from: content hash, manifest row, options, and
-    any reason it is not read (sources.py), so that it is quarantined alone instead of read."""
+def units(context: Context, only: set[str] | None = None) -> dict[str, tuple[str, Task]]:
+    """Every raw entry (or those named in `only`) with the key its output is made from: content hash,
+    manifest row, options, and any reason it is not read (sources.py), so that it is quarantined
+    alone instead of read."""
     max_bytes = int(context.options.get("max_bytes") or MAX_BYTES)
     folder = context.stage_folder("extract")
     folder.mkdir(parents=True, exist_ok=True)
-    entries = raw_entries(context.raw)
-    digests = incremental.file_digests({e.path: e.stat for e in entries if e.stat}, folder / incremental.DIGESTS)
+    entries = raw_entries(context.raw, only)
+    files = {e.path: e.stat for e in entries if e.stat}
+    named = None if only is None else {context.raw / name for name in only} | set(files)
+    digests = incremental.file_digests(files, folder / incremental.DIGESTS, named)
     found = {}
     for entry in entries:
         row = entry.row
@@ -39,8 +43,8 @@ def units(context: Context) -> dict[str, tuple[str, Task]]:
     return found
 
 
-def state(context: Context) -> str:
-    """What `units` reads, cheaply: the status of every raw entry ("" when one is too recent to trust)."""
+def state(context: Context) -> Stamps:
+    """What `units` reads, cheaply: the status of every raw entry and of the manifest."""
     return raw_state(context.raw)
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+import msgspec
+
 from pipeline.merge.listings import same_entry, same_listing, same_work
 from pipeline.model import AnalysisPage, Axis, Cell, CellPage, Document, Entry, Page, copied
 from pipeline.runtime.ids import stable_id
@@ -79,14 +81,15 @@ class Merged:
     kind: str  # "cell" | "document"
     group: str
     ranked: list[Seen]
-    result: Cell | Document
+    result: Cell | Document | msgspec.Raw  # Raw: an earlier run's, reused as the JSON it was written as
     notes: dict[str, list[str]]
 
 
 def merge_groups(
     candidates: list[Seen],
     load: Callable[[str], Page],
-    earlier: Callable[[str, str, list[Seen]], tuple[Cell | Document, dict[str, list[str]]] | None] | None = None,
+    earlier: Callable[[str, str, list[Seen]], tuple[Cell | Document | msgspec.Raw, dict[str, list[str]]] | None]
+    | None = None,
     folds: Folds | None = None,
 ) -> list[Merged]:
     """Every cell, then every document, in id order, each folded from its captures best first;

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import msgspec
 
-from pipeline.model import Cell, Document, Page, from_json, to_json, to_pretty_json
+from pipeline.model import Axis, Cell, Document, Page, cell_id, from_json, to_json, to_pretty_json
 from pipeline.runtime import incremental, parts
-from pipeline.runtime.atomic import replacing, write_text_atomic
+from pipeline.runtime.atomic import replacing, write_bytes_atomic, write_text_atomic
 from pipeline.runtime.context import Context
 from pipeline.runtime.orchestrator import UnreadableInput
 from pipeline.runtime.records import read_record
@@ -68,7 +68,7 @@ def merge_stage(context: Context) -> int:
             earlier = {}
         keys = {}
 
-        def reuse(kind: str, group: str, ranked: list) -> tuple[Cell | Document, dict[str, list[str]]] | None:
+        def reuse(kind: str, group: str, ranked: list) -> tuple[msgspec.Raw, dict[str, list[str]]] | None:
             # each capture's structured record, not its raw bytes: new structure code changes what is folded;
             # capture times too: they place an undated capture in its revision
             keys[group] = incremental.key(
@@ -89,7 +89,7 @@ def merge_stage(context: Context) -> int:
         (folder / incremental.INDEX).unlink(missing_ok=True)
         (folder / MERGED).unlink(missing_ok=True)
         for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
-            write_text_atomic(folder / f"{name}.json", "[\n" + ",\n".join(to_json(r) for r in records) + "\n]\n")
+            write_bytes_atomic(folder / f"{name}.json", b"[\n" + b",\n".join(map(_encoded, records)) + b"\n]\n")
         write_text_atomic(folder / "notes.json", to_pretty_json(notes))
     history = revisions.history(
         corpus.captured,
@@ -123,15 +123,36 @@ def _sha256(path: Path) -> str:
         return ""
 
 
-def _earlier_groups(folder: Path) -> dict[str, Cell | Document] | None:
-    """The last run's cells and documents by id; None when its output no longer decodes."""
+class _Page(msgspec.Struct):
+    matrix: str = ""  # a cell page's: its id is made of these three
+    column_code: str = ""
+    row_code: int = 0
+
+
+class _Named(msgspec.Struct):
+    """What is read of a merged record to know it: a document's id, or its cell page's."""
+
+    page: _Page
+    document_id: str | None = None
+
+
+def _earlier_groups(folder: Path) -> dict[str, msgspec.Raw] | None:
+    """The last run's cells and documents by id, as the JSON they were written as (a group reused is
+    written again as it is, never decoded); None when its output no longer decodes."""
     try:
-        return {
-            **{c.page.cell_id: c for c in read_list(folder / "cells.json", Cell)},
-            **{d.document_id: d for d in read_list(folder / "documents.json", Document)},
-        }
+        found = {}
+        for name in ("cells.json", "documents.json"):
+            for raw in msgspec.json.decode((folder / name).read_bytes(), type=list[msgspec.Raw]):
+                named = msgspec.json.decode(raw, type=_Named)
+                page = named.page
+                found[named.document_id or cell_id(page.matrix, page.column_code, page.row_code)] = raw
+        return found
     except (OSError, ValueError):
         return None
+
+
+def _encoded(record: Cell | Document | Axis | msgspec.Raw) -> bytes:
+    return bytes(record) if isinstance(record, msgspec.Raw) else to_json(record).encode("utf-8")
 
 
 def _page_loader(folder: Path, parted: bool) -> Callable[[str], Page]:

@@ -11,8 +11,12 @@ showed the work and the next one that does (or that shows it gone).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+import msgspec
 
 from pipeline.merge.listings import address, differences, same_work
 from pipeline.merge.revisions import CellHistory, History, Revision
@@ -33,14 +37,35 @@ class _Interval:
     unknown: list[int] = field(default_factory=list)
 
 
-def history_tables(history: History) -> dict[str, list[dict]]:
-    """Every table the history gives, from each cell's revisions after the last refresh."""
+class CellTables(msgspec.Struct):
+    """One cell's history tables after its last refresh, and the rows of them each refresh added,
+    changed and removed (refresh number → counter name → rows): all `history_tables` needs of a cell."""
+
+    tables: dict[str, list[dict[str, Any]]]
+    counts: dict[int, dict[str, int]]
+
+
+PerCell = Callable[[CellHistory, dict[str, int]], CellTables]  # (cell, capture → refresh number) → its tables
+
+
+def cell_tables(cell: CellHistory, refresh_of: dict[str, int]) -> CellTables:
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    tables = _count_cell(cell, refresh_of, counts)
+    return CellTables(tables, {n: dict(found) for n, found in counts.items()})
+
+
+def history_tables(history: History, per_cell: PerCell = cell_tables) -> dict[str, list[dict]]:
+    """Every table the history gives, from each cell's revisions after the last refresh; each cell's
+    own tables from `per_cell` (publish's reuses those of a cell whose history did not change)."""
     refresh_of = {name: r.number for r in history.refreshes for name in r.captures}
     tables: dict[str, list[dict]] = {name: [] for name in HISTORY_TABLES}
     counts: dict[int, Counter[str]] = defaultdict(Counter)
     for cell in history.cells:
-        for name, rows in _count_cell(cell, refresh_of, counts).items():
+        made = per_cell(cell, refresh_of)
+        for name, rows in made.tables.items():
             tables[name] += rows
+        for number, found in made.counts.items():
+            counts[number].update(found)
     tables["runs"] = _runs(history, counts)
     return tables
 

@@ -8,7 +8,7 @@ from datetime import date
 from pipeline.merge.revisions import History
 from pipeline.model import Axis, Cell, Document, Entry, Paragraph, Rich
 from pipeline.publish import captures as capture_rows
-from pipeline.publish.history import history_tables
+from pipeline.publish.history import PerCell, cell_tables, history_tables
 from pipeline.publish.issuers import Issuer, canonical_names
 from pipeline.publish.links import Place, canonical, link_rows
 from pipeline.publish.resolve import resolve_document
@@ -36,7 +36,9 @@ def build_tables(
     history: History,
     described: list[dict] | None = None,
     notes: dict[str, list[str]] | None = None,
+    per_cell: PerCell = cell_tables,
 ) -> dict[str, list[dict]]:
+    """Every table's rows; each cell's history tables from `per_cell` (see `history_tables`)."""
     tables: dict[str, list[dict]] = {name: [] for name in TABLE_NAMES}
     labels = {(a.matrix, a.axis, a.code): a.label for a in axes}
     captured = {cell.page.cell_id: cell for cell in cells}
@@ -60,7 +62,7 @@ def build_tables(
     _tie_citations(tables["citations"], tables["entries"])
     _tie_links(tables["links"], tables["citations"])
     tables["captures"] = capture_rows.rows(described or [], notes or {}, cells, documents, tables["entries"])
-    return tables | history_tables(history)
+    return tables | history_tables(history, per_cell)
 
 
 def _uncaptured_cell(cid: str, name: str, column: str, row: str, labels: dict) -> dict:

@@ -5,7 +5,9 @@ data URI. Every figure is computed from the published Parquet files and report.j
 number a reader (or the tests) may check carries a `data-metric` attribute. Deterministic: no ids, dates
 or salts are written, so the same tables give the same page. Each chart is drawn from a small
 plain-data summary; the SVG is kept under that summary's hash, so a run whose new captures leave a
-chart's data as it was does not draw it again.
+chart's data as it was does not draw it again. A table is read as plain columns (lists by column name,
+`Columns`): the page counts and sorts a few thousand values, which needs no dataframe library (pandas'
+import alone cost publish ~0.2 s a run).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
-import pandas as pd
 
 from pipeline.publish.write import read_published
 from pipeline.report import svg
@@ -30,6 +31,7 @@ TAGS = {"S": "seminal studies", "K": "key studies", "R": "reviews", "G": "guidan
 TAG_COLOURS = {"S": "#0072B2", "K": "#E69F00", "R": "#009E73", "G": "#CC79A7"}
 MATRIX_COLOURS = {"alcohol": "#0072B2", "drug": "#D55E00"}
 YEAR_BIN = 5  # years per bar of the years histogram
+Columns = dict[str, list]  # a table as its columns, each a list of the column's values in the table's order
 
 
 class Charts:
@@ -57,7 +59,7 @@ class Charts:
 
 
 # The columns the page reads of each table: only these are loaded, so a table's wide text columns
-# (annotations, sections' text) never reach pandas, however large the corpus.
+# (annotations, sections' text) are never read, however large the corpus.
 COLUMNS = {
     "cells": ("cell_id", "captured"),
     "entries": ("cell_id", "types", "year", "issuer"),
@@ -91,35 +93,46 @@ class Run(msgspec.Struct):
     quarantined: list[Quarantined]
 
 
-def load(processed: Path) -> dict:
+def shown(run: dict) -> Run:
+    """What the page reads of report.json, from the run report itself (publish has it in memory)."""
+    return Run(
+        [Told(c["kind"], c["status"], c["furniture_removed"]) for c in run["captures"]],
+        [Quarantined(q["file"], q["errors"]) for q in run["quarantined"]],
+    )
+
+
+def load(processed: Path, run: Run | None = None) -> dict:
+    """The columns the page reads of each table in `processed`, and of its report.json unless `run` is given."""
     tables: dict = {
-        n: read_published(processed / f"{n}.parquet", list(columns)).to_pandas() for n, columns in COLUMNS.items()
+        n: read_published(processed / f"{n}.parquet", list(columns)).to_pydict() for n, columns in COLUMNS.items()
     }
-    tables["run"] = msgspec.json.decode((processed / "report.json").read_bytes(), type=Run)
+    tables["run"] = run if run is not None else msgspec.json.decode((processed / "report.json").read_bytes(), type=Run)
     return tables
 
 
 def metrics(t: dict) -> dict[str, int]:
     """The numbers the page states, computed from the tables (the tests compare them with the Parquet)."""
-    entries, links = t["entries"], t["links"]
+    entries = t["entries"]
     tags = Counter(tag for types in entries["types"] for tag in types)
-    xref = _cross_references(links)
+    xref = _cross_references(t["links"])
     return {
-        "cells": int(t["cells"]["captured"].sum()),
-        "entries": len(entries),
-        "documents": len(t["documents"]),
+        "cells": sum(t["cells"]["captured"]),
+        "entries": len(entries["cell_id"]),
+        "documents": len(t["documents"]["document_id"]),
         **{f"entries-{tag}": tags.get(tag, 0) for tag in TAGS},
-        "cross-references": int(xref["n"].sum()),
+        "cross-references": sum(n for _, _, n in xref),
         "cross-reference-pairs": len(xref),
     }
 
 
-def _cross_references(links: pd.DataFrame) -> pd.DataFrame:
-    """Cell → other cell, with the number of links and plain-text mentions."""
-    x = links[
-        links["cell_id"].notna() & links["target_cell_id"].notna() & (links["cell_id"] != links["target_cell_id"])
-    ]
-    return x.groupby(["cell_id", "target_cell_id"]).size().reset_index(name="n")
+def _cross_references(links: Columns) -> list[tuple[str, str, int]]:
+    """Cell → other cell, with the number of links and plain-text mentions, by the two cell ids."""
+    pairs = Counter(
+        (source, target)
+        for source, target in zip(links["cell_id"], links["target_cell_id"])
+        if source is not None and target is not None and source != target
+    )
+    return [(source, target, n) for (source, target), n in sorted(pairs.items())]
 
 
 def _figure(charts: Charts, draw: Callable, data, alt: str) -> str:
@@ -134,12 +147,12 @@ def _position(cell_id: str) -> tuple[str, int, int]:
     return name, "ABCDE".index(code[0]), int(code[1]) - 1
 
 
-def heatmap(charts: Charts, entries: pd.DataFrame, cells: pd.DataFrame, name: str) -> str:
+def heatmap(charts: Charts, entries: Columns, cells: Columns, name: str) -> str:
     counts = {tag: [[0] * 5 for _ in range(5)] for tag in TAGS}
     captured = [[False] * 5 for _ in range(5)]
-    for cell_id in cells.loc[cells["captured"], "cell_id"]:
+    for cell_id, was_captured in zip(cells["cell_id"], cells["captured"]):
         m, col, row = _position(cell_id)
-        if m == name:
+        if m == name and was_captured:
             captured[row][col] = True
     for cell_id, types in zip(entries["cell_id"], entries["types"]):
         m, col, row = _position(cell_id)
@@ -165,9 +178,12 @@ def _draw_heatmap(data: dict) -> str:
     )
 
 
-def years(charts: Charts, entries: pd.DataFrame) -> str:
-    data = entries.dropna(subset=["year"]).assign(matrix=lambda d: d["cell_id"].str.split("-").str[0])
-    by_matrix = {m: sorted(int(y) for y in data.loc[data["matrix"] == m, "year"]) for m in matrix.MATRICES}
+def years(charts: Charts, entries: Columns) -> str:
+    by_matrix: dict[str, list[int]] = {m: [] for m in matrix.MATRICES}
+    for cell_id, year in zip(entries["cell_id"], entries["year"]):
+        if year is not None:
+            by_matrix[cell_id.split("-")[0]].append(year)
+    by_matrix = {m: sorted(found) for m, found in by_matrix.items()}
     return _figure(charts, _draw_years, by_matrix, "histogram of entry years")
 
 
@@ -181,9 +197,11 @@ def _draw_years(by_matrix: dict[str, list[int]]) -> str:
     )
 
 
-def issuers(charts: Charts, entries: pd.DataFrame, top: int = 12) -> str:
-    counts = entries["issuer"].dropna().value_counts().sort_index().sort_values(ascending=False, kind="stable")
-    bars = [[issuer[:60], int(n)] for issuer, n in counts.head(top)[::-1].items()]
+def issuers(charts: Charts, entries: Columns, top: int = 12) -> str:
+    """The `top` issuers by entries, most first, ties by name; drawn from the last up."""
+    counts = Counter(issuer for issuer in entries["issuer"] if issuer is not None)
+    ranked = sorted(counts.items(), key=lambda c: (-c[1], c[0]))[:top]
+    bars = [[issuer[:60], n] for issuer, n in ranked[::-1]]
     return _figure(charts, _draw_issuers, {"top": top, "bars": bars}, "bar chart of the most frequent issuers")
 
 
@@ -193,8 +211,8 @@ def _draw_issuers(data: dict) -> str:
     )
 
 
-def graph(charts: Charts, links: pd.DataFrame) -> str:
-    arrows = [[source, target, int(n)] for source, target, n in _cross_references(links).itertuples(index=False)]
+def graph(charts: Charts, links: Columns) -> str:
+    arrows = [[source, target, n] for source, target, n in _cross_references(links)]
     return _figure(charts, _draw_graph, arrows, "graph of cross-references between matrix cells")
 
 
@@ -213,12 +231,15 @@ def _table(headers: list[str], rows: list[list], metric: str | None = None) -> s
     return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def shared_works(works: pd.DataFrame) -> str:
+def shared_works(works: Columns) -> str:
     """Works listed by more than one cell, under the canonical title the works table gives them."""
-    shared = works[works["cell_ids"].map(len) > 1].sort_values(["title", "work_id"])
+    shared = sorted(
+        (title, work_id, year, cell_ids)
+        for work_id, title, year, cell_ids in zip(works["work_id"], works["title"], works["year"], works["cell_ids"])
+        if len(cell_ids) > 1
+    )
     rows = [
-        [r.title, "" if pd.isna(r.year) else int(r.year), len(r.cell_ids), ", ".join(r.cell_ids)]
-        for r in shared.itertuples()
+        [title, "" if year is None else year, len(cell_ids), ", ".join(cell_ids)] for title, _, year, cell_ids in shared
     ]
     if not rows:
         return "<p>No work is listed in more than one cell of these tables.</p>"
@@ -229,42 +250,56 @@ MOST_CHANGED = 10  # cells listed in the table of the cells that changed most
 CHANGE_KINDS = ("added", "removed", "retitled", "retagged", "re-annotated")
 
 
-def _most_changed(revisions: pd.DataFrame, changes: pd.DataFrame) -> list[tuple[str, int, Counter[str]]]:
+def _rows(table: Columns, *names: str) -> list[tuple]:
+    """The table's rows in its order, each the values of the columns named."""
+    return list(zip(*(table[n] for n in names)))
+
+
+def _most_changed(revisions: Columns, changes: Columns) -> list[tuple[str, int, Counter[str]]]:
     """(cell, revisions, changes by kind), most changes first, then most revisions, then cell id."""
-    kinds = {cell: Counter(group["change"]) for cell, group in changes.groupby("cell_id")}
-    counted = revisions.groupby("cell_id").size()
-    found = [(cell, int(n), kinds.get(cell, Counter())) for cell, n in counted.items()]
+    kinds: dict[str, Counter[str]] = {}
+    for cell, change in _rows(changes, "cell_id", "change"):
+        kinds.setdefault(cell, Counter())[change] += 1
+    counted = Counter(revisions["cell_id"])
+    found = [(cell, n, kinds.get(cell, Counter())) for cell, n in counted.items()]
     return sorted(found, key=lambda c: (-c[2].total(), -c[1], c[0]))
 
 
-def _told(change, titles: dict[str, str]) -> str:
-    if change.change == "retitled":
-        return f"retitled “{change.before}” → “{change.after}”"
-    told = f"{change.change} “{titles[change.work_key]}”"
-    return told + (f": {change.before} → {change.after}" if change.change == "retagged" else "")
+def _told(change: tuple, titles: dict[str, str]) -> str:
+    """`change`: (change, before, after, work_key)."""
+    kind, before, after, work_key = change
+    if kind == "retitled":
+        return f"retitled “{before}” → “{after}”"
+    told = f"{kind} “{titles[work_key]}”"
+    return told + (f": {before} → {after}" if kind == "retagged" else "")
 
 
-def history(revisions: pd.DataFrame, listings: pd.DataFrame, changes: pd.DataFrame) -> str:
+def history(revisions: Columns, listings: Columns, changes: Columns) -> str:
     """The cells that changed most between the revisions captured, and the timeline of the first."""
     ranked = _most_changed(revisions, changes)
     if not ranked:
         return "<p>No cell was captured.</p>"
     rows = [[cell, n, *(kinds[k] for k in CHANGE_KINDS), kinds.total()] for cell, n, kinds in ranked[:MOST_CHANGED]]
     out = (
-        f'<p><span data-metric="revisions">{len(revisions)}</span> revisions of {len(ranked)} cells; '
-        f'<span data-metric="changes">{len(changes)}</span> changes between consecutive revisions.</p>'
+        f'<p><span data-metric="revisions">{len(revisions["cell_id"])}</span> revisions of {len(ranked)} cells; '
+        f'<span data-metric="changes">{len(changes["cell_id"])}</span> changes between consecutive revisions.</p>'
         + _table(["cell", "revisions", *CHANGE_KINDS, "changes"], rows, "most-changed")
     )
     cell = ranked[0][0]
-    told = changes[changes["cell_id"] == cell]
+    told = [
+        c for c in _rows(changes, "cell_id", "to_revision", "change", "before", "after", "work_key") if c[0] == cell
+    ]
     # each work by the title it was first listed under (the key is made from it)
-    titles = listings.sort_values("from_revision").groupby("work_key")["title"].first().to_dict()
+    titles: dict[str, str] = {}
+    for work_key, title, _ in sorted(_rows(listings, "work_key", "title", "from_revision"), key=lambda r: r[2]):
+        if title is not None:
+            titles.setdefault(work_key, title)
     timeline = []
-    for r in revisions[revisions["cell_id"] == cell].itertuples():
-        here = told[told["to_revision"] == r.revision]
-        said = "; ".join(_told(c, titles) for c in here.itertuples())
-        when = "undated" if pd.isna(r.revised) else f"{r.revised} ({r.dated_by})"
-        timeline.append([r.revision, when, r.entry_count, "cut off" if r.truncated else "complete", said or "–"])
+    revised = _rows(revisions, "cell_id", "revision", "revised", "dated_by", "entry_count", "truncated")
+    for _, revision, date, dated_by, entry_count, truncated in (r for r in revised if r[0] == cell):
+        said = "; ".join(_told(c[2:], titles) for c in told if c[1] == revision)
+        when = "undated" if date is None else f"{date} ({dated_by})"
+        timeline.append([revision, when, entry_count, "cut off" if truncated else "complete", said or "–"])
     return (
         out
         + f"<h3>Timeline of {html.escape(cell)}</h3>"

@@ -14,7 +14,7 @@ log = logging.getLogger("pipeline")
 
 
 def report_stage(context: Context) -> int:
-    from pipeline.report import page  # pandas loads only for the report
+    from pipeline.report import page
 
     target = context.processed / "report.html"
     charts = page.Charts(context.stage_folder("report"))

@@ -8,9 +8,11 @@ stays per stage: the plan starts a capture's chain at the first stage whose key 
 whose input comes out the same as before (its key unchanged) is skipped in the worker, as are the
 steps after it unless their own code changed.
 
-A run that finds nothing to do leaves a stamp of everything its plan read (the head stage's `state`
-token for raw/, the options, each stage's code fingerprint, each stage folder's listing and index
-files): a run finding the same stamp knows, without planning, that there is still nothing to do.
+A finished run leaves a stamp of everything its plan read (the head stage's `state`, each unit's
+status in raw/; the options, each stage's code fingerprint, each stage folder's listing and index
+files): a run finding the same stamp knows, without planning, that there is still nothing to do, and
+one finding it the same but for some units' status plans only those units (a new capture in a
+corpus of thousands costs what that capture costs, not a look at every other one).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner
 from pipeline.runtime.incremental import Entry
 from pipeline.runtime.progress import Progress
+from pipeline.runtime.stamps import Stamps
 from pipeline.runtime.tasks import RECORD_FILES, Chain, Step, Task, output_name, output_path
 
 log = logging.getLogger("pipeline")
@@ -51,6 +54,7 @@ class _Plan:
         self.done: dict[str, dict[str, Entry]] = {s.name: {} for s in stages}
         self.keys: dict[tuple[str, str], str] = {}  # (stage, unit) → key, for each chain's first step
         self.work: list[Chain] = []
+        self.kept = False  # every unit but some was kept on the stamp's word (`keep`)
 
     def current(self, stage: str, unit: str, key: str) -> Entry | None:
         """The unit's entry, if it was made from this key and its files are all there."""
@@ -58,6 +62,24 @@ class _Plan:
         if entry is None or entry.key != key or not all(n in self.present[stage] for n in written(entry)):
             return None
         return entry
+
+    def keep(self, changed: set[str]) -> bool:
+        """Every unit of the head stage but `changed` kept as its index has it, and what it made all
+        down the chain: the stamp vouches that none of it changed. False when an index does not hold
+        what the stamp vouched for (then nothing may be taken on trust)."""
+        head, *later = self.stages
+        kept = {u: e for u, e in self.previous[head.name].items() if u not in changed}
+        self.done[head.name].update(kept)
+        names = incremental.outputs(kept)
+        for stage in later:
+            previous = self.previous[stage.name]
+            if not all(n in previous for n in names):
+                return False
+            entries = {n: previous[n] for n in names}
+            self.done[stage.name].update(entries)
+            names = incremental.outputs(entries)
+        self.kept = True
+        return True
 
     def start(self, at: int, task: Task, key: str, captures: list[str]) -> None:
         """A chain from stage `at`; `captures`: what its first step made last time, for the later steps."""
@@ -103,11 +125,13 @@ def step_units(stage: str, source: Path, folder: Path, source_index: dict[str, E
 
 
 def stage_units(
-    context: Context, stage: registry.Stage, folder: Path
+    context: Context, stage: registry.Stage, folder: Path, only: set[str] | None = None
 ) -> tuple[Path, dict[str, Entry], dict[str, tuple[str, Task]]]:
-    """A per-capture stage's units, with the folder they are read from and its index (none for raw/)."""
+    """A per-capture stage's units (reading raw/: those in `only`, if given), with the folder they are
+    read from and its index (none for raw/)."""
     if stage.units:
-        return context.raw, {}, stage.function("units")(context)
+        units = stage.function("units")
+        return context.raw, {}, units(context) if only is None else units(context, only)
     source = context.stage_folder(stage.reads)
     source_index = incremental.load(source)
     if not source_index and not (source / incremental.INDEX).exists():
@@ -115,31 +139,42 @@ def stage_units(
     return source, source_index, step_units(stage.name, source, folder, source_index)
 
 
+class _Stamp(msgspec.Struct):
+    rest: str  # `_rest` when the run finished
+    inputs: Stamps  # the head stage's `state` when the run started
+
+
 def run_chain(
     context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress, heal: Heal, rounds: int
 ) -> None:
     """Run the chain over what changed; an unreadable input is healed (`heal`) at most `rounds` times."""
     head = stages[0]
-    token = head.function("state")(context) if head.state else ""
+    inputs: Stamps | None = head.function("state")(context) if head.state else None
     stamp = context.stage_folder(head.name) / STAMP
-    if token and _read(stamp) == (_stamp(context, stages, token) or None):
-        log.info("%s: nothing changed since the last run", " → ".join(s.name for s in stages))
-        return
-    for _ in range(rounds):
-        unreadable = _run_once(context, stages, runner, progress)
-        if not unreadable:
-            if token and (done := _stamp(context, stages, token)):
-                write_text_atomic(stamp, done)
+    before = _read(stamp)
+    only = None
+    if inputs is not None and before is not None and before.rest == (_rest(context, stages) or None):
+        only = inputs.changed(before.inputs)
+        if only == set():
+            log.info("%s: nothing changed since the last run", " → ".join(s.name for s in stages))
             return
+    for _ in range(rounds):
+        unreadable = _run_once(context, stages, runner, progress, only)
+        if not unreadable:
+            if inputs is not None and (rest := _rest(context, stages)):
+                write_text_atomic(stamp, msgspec.json.encode(_Stamp(rest, inputs), order="sorted").decode())
+            return
+        only = None  # what was healed is planned again with everything else
         for stage, names in sorted(unreadable.items()):
             heal(context, registry.get(registry.get(stage).reads), names, runner, progress)
     raise RuntimeError(f"{stages[0].name}…: inputs still unreadable after {rounds} attempts")
 
 
-def _stamp(context: Context, stages: tuple[registry.Stage, ...], token: str) -> str:
-    """What a plan of this chain reads, besides the files `token` stands for; "" when a folder is missing."""
+def _rest(context: Context, stages: tuple[registry.Stage, ...]) -> str:
+    """What a plan of this chain reads besides the head's inputs: the options, the code, each stage
+    folder's listing and index files; "" when a folder is missing."""
     options = sorted((k, v) for k, v in context.options.items() if k not in SHOWN_ONLY)
-    found: list[object] = [token, options, [incremental.stage_fingerprint(s.name) for s in stages]]
+    found: list[object] = [options, [incremental.stage_fingerprint(s.name) for s in stages]]
     for stage in stages:
         folder = context.stage_folder(stage.name)
         try:
@@ -156,17 +191,20 @@ def _stamp(context: Context, stages: tuple[registry.Stage, ...], token: str) -> 
     return hashlib.sha256(msgspec.json.encode(found)).hexdigest()
 
 
-def _read(path: Path) -> str:
+def _read(path: Path) -> _Stamp | None:
     try:
-        return path.read_text("utf-8")
-    except OSError:
-        return ""
+        return msgspec.json.decode(path.read_bytes(), type=_Stamp)
+    except (OSError, ValueError):
+        return None
 
 
-def _plan(context: Context, stages: tuple[registry.Stage, ...]) -> _Plan:
+def _plan(context: Context, stages: tuple[registry.Stage, ...], only: set[str] | None) -> _Plan:
+    """What to do; with `only`, the head stage's units that may have changed (the others are kept)."""
     plan = _Plan(context, stages)
     head = stages[0]
-    _, _, units = stage_units(context, head, plan.folders[head.name])
+    _, _, units = stage_units(context, head, plan.folders[head.name], only)
+    if only is not None and not plan.keep(only):
+        return _plan(context, stages, None)
     for unit, (key, task) in units.items():
         entry = plan.current(head.name, unit, key)
         if entry is None:
@@ -179,8 +217,10 @@ def _plan(context: Context, stages: tuple[registry.Stage, ...]) -> _Plan:
     return plan
 
 
-def _run_once(context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress) -> dict:
-    plan = _plan(context, stages)
+def _run_once(
+    context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress, only: set[str] | None
+) -> dict:
+    plan = _plan(context, stages, only)
     ran = {s.name: 0 for s in stages}
     unreadable: dict[str, set[str]] = {}
     if plan.work:
@@ -210,7 +250,11 @@ def _run_once(context: Context, stages: tuple[registry.Stage, ...], runner: Runn
         upstream = incremental.outputs(plan.done[before.name])
         plan.done[stage.name] = {u: e for u, e in plan.done[stage.name].items() if u in upstream}
     for stage in stages:
-        _finish(plan.folders[stage.name], plan.present[stage.name], plan.previous[stage.name], plan.done[stage.name])
+        folder, previous, made = plan.folders[stage.name], plan.previous[stage.name], plan.done[stage.name]
+        if plan.kept:
+            _settle(folder, previous, made)
+        else:
+            _finish(folder, plan.present[stage.name], previous, made)
         log.info(
             "%s: %d of %d unit(s) processed, the others unchanged",
             stage.name,
@@ -220,8 +264,28 @@ def _run_once(context: Context, stages: tuple[registry.Stage, ...], runner: Runn
     return {}
 
 
+def _settle(folder: Path, previous: dict[str, Entry], done: dict[str, Entry]) -> None:
+    """`_finish` after a plan of only some units: only their files are looked at, and the journal
+    (which holds what this run did) is left unfolded while folding it would cost more than it saves."""
+    gone = sorted(previous.keys() - done.keys())
+    if gone:
+        taken = incremental.outputs(done)
+        journal = incremental.Journal(folder)
+        try:
+            for unit in gone:
+                journal.add(unit, None)
+                for name in previous[unit].outputs:
+                    if name not in taken:
+                        (folder / output_name(name)).unlink(missing_ok=True)
+        finally:
+            journal.close()
+    if incremental.worth_folding(folder):
+        incremental.save(folder, done)
+
+
 def _finish(folder: Path, present: set[str], previous: dict[str, Entry], done: dict[str, Entry]) -> None:
-    """Drop the files of captures that are gone; write the index if it changed."""
+    """Drop the files of captures that are gone (and any file no unit stands for); write the index if
+    it changed."""
     names = {n for entry in done.values() for n in written(entry)}
     for n in present:  # the index and caches are dot files
         if n.endswith(RECORD_FILES) and n not in names and not n.startswith("."):

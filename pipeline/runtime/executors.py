@@ -8,18 +8,17 @@ the capture it was working on, which is quarantined; workers die with the run th
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.runtime.tasks import Chain, Done, Part, PartChain, Task, quarantine, rest, run, run_batch
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 Work = Task | Part | Chain | PartChain
 Runner = Callable[[list[Work]], Iterator[list[Done]]]  # each work's Done, one per stage it ran
@@ -82,6 +81,8 @@ def _serial(tasks: list[Work]) -> Iterator[list[Done]]:
 
 def die_with_parent() -> None:
     """Ask the kernel to kill this process when its parent ends (Linux), so no worker outlives a run."""
+    import ctypes
+
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
@@ -93,6 +94,11 @@ def _local(workers: int) -> Iterator[Runner]:
     # forkserver: workers fork from a clean process that has imported the pipeline once, never from
     # this one (which may hold threads, such as a progress bar's); the preloaded worker module makes
     # the fork server itself die with this process
+    # the pool's modules load only when a run uses one: a run with nothing to do never needs them
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pipeline.runtime.worker"])
     pool: ProcessPoolExecutor | None = None

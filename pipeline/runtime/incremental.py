@@ -5,7 +5,9 @@ whose key changed, without reading any unchanged file (a raw capture is hashed a
 size, modification time, change time or inode changed).
 
 Progress is durable: each finished unit is appended to `.index.journal` as it completes, so a run
-killed at any moment keeps everything it finished; the journal is folded into the index at the end.
+killed at any moment keeps everything it finished. The journal is folded into the index at the end
+of a run, except after a run that planned only a few units (runtime/chain.py), while it is small: a
+new capture then costs a journal line, not a rewritten index of every capture.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pipeline.runtime.atomic import write_bytes_atomic, write_text_atomic
 INDEX = ".index.json"  # capture files are named by safe_name, which never starts with a dot
 JOURNAL = ".index.journal"  # one JSON line per unit finished since the index was last written
 DIGESTS = ".digests.json"  # extract: size, times, inode and sha256 of each raw file
+JOURNAL_SHARE = 8  # a journal is folded once it is this fraction of its index's size: replaying less costs less
 RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same clock tick unseen
 PACKAGE = Path(__file__).resolve().parent.parent
 FINGERPRINTS = PACKAGE / "__pycache__" / "fingerprints.json"  # code_fingerprint's results, beside the bytecode
@@ -36,7 +39,7 @@ class Entry(msgspec.Struct, omit_defaults=True):
 
     key: str
     outputs: dict[str, str]  # capture name → sha256 of the record written
-    facts: dict[str, dict] = {}
+    facts: dict[str, msgspec.Raw] = {}  # kept as JSON: only merge reads them, with its own types
     part: str | None = None  # the part file holding the outputs, when the stage wrote parts
 
 
@@ -154,16 +157,19 @@ def keyed(fingerprint: str, *parts: object) -> str:
     return hashlib.sha256(msgspec.json.encode([fingerprint, *parts])).hexdigest()
 
 
-def file_digests(files: dict[Path, os.stat_result], cache: Path) -> dict[Path, str]:
+def file_digests(files: dict[Path, os.stat_result], cache: Path, only: set[Path] | None = None) -> dict[Path, str]:
     """The sha256 of each file (given with its status), hashing again only files whose size, times or
     inode changed since `cache` was written (as git's index does): a rerun over thousands of captures
     reads none of them. The change time cannot be set by a user, so an edit that restores size and
-    mtime is still seen."""
+    mtime is still seen. `files` are every file the cache is for, or with `only`, those of the paths
+    in `only` that still exist: the cache's other rows are kept."""
     try:
         known = msgspec.json.decode(cache.read_bytes(), type=dict[str, tuple[int, int, int, int, str]])
     except (OSError, ValueError):
         known = {}
-    found, digests = {}, {}
+    replaced = {str(path) for path in only or ()}
+    found = {} if only is None else {n: row for n, row in known.items() if n not in replaced}
+    digests = {}
     recent = time.time_ns() - RACY_NS
     for path, stat in files.items():
         name = str(path)
@@ -180,8 +186,7 @@ def file_digests(files: dict[Path, os.stat_result], cache: Path) -> dict[Path, s
 
 
 def load(folder: Path, entry: type = Entry) -> dict[str, Any]:
-    """unit → Entry (or a whole-set stage's own `entry` type): the index, with the journal of an
-    unfinished run replayed over it."""
+    """unit → Entry (or a whole-set stage's own `entry` type): the index, with its journal replayed over it."""
     try:
         units = msgspec.json.decode((folder / INDEX).read_bytes(), type=dict[str, entry])  # type: ignore[valid-type]
     except (OSError, ValueError):
@@ -223,9 +228,22 @@ def save(folder: Path, units: dict[str, Any]) -> None:
     (folder / JOURNAL).unlink(missing_ok=True)
 
 
+def worth_folding(folder: Path) -> bool:
+    """Whether the journal has grown past 1/JOURNAL_SHARE of the index: past that, replaying it on every
+    load costs more than writing the index again once."""
+    try:
+        journal = (folder / JOURNAL).stat().st_size
+    except FileNotFoundError:
+        return False
+    try:
+        return journal * JOURNAL_SHARE > (folder / INDEX).stat().st_size
+    except FileNotFoundError:
+        return True
+
+
 def each_unit(folder: Path, entry: type = Entry) -> Iterator[tuple[str, Any]]:
-    """`load`'s units one at a time, decoded line by line: memory holds one unit of the index (and the
-    journal of an unfinished run, replayed over it: its units come last), whatever the corpus size. An
+    """`load`'s units one at a time, decoded line by line: memory holds one unit of the index (and its
+    journal, replayed over it: its units come last), whatever the corpus size. An
     index line that does not decode is left out, as `load` leaves out a whole index."""
     journal = _journal(folder, entry)
     decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(dict[str, entry])  # type: ignore[valid-type]
@@ -252,7 +270,7 @@ def each_unit(folder: Path, entry: type = Entry) -> Iterator[tuple[str, Any]]:
 
 
 def _journal(folder: Path, entry: type) -> dict[str, Any]:
-    """unit → its last journal line's entry (None: dropped), for an unfinished run's journal."""
+    """unit → its last journal line's entry (None: dropped)."""
     try:
         lines = (folder / JOURNAL).read_bytes().splitlines()
     except OSError:

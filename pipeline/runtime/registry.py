@@ -30,8 +30,10 @@ class Stage:
     # "module:function": reading raw/, "(task) -> [(name, record)]"; reading a stage, "(record) -> record";
     # whole-set, "(context) -> status"
     run: str
-    units: str | None = None  # per-capture stages that read raw/: "(context) -> {unit: (key, Task)}"
-    state: str | None = None  # with units: "(context) -> str", a token that changes whenever units' result can
+    # per-capture stages that read raw/: "(context, only=None) -> {unit: (key, Task)}", every unit or those in `only`
+    units: str | None = None
+    # with units: "(context) -> Stamps" (runtime/stamps.py), each unit's status, changing whenever its result can
+    state: str | None = None
     input: str | None = None  # per-capture stages that read a stage: the record type their run takes
     # per-capture: "(input record, or None for a stage reading raw/; name, message) -> [(name, record)]":
     # the quarantined output of work that raised (the runtime catches it) or whose worker died

@@ -116,7 +116,8 @@ class Done:
     stage: str
     unit: str
     outputs: dict[str, str]  # capture name → sha256 of the record written
-    facts: dict[str, dict] = field(default_factory=dict)  # capture name → what the stage's facts function kept
+    # capture name → what the stage's facts function kept, as the JSON the index holds (read only by merge)
+    facts: dict[str, msgspec.Raw] = field(default_factory=dict)
     unreadable: tuple[str, ...] = ()  # inputs that did not decode (a truncated interim file): redone from source
     key: str | None = None  # a chained step's key, which only the worker can know (None: the planner's)
 
@@ -257,7 +258,7 @@ def _make_part(part: Part, given: dict[str, Any] | None = None) -> tuple[Done, l
     rows: list[tuple[str, str, str]] = []
     made: list[tuple[str, str, Any]] = []
     outputs: dict[str, str] = {}
-    found: dict[str, dict] = {}
+    found: dict[str, msgspec.Raw] = {}
     unreadable: list[str] = []
     stage = registry.get(part.stage)
     for task in part.tasks:
@@ -321,7 +322,7 @@ def _encode(
         outputs[name] = hashlib.sha256(data).hexdigest()
         written.append((name, outputs[name], data))
         if facts is not None:
-            found[name] = facts(record)
+            found[name] = msgspec.Raw(_ENCODER.encode(facts(record)))
     return Done(stage_name, unit, outputs, found), written
 
 
