@@ -11,6 +11,7 @@ step writing its own part. Workers only need the same file system and the packag
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -227,7 +228,21 @@ def part_key(fingerprint: str, digests: Iterable[str]) -> str:
 def run_part_chain(chain: PartChain) -> list[Done]:
     """The chain's first part, then each step on the records the one before made, still in memory. A
     step whose part key is the one its part was made from is skipped; if a later step must still run,
-    it reads that part back whole. A part with no capture ends the chain (no later part is made)."""
+    it reads that part back whole. A part with no capture ends the chain (no later part is made).
+
+    The cyclic garbage collector is paused meanwhile: the part's records, alive together, are what it
+    would walk on every full collection (a sixth to a fifth of a part's CPU); they are trees, freed by
+    reference counting, and any cycles the readers leave are collected after the part."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_part_chain(chain)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_part_chain(chain: PartChain) -> list[Done]:
     done, made = _make_part(chain.first)
     results = [done]
     source, current = chain.first.target, sorted(made, key=itemgetter(0))
