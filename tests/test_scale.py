@@ -18,7 +18,7 @@ from conftest import FIXTURES, RAW, folder_of
 import pipeline.runtime.executors as executors
 from pipeline.cli import main
 from pipeline.extract.sources import capture_files
-from pipeline.runtime import incremental, registry
+from pipeline.runtime import incremental, registry, tasks
 from pipeline.runtime.records import read_record
 from pipeline.runtime.tasks import output_path
 
@@ -96,7 +96,8 @@ def test_parts_are_redone_only_where_a_capture_changed(tmp_path, calls):
     seeds = sorted(RAW.iterdir())
     raw = folder_of(tmp_path / "raw", {p.name: p for p in seeds[:-1]})
     _all(raw, tmp_path, "-j", "1", "--part-size", "2")
-    assert calls == [f"{stage} part-0000{n}.parquet" for stage in ("extract", "clean", "structure") for n in (0, 1)]
+    # a part at a time, through the chain
+    assert calls == [f"{stage} part-0000{n}.parquet" for n in (0, 1) for stage in ("extract", "clean", "structure")]
     calls.clear()
     _all(raw, tmp_path, "-j", "1", "--part-size", "2")
     assert calls == []
@@ -106,6 +107,101 @@ def test_parts_are_redone_only_where_a_capture_changed(tmp_path, calls):
     fresh = tmp_path / "fresh"
     _all(raw, fresh, "-j", "1")
     assert _published(tmp_path) == _published(fresh)
+
+
+def _every_file(work) -> dict[str, bytes]:
+    """Every file, the indexes and caches too, by path."""
+    return {p.relative_to(work).as_posix(): p.read_bytes() for p in sorted(work.rglob("*")) if p.is_file()}
+
+
+def test_a_chained_part_run_writes_the_parts_and_indexes_of_stages_run_one_at_a_time(tmp_path, calls):
+    chained, staged = tmp_path / "chained", tmp_path / "staged"
+    _all(SITE, chained, "-j", "1", "--part-size", "4")
+    parts = [f"part-{n:05d}.parquet" for n in range(-(-len(capture_files(SITE)) // 4))]
+    assert calls == [f"{stage} {part}" for part in parts for stage in ("extract", "clean", "structure")]
+    calls.clear()
+    for stage in ("extract", "clean", "structure", "merge", "publish"):
+        command = [stage, "-q", "--raw", str(SITE), "--interim", str(staged / "interim")]
+        options = ["-j", "1", "--part-size", "4"] if registry.get(stage).kind == "per-capture" else []
+        main([*command, "--processed", str(staged / "processed"), *options])
+    assert calls == [f"{stage} {part}" for stage in ("extract", "clean", "structure") for part in parts]
+    assert _every_file(chained) == _every_file(staged)
+
+
+def _counting_part_reads(monkeypatch) -> list[str]:
+    """Every part a task read back whole, as "stage/part"."""
+    read: list[str] = []
+    real = tasks.parts.read
+
+    def counted(path):
+        read.append(f"{path.parent.name}/{path.name}")
+        return real(path)
+
+    monkeypatch.setattr(tasks.parts, "read", counted)
+    return read
+
+
+def test_new_extract_code_making_the_same_records_redoes_only_extract_in_a_chained_part(tmp_path, calls, monkeypatch):
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    before = _outputs(tmp_path)
+    calls.clear()
+    read = _counting_part_reads(monkeypatch)
+    _new_code_in(monkeypatch, "extract")
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    assert calls == [f"extract part-0000{n}.parquet" for n in range(3)]  # clean's part keys came out the same
+    assert read == []
+    assert _outputs(tmp_path) == before
+
+
+def test_new_code_in_a_later_stage_restarts_a_chained_part_at_that_stage(tmp_path, calls, monkeypatch):
+    from pipeline.clean import passes
+
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    before = _outputs(tmp_path)
+    calls.clear()
+    read = _counting_part_reads(monkeypatch)
+    _new_code_in(monkeypatch, "structure")
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    assert calls == [f"structure part-0000{n}.parquet" for n in range(3)]
+    assert read == [f"clean/part-0000{n}.parquet" for n in range(3)]
+    assert _outputs(tmp_path) == before
+    calls.clear()
+    read.clear()
+    real = passes.clean
+    changed = sorted(p.name for p in raw.iterdir())[2]  # in the second part
+
+    def warning_once(capture):
+        cleaned = real(capture)
+        return replace(cleaned, warnings=[*cleaned.warnings, "a new warning"]) if capture.file == changed else cleaned
+
+    monkeypatch.setattr(passes, "clean", warning_once)
+    _new_code_in(monkeypatch, "clean")
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    # structure is redone only on the part whose clean records changed, from the records in memory
+    assert calls == ["clean part-00000.parquet", "clean part-00001.parquet", "structure part-00001.parquet"] + [
+        "clean part-00002.parquet"
+    ]
+    assert read == [f"extract/part-0000{n}.parquet" for n in range(3)]
+    structured = pq.read_table(tmp_path / "interim" / "structure" / "part-00001.parquet").to_pylist()
+    assert [(row["capture"], "a new warning" in row["record"]) for row in structured] == [
+        (name, name == changed) for name in sorted(p.name for p in raw.iterdir())[2:4]
+    ]
+
+
+def test_only_the_parts_merge_reads_a_page_at_a_time_have_a_row_group_per_record(tmp_path):
+    from pipeline.runtime import parts
+
+    assert [tasks.read_singly(s.name) for s in registry.per_capture()] == [False, False, True]
+    rows = [(f"c{n}", f"digest {n}", f'{{"n": {n}, "text": "é"}}') for n in range(3)]
+    for singly, groups in ((True, 3), (False, 1)):
+        folder = tmp_path / str(singly)
+        folder.mkdir()
+        parts.write(folder / parts.part_name(0), rows, singly=singly)
+        assert pq.ParquetFile(folder / parts.part_name(0)).metadata.num_row_groups == groups
+        found = parts.Rows(folder)
+        assert [found.record(name) for name in ("c2", "c0", "c1")] == [rows[n][2].encode() for n in (2, 0, 1)]
 
 
 def test_going_back_to_a_file_per_capture_leaves_no_part(tmp_path):

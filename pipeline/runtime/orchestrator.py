@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
-from pipeline.runtime import incremental, parts, registry
+from pipeline.runtime import incremental, registry
 from pipeline.runtime.chain import run_chain, stage_units, written
 from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner, Work
 from pipeline.runtime.incremental import Entry
+from pipeline.runtime.parted import finish, grouped, parts_of, run_parted_chain
 from pipeline.runtime.progress import Progress
-from pipeline.runtime.tasks import RECORD_FILES, Part, Task
+from pipeline.runtime.tasks import Part, Task
 
 log = logging.getLogger("pipeline")
 HEAL_ROUNDS = 3  # an unreadable input is redone from its source at most this many times in one run
@@ -35,21 +35,23 @@ class UnreadableInput(Exception):
 
 def refresh(context: Context, names: Iterable[str], runner: Runner, progress: Progress) -> int:
     """Run these stages in the registry's order, consecutive per-capture stages as one chain (a pass
-    per capture) unless they write Parquet parts; the exit status is the worst a stage returned."""
+    per capture, or per part where they write Parquet parts); the exit status is the worst a stage
+    returned."""
     status = 0
     for group in registry.chains(tuple(names)):
-        if len(group) > 1 and not _parted_run(context, group[0]):
+        if len(group) > 1 and _parted_run(context, group[0]):
+            run_parted_chain(context, group, runner, progress, _heal, HEAL_ROUNDS)
+        elif len(group) > 1:
             run_chain(context, group, runner, progress, _heal, HEAL_ROUNDS)
         elif group[0].kind == "per-capture":
-            for stage in group:
-                run_per_capture(context, stage.name, runner, progress)
+            run_per_capture(context, group[0].name, runner, progress)
         else:
             status = max(status, _run_whole(context, group[0].name, runner, progress))
     return status
 
 
 def _parted_run(context: Context, head: registry.Stage) -> bool:
-    """Parts (clusters) keep a stage at a time: part i of a stage is made from part i of its source."""
+    """Whether a chain writes parts: the part size is set, or its head reads a stage that wrote parts."""
     if int(context.options.get("part_size") or 0):
         return True
     return not head.units and bool(parts_of(incremental.load(context.stage_folder(head.reads))))
@@ -107,7 +109,7 @@ def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress:
     units: dict[str, tuple[str, Task | Part]] = dict(found)
     source_parts = parts_of(source_index)
     if part_size or source_parts:
-        units = _parted(stage.name, units, folder, part_size, source, source_parts)
+        units = dict(grouped(stage.name, units, folder, part_size, source, source_parts))
     present = set(os.listdir(folder))
     kept = {
         unit: previous[unit]
@@ -137,42 +139,6 @@ def _run_once(context: Context, stage: registry.Stage, runner: Runner, progress:
         progress.close()
     if unreadable:
         return unreadable
-    names = {n for entry in done.values() for n in written(entry)}
-    for n in os.listdir(folder):  # the index and caches are dot files
-        if n.endswith(RECORD_FILES) and n not in names and not n.startswith("."):
-            (folder / n).unlink()
-    incremental.save(folder, done)
+    finish(folder, present, previous, done)
     log.info("%s: %d of %d unit(s) processed, the others unchanged", stage.name, len(todo), len(units))
     return set()
-
-
-def parts_of(index: dict[str, Entry]) -> dict[str, str]:
-    """capture → the part holding it, when a stage wrote parts."""
-    return {name: entry.part for entry in index.values() if entry.part for name in entry.outputs}
-
-
-def _parted(
-    stage: str,
-    units: dict[str, tuple[str, Task | Part]],
-    folder: Path,
-    size: int,
-    source: Path,
-    source_parts: dict[str, str],
-) -> dict[str, tuple[str, Task | Part]]:
-    """Tasks gathered into parts: those of one source part together (read once), else runs of `size`
-    in name order."""
-    if source_parts:
-        groups: dict[str, list[str]] = {}
-        for unit in units:
-            groups.setdefault(source_parts[unit], []).append(unit)
-    else:
-        names = sorted(units)
-        groups = {parts.part_name(n): names[i : i + size] for n, i in enumerate(range(0, len(names), size))}
-    tasks = {unit: work for unit, (_, work) in units.items() if isinstance(work, Task)}
-    return {
-        name: (
-            incremental.key(stage, [units[u][0] for u in members]),
-            Part(stage, folder / name, tuple(tasks[u] for u in members), source / name if source_parts else None),
-        )
-        for name, members in sorted(groups.items())
-    }
