@@ -40,8 +40,9 @@ STAMP = ".chain.json"  # in the head stage's folder: the stamp of the last run o
 SHOWN_ONLY = frozenset({"quiet"})  # options that change what a run prints, never what it writes
 
 
-class _Plan:
-    """What a chain's run must do: the chains to run, and each stage's index as it stands unless redone."""
+class Stages:
+    """What planning a chain starts from: each stage's folder, index as it stands (unless redone),
+    listing and code fingerprint; what is kept or done (`done`) and each chain's first key (`keys`)."""
 
     def __init__(self, context: Context, stages: tuple[registry.Stage, ...]) -> None:
         self.stages = stages
@@ -53,6 +54,44 @@ class _Plan:
         self.fingerprints = {s.name: incremental.stage_fingerprint(s.name) for s in stages}
         self.done: dict[str, dict[str, Entry]] = {s.name: {} for s in stages}
         self.keys: dict[tuple[str, str], str] = {}  # (stage, unit) → key, for each chain's first step
+
+    def run(
+        self, runner: Runner, work: list, progress: Progress, parts: bool = False
+    ) -> tuple[dict[str, int], dict[str, set[str]]]:
+        """Run the chains (`parts`: of parts), each result journaled as it comes and kept in `done`: how
+        many units each stage ran, and the inputs found unreadable, by stage."""
+        ran = {s.name: 0 for s in self.stages}
+        unreadable: dict[str, set[str]] = {}
+        if not work:
+            return ran, unreadable
+        journals = {s.name: incremental.Journal(self.folders[s.name]) for s in self.stages}
+        progress.start(" → ".join(s.name for s in self.stages), len(work), unit="part" if parts else None)
+        try:
+            for results in runner(work):
+                for done in results:
+                    if done.unreadable:
+                        unreadable.setdefault(done.stage, set()).update(done.unreadable)
+                        self.done[done.stage].pop(done.unit, None)
+                        journals[done.stage].add(done.unit, None)
+                        continue
+                    key = done.key or self.keys[(done.stage, done.unit)]
+                    entry = Entry(key, done.outputs, done.facts, done.unit if parts else None)
+                    self.done[done.stage][done.unit] = entry
+                    journals[done.stage].add(done.unit, entry)
+                    ran[done.stage] += 1
+                progress.advance("done", results[0].unit)
+        finally:
+            for journal in journals.values():
+                journal.close()
+            progress.close()
+        return ran, unreadable
+
+
+class _Plan(Stages):
+    """What a chain's run must do: the chains to run, and each stage's index as it stands unless redone."""
+
+    def __init__(self, context: Context, stages: tuple[registry.Stage, ...]) -> None:
+        super().__init__(context, stages)
         self.work: list[Chain] = []
         self.kept = False  # every unit but some was kept on the stamp's word (`keep`)
 
@@ -221,29 +260,7 @@ def _run_once(
     context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress, only: set[str] | None
 ) -> dict:
     plan = _plan(context, stages, only)
-    ran = {s.name: 0 for s in stages}
-    unreadable: dict[str, set[str]] = {}
-    if plan.work:
-        journals = {s.name: incremental.Journal(plan.folders[s.name]) for s in stages}
-        progress.start(" → ".join(s.name for s in stages), len(plan.work))
-        try:
-            for results in runner(list(plan.work)):
-                for done in results:
-                    if done.unreadable:
-                        unreadable.setdefault(done.stage, set()).update(done.unreadable)
-                        plan.done[done.stage].pop(done.unit, None)
-                        journals[done.stage].add(done.unit, None)
-                        continue
-                    key = done.key or plan.keys[(done.stage, done.unit)]
-                    entry = Entry(key, done.outputs, done.facts)
-                    plan.done[done.stage][done.unit] = entry
-                    journals[done.stage].add(done.unit, entry)
-                    ran[done.stage] += 1
-                progress.advance("done", results[0].unit)
-        finally:
-            for journal in journals.values():
-                journal.close()
-            progress.close()
+    ran, unreadable = plan.run(runner, list(plan.work), progress)
     if unreadable:
         return unreadable
     for before, stage in zip(stages, stages[1:]):  # captures their source no longer holds are gone
@@ -254,7 +271,7 @@ def _run_once(
         if plan.kept:
             _settle(folder, previous, made)
         else:
-            _finish(folder, plan.present[stage.name], previous, made)
+            finish(folder, plan.present[stage.name], previous, made)
         log.info(
             "%s: %d of %d unit(s) processed, the others unchanged",
             stage.name,
@@ -283,7 +300,7 @@ def _settle(folder: Path, previous: dict[str, Entry], done: dict[str, Entry]) ->
         incremental.save(folder, done)
 
 
-def _finish(folder: Path, present: set[str], previous: dict[str, Entry], done: dict[str, Entry]) -> None:
+def finish(folder: Path, present: set[str], previous: dict[str, Entry], done: dict[str, Entry]) -> None:
     """Drop the files of captures that are gone (and any file no unit stands for); write the index if
     it changed."""
     names = {n for entry in done.values() for n in written(entry)}

@@ -13,11 +13,11 @@ import os
 from collections.abc import Iterable
 
 from pipeline.runtime import incremental, registry
-from pipeline.runtime.chain import run_chain, stage_units, written
+from pipeline.runtime.chain import finish, run_chain, stage_units, written
 from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner, Work
 from pipeline.runtime.incremental import Entry
-from pipeline.runtime.parted import finish, grouped, parts_of, run_parted_chain
+from pipeline.runtime.parted import grouped, parts_of, run_parted_chain
 from pipeline.runtime.progress import Progress
 from pipeline.runtime.tasks import Part, Task
 

@@ -13,17 +13,16 @@ is made from part i of the stage before it.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from pipeline.runtime import incremental, registry
-from pipeline.runtime.chain import Heal, stage_units, written
+from pipeline.runtime.chain import Heal, Stages, finish, stage_units
 from pipeline.runtime.context import Context
 from pipeline.runtime.executors import Runner
 from pipeline.runtime.incremental import Entry
 from pipeline.runtime.parts import part_name
 from pipeline.runtime.progress import Progress
-from pipeline.runtime.tasks import RECORD_FILES, Part, PartChain, PartStep, Task, output_path, part_key
+from pipeline.runtime.tasks import Part, PartChain, PartStep, Task, output_path, part_key
 
 log = logging.getLogger("pipeline")
 
@@ -60,30 +59,11 @@ def grouped(
     }
 
 
-def finish(folder: Path, present: set[str], previous: dict[str, Entry], done: dict[str, Entry]) -> None:
-    """Drop the files no unit holds any more (the index and caches are dot files); write the index if
-    it changed."""
-    names = {n for entry in done.values() for n in written(entry)}
-    for n in present:
-        if n.endswith(RECORD_FILES) and n not in names and not n.startswith("."):
-            (folder / n).unlink()
-    if done != previous or (folder / incremental.JOURNAL).exists():
-        incremental.save(folder, done)
-
-
-class _Plan:
+class _Plan(Stages):
     """What a chain of parts must do: the chains to run, and each stage's index as it stands unless redone."""
 
     def __init__(self, context: Context, stages: tuple[registry.Stage, ...]) -> None:
-        self.stages = stages
-        self.folders = {s.name: context.stage_folder(s.name) for s in stages}
-        for folder in self.folders.values():
-            folder.mkdir(parents=True, exist_ok=True)
-        self.previous = {s.name: incremental.load(self.folders[s.name]) for s in stages}
-        self.present = {s.name: set(os.listdir(self.folders[s.name])) for s in stages}
-        self.fingerprints = {s.name: incremental.stage_fingerprint(s.name) for s in stages}
-        self.done: dict[str, dict[str, Entry]] = {s.name: {} for s in stages}
-        self.keys: dict[tuple[str, str], str] = {}  # (stage, part) → key, for each chain's first step
+        super().__init__(context, stages)  # its units are parts
         self.work: list[PartChain] = []
         head = stages[0]
         source, source_index, units = stage_units(context, head, self.folders[head.name])
@@ -154,29 +134,7 @@ def _run_once(
     context: Context, stages: tuple[registry.Stage, ...], runner: Runner, progress: Progress
 ) -> dict[str, set[str]]:
     plan = _Plan(context, stages)
-    ran = {s.name: 0 for s in stages}
-    unreadable: dict[str, set[str]] = {}
-    if plan.work:
-        journals = {s.name: incremental.Journal(plan.folders[s.name]) for s in stages}
-        progress.start(" → ".join(s.name for s in stages), len(plan.work), unit="part")
-        try:
-            for results in runner(list(plan.work)):
-                for done in results:
-                    if done.unreadable:
-                        unreadable.setdefault(done.stage, set()).update(done.unreadable)
-                        plan.done[done.stage].pop(done.unit, None)
-                        journals[done.stage].add(done.unit, None)
-                        continue
-                    key = done.key or plan.keys[(done.stage, done.unit)]
-                    entry = Entry(key, done.outputs, done.facts, done.unit)
-                    plan.done[done.stage][done.unit] = entry
-                    journals[done.stage].add(done.unit, entry)
-                    ran[done.stage] += 1
-                progress.advance("done", results[0].unit)
-        finally:
-            for journal in journals.values():
-                journal.close()
-            progress.close()
+    ran, unreadable = plan.run(runner, list(plan.work), progress, parts=True)
     if unreadable:
         return unreadable
     for before, stage in zip(stages, stages[1:]):  # parts whose source part is gone or empty are gone

@@ -67,13 +67,10 @@ class Step:
     known: tuple[tuple[str, str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Chain:
-    """`first`, then each step on what the one before it made, in one worker."""
+class _Headed:
+    """A chain is named by its first step: its stage and unit."""
 
-    first: Task
-    steps: tuple[Step, ...]
-    key: str | None = None  # the first step's key, when only a worker knew it (what remains of a chain)
+    first: Task | Part
 
     @property
     def stage(self) -> str:
@@ -82,6 +79,15 @@ class Chain:
     @property
     def unit(self) -> str:
         return self.first.unit
+
+
+@dataclass(frozen=True)
+class Chain(_Headed):
+    """`first`, then each step on what the one before it made, in one worker."""
+
+    first: Task
+    steps: tuple[Step, ...]
+    key: str | None = None  # the first step's key, when only a worker knew it (what remains of a chain)
 
 
 @dataclass(frozen=True)
@@ -97,19 +103,11 @@ class PartStep:
 
 
 @dataclass(frozen=True)
-class PartChain:
+class PartChain(_Headed):
     """`first`, then each step on the part the one before it made, in one worker."""
 
     first: Part
     steps: tuple[PartStep, ...]
-
-    @property
-    def stage(self) -> str:
-        return self.first.stage
-
-    @property
-    def unit(self) -> str:
-        return self.first.unit
 
 
 @dataclass(frozen=True)
