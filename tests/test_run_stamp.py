@@ -169,3 +169,15 @@ def test_a_journal_is_folded_into_its_index_once_it_is_big_enough(tmp_path, monk
         folder = work / "interim" / stage
         assert not (folder / incremental.JOURNAL).exists()
         assert sorted(incremental.load(folder)) == sorted(["new.txt", seeds[0].name, seeds[1].name])
+
+
+def test_a_quiet_run_with_nothing_to_publish_still_names_each_quarantined_capture(tmp_path, capsys):
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())[:2]})
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    work = tmp_path / "work"
+    assert main(["all", "-q", "-j", "1", *_args(raw, work)]) == 1
+    first = [line for line in capsys.readouterr().err.splitlines() if line.startswith("quarantined: ")]
+    assert [line.split(" ")[1] for line in first] == ["binary.txt", "empty.txt"]
+    assert main(["all", "-q", "-j", "1", *_args(raw, work)]) == 1  # nothing changed: the same lines
+    assert capsys.readouterr().err.splitlines() == first

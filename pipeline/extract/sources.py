@@ -144,8 +144,10 @@ def raw_state(raw: Path) -> Stamps:
         for entry in entries:
             if entry.name == MANIFEST or _listed(entry.name):
                 statuses[entry.name] = _status(entry, recent)
+    shared = statuses.pop(MANIFEST, "none")
+    if all(n.isascii() for n in statuses):  # each capture is named as its file: no name to escape
+        return Stamps(shared, statuses)
     units = {name: statuses[real] for real, name in _names(raw, statuses)}
-    shared = statuses.get(MANIFEST, "none")
     return Stamps(shared, units)
 
 

@@ -56,7 +56,12 @@ def publish_stage(context: Context) -> int:
     folder = context.stage_folder("merge")
     key = _key(context, folder)
     if _unchanged(context, key):
-        run = msgspec.json.decode((context.processed / "report.json").read_bytes())
+        data = (context.processed / "report.json").read_bytes()
+        if context.options.get("quiet"):  # only the quarantined are told: the rest of the report is skipped
+            quarantined = msgspec.json.decode(data, type=_Quarantined).quarantined
+            _tell(context, _Said("", [], report.quarantine_lines({"quarantined": quarantined})))
+            return 1 if quarantined else 0
+        run = msgspec.json.decode(data)
         _tell(context, _said(run))
         return 1 if run["quarantined"] else 0
     with _collector_paused():
@@ -168,6 +173,12 @@ class _Said(NamedTuple):
     summary: str
     warnings: list[str]
     quarantined: list[str]
+
+
+class _Quarantined(msgspec.Struct):
+    """What a quiet run with nothing to publish reads of report.json."""
+
+    quarantined: list[dict]
 
 
 def _said(run: dict) -> _Said:
