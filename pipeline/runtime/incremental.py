@@ -28,7 +28,7 @@ from pipeline.runtime.atomic import write_bytes_atomic, write_text_atomic
 INDEX = ".index.json"  # capture files are named by safe_name, which never starts with a dot
 JOURNAL = ".index.journal"  # one JSON line per unit finished since the index was last written
 DIGESTS = ".digests.json"  # extract: size, times, inode and sha256 of each raw file
-JOURNAL_SHARE = 8  # a journal is folded once it is this fraction of its index's size: replaying less costs less
+JOURNAL_SHARE = 8  # a journal is folded once it is 1/JOURNAL_SHARE of its index's size: replaying less costs less
 RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same clock tick unseen
 PACKAGE = Path(__file__).resolve().parent.parent
 FINGERPRINTS = PACKAGE / "__pycache__" / "fingerprints.json"  # code_fingerprint's results, beside the bytecode
