@@ -7,6 +7,7 @@ dataclasses that round-trip through JSON (`to_json` / `from_json`) for the inter
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Literal, TypeVar
 
@@ -279,12 +280,24 @@ def to_pretty_json(obj: Any) -> str:
 def write_pretty(out: BinaryIO, record: dict) -> None:
     """`to_pretty_json(record)`, byte for byte, written to `out` a piece at a time: each value of the
     dict formatted on its own, a list's items one by one, so a report of any size is never held whole
-    as text (report.json holds a record per capture)."""
+    as text (report.json holds a record per capture). A list may be given as an iterator of runs of its
+    items (lists), each formatted as it comes, and a value as a function, called when its key is
+    reached (keys are written in sorted order): publish streams the captures a batch at a time and
+    counts its totals as they go by."""
     out.write(b"{")
     for n, key in enumerate(sorted(record)):
         out.write((b",\n " if n else b"\n ") + _ENCODER.encode(key) + b": ")
         value = record[key]
-        if isinstance(value, list) and value:
+        if callable(value):
+            value = value()
+        if isinstance(value, Iterator):
+            empty = True
+            for run in value:
+                if run:  # "[\n  item,\n  item\n ]": its items, after a comma or the list's "["
+                    out.write((b"[" if empty else b",") + _pretty(run, depth=1)[1:-3])
+                    empty = False
+            out.write(b"[]" if empty else b"\n ]")
+        elif isinstance(value, list) and value:
             out.write(b"[")
             for m, item in enumerate(value):
                 out.write((b",\n  " if m else b"\n  ") + _pretty(item, depth=2))

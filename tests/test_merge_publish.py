@@ -79,6 +79,26 @@ def test_a_report_written_a_piece_at_a_time_is_the_same_bytes(record, tmp_path):
     assert (tmp_path / "r.json").read_text("utf-8") == to_pretty_json(record)
 
 
+def test_a_report_streamed_in_runs_with_values_given_late_is_the_same_bytes(tmp_path):
+    """publish writes report.json's captures as batches come (an iterator of runs of the list) and its
+    totals once they are counted (a function, called when its key is reached)."""
+    items = [{"x": 1, "y": [1, 2]}, {"é": "a\nb"}, {"z": {}}]
+    counted: list[int] = []
+
+    def runs():
+        yield items[:2]
+        yield []
+        counted.append(2)
+        yield items[2:]
+        counted.append(1)
+
+    streamed = {"captures": runs(), "none": iter([[]]), "totals": lambda: {"seen": sum(counted)}}
+    with (tmp_path / "r.json").open("wb") as out:
+        write_pretty(out, streamed)
+    expected = {"captures": items, "none": [], "totals": {"seen": 3}}
+    assert (tmp_path / "r.json").read_text("utf-8") == to_pretty_json(expected)
+
+
 def test_two_runs_write_identical_bytes(tmp_path):
     first, second = run_on(RAW, tmp_path / "one"), run_on(RAW, tmp_path / "two")
     for name in TABLES:

@@ -59,7 +59,7 @@ LICENSE = {
 SOURCE = {"title": "Drug and Alcohol Findings Effectiveness Bank (captures of its pages)", "path": urls.ROOT + "/"}
 
 
-def _moment(text: str | None) -> datetime | None:
+def moment(text: str | None) -> datetime | None:
     """A capture time as UTC; None when it is not an ISO 8601 time (the manifest's column is free text)."""
     try:
         moment = datetime.fromisoformat((text or "").replace("Z", "+00:00"))
@@ -68,19 +68,11 @@ def _moment(text: str | None) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def created(tables: dict[str, list[dict]]) -> str | None:
+def created(latest: datetime | None, dated: str | None) -> str | None:
     """When the newest input was made: the latest capture time, else the latest date a page shows."""
-    times = [t for c in tables.get("captures", []) if (t := _moment(c["captured_at"]))]
-    if times:
-        return max(times).strftime("%Y-%m-%dT%H:%M:%SZ")
-    dates = [
-        r[k]
-        for name in ("cells", "documents")
-        for r in tables.get(name, [])
-        for k in ("last_revised", "first_uploaded")
-        if r[k]
-    ]
-    return f"{max(dates).isoformat()}T00:00:00Z" if dates else None
+    if latest is not None:
+        return latest.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{dated}T00:00:00Z" if dated else None
 
 
 def foreign_keys(name: str) -> list[dict]:
@@ -91,7 +83,7 @@ def foreign_keys(name: str) -> list[dict]:
     return found
 
 
-def descriptor(tables: dict[str, list[dict]]) -> dict:
+def descriptor(when: str | None) -> dict:
     resources = []
     for name, schema in TABLES.items():
         key = KEYS[name]
@@ -118,10 +110,11 @@ def descriptor(tables: dict[str, list[dict]]) -> dict:
         "version": SCHEMA_VERSION,
         "licenses": [LICENSE],
         "sources": [SOURCE],
-        **({"created": when} if (when := created(tables)) else {}),
+        **({"created": when} if when else {}),
         "resources": resources,
     }
 
 
-def render(tables: dict[str, list[dict]]) -> str:
-    return json.dumps(descriptor(tables), indent=1, ensure_ascii=False) + "\n"
+def render(when: str | None) -> str:
+    """datapackage.json, `when` its `created` (see `created`)."""
+    return json.dumps(descriptor(when), indent=1, ensure_ascii=False) + "\n"

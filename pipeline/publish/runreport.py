@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.model import Cell, Document, Page
-from pipeline.publish.captures import status
+from pipeline.model import Page
 from pipeline.runtime import registry
 
 
@@ -30,42 +29,56 @@ def describe(page: Page) -> dict:
     }
 
 
-def build(
-    described: list[dict],
-    cells: list[Cell],
-    documents: list[Document],
-    tables: dict[str, list[dict]],
-    notes: dict[str, list[str]],
-) -> dict:
-    published = {src for cell in cells for src in cell.sources} | {src for d in documents for src in d.sources}
-    captures = sorted(described, key=lambda c: c["file"])
-    for c in captures:  # each record is given its status and notes in place: no second copy per capture
-        mine = notes.get(c["file"], [])
-        c["status"], c["notes"] = status(c, mine, published)[0], mine
-    return {
-        "captures": captures,
-        "quarantined": [{"file": c["file"], "errors": c["errors"]} for c in captures if c["status"] == "quarantined"],
-        "totals": {
-            "captures": len(captures),
-            "kinds": dict(sorted(Counter(c["kind"] for c in captures).items())),
-            "rows": {name: len(rows) for name, rows in tables.items()},
-        },
-    }
-
-
 LISTED = 40  # more captures than this: the summary lists only those not published, and counts the rest
+WARNINGS_SHOWN = 5  # the end-of-run summary counts warnings and shows the first few
 
 
-def summary(run: dict) -> str:
+class Tally:
+    """What the run report says besides each capture's record, counted as the records go by (in name
+    order, each with its status), so that no record need outlive its batch: the totals, the quarantined,
+    the few captures and warnings the end of the run shows, and what report.html states."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.kinds: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
+        self.furniture_removed = 0
+        self.quarantined: list[dict] = []
+        self.first: list[dict] = []  # the first LISTED + 1 captures: all of them are listed when that few
+        self.unpublished: list[dict] = []  # the first LISTED captures not published
+        self.warnings: list[tuple[str, str]] = []  # the first WARNINGS_SHOWN (capture, warning)
+        self.warning_count = 0
+        self.warned = 0  # captures with a warning
+
+    def add(self, c: dict) -> None:
+        self.count += 1
+        self.kinds[c["kind"]] += 1
+        self.statuses[c["status"]] += 1
+        self.furniture_removed += c["furniture_removed"]
+        if c["status"] == "quarantined":
+            self.quarantined.append({"file": c["file"], "errors": c["errors"]})
+        if len(self.first) <= LISTED:
+            self.first.append(c)
+        if c["status"] != "published" and len(self.unpublished) < LISTED:
+            self.unpublished.append(c)
+        if c["warnings"]:
+            self.warned += 1
+            self.warning_count += len(c["warnings"])
+            self.warnings += [(c["file"], w) for w in c["warnings"][: WARNINGS_SHOWN - len(self.warnings)]]
+
+    def totals(self, rows: dict[str, int]) -> dict:
+        return {"captures": self.count, "kinds": dict(sorted(self.kinds.items())), "rows": rows}
+
+
+def summary(tally: Tally, rows: dict[str, int]) -> str:
     lines = [f"{'capture':<44} {'format':<9} {'kind':<9} {'cell':<11} {'entries':>7} {'furniture':>9}  status"]
-    listed = run["captures"]
-    if len(listed) > LISTED:
-        listed = [c for c in listed if c["status"] != "published"][:LISTED]
-        counts = Counter(c["status"] for c in run["captures"])
+    listed = tally.first
+    if tally.count > LISTED:
+        listed = tally.unpublished
         lines.insert(
             0,
-            f"{len(run['captures'])} captures: "
-            + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            f"{tally.count} captures: "
+            + ", ".join(f"{n} {s}" for s, n in sorted(tally.statuses.items()))
             + (f"; those not published (first {LISTED}):" if listed else ""),
         )
     for c in listed:
@@ -75,9 +88,20 @@ def summary(run: dict) -> str:
         )
         for problem in c["errors"]:
             lines.append(f"    error: {printable(problem)}")
-    rows = ", ".join(f"{n} {name}" for name, n in sorted(run["totals"]["rows"].items()))
-    lines.append(f"published: {rows}; quarantined: {len(run['quarantined'])}")
+    counted = ", ".join(f"{n} {name}" for name, n in sorted(rows.items()))
+    lines.append(f"published: {counted}; quarantined: {len(tally.quarantined)}")
     return "\n".join(lines)
+
+
+def warning_lines(tally: Tally) -> list[str]:
+    """A count of the run's warnings, with the first few, so they are seen and not only kept in report.json."""
+    if not tally.warning_count:
+        return []
+    lines = [f"{tally.warning_count} warning(s) in {tally.warned} capture(s); the first {WARNINGS_SHOWN}:"]
+    lines += [f"  warning: {file}: {text}" for file, text in tally.warnings]
+    if tally.warning_count > WARNINGS_SHOWN:
+        lines.append("  (all of them: processed/report.json, under each capture's warnings)")
+    return lines
 
 
 _ADVICE = (  # the first key found in an error gives the advice
@@ -114,10 +138,10 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
-def quarantine_lines(run: dict) -> list[str]:
+def quarantine_lines(quarantined: list[dict]) -> list[str]:
     """One line per quarantined capture: file, stage, what was wrong, what to do."""
     lines = []
-    for q in run["quarantined"]:
+    for q in quarantined:
         for error in q["errors"]:
             stage, _, what = (
                 error.partition(": ") if error.split(":")[0] in registry.BY_NAME else ("structure", "", error)

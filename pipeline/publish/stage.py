@@ -13,17 +13,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import msgspec
 
 from pipeline.merge.stage import read_list
-from pipeline.model import Axis, Cell, Document, from_json, write_pretty
+from pipeline.model import Axis, Cell, Document, from_json
 from pipeline.publish import runreport as report
 from pipeline.runtime import incremental
 from pipeline.runtime.context import Context
@@ -34,12 +34,13 @@ from pipeline.site.rules import last_year
 if TYPE_CHECKING:
     from pipeline.merge import revisions
     from pipeline.publish.history import PerCell
+    from pipeline.publish.sitefacts import Facts
     from pipeline.publish.validate import Problem
-    from pipeline.report.page import Run
+    from pipeline.report.page import Quality
 
 log = logging.getLogger("pipeline")
-WARNINGS_SHOWN = 5  # the end-of-run summary counts warnings and shows the first few
 COMPANIONS = ("report.json", "datapackage.json", "report.html")  # published with the tables, in the same set
+SITE_INPUTS = ("cells.json", "documents.json", "axes.json")  # merge's outputs the site tables are made from
 
 
 class Published(msgspec.Struct):
@@ -59,10 +60,13 @@ def publish_stage(context: Context) -> int:
         data = (context.processed / "report.json").read_bytes()
         if context.options.get("quiet"):  # only the quarantined are told: the rest of the report is skipped
             quarantined = msgspec.json.decode(data, type=_Quarantined).quarantined
-            _tell(context, _Said("", [], report.quarantine_lines({"quarantined": quarantined})))
+            _tell(context, _Said("", [], report.quarantine_lines(quarantined)))
             return 1 if quarantined else 0
         run = msgspec.json.decode(data)
-        _tell(context, _said(run))
+        tally = report.Tally()
+        for record in run["captures"]:
+            tally.add(record)
+        _tell(context, _said(tally, run["totals"]["rows"]))
         return 1 if run["quarantined"] else 0
     with _collector_paused():
         return _publish(context, folder, key)
@@ -83,41 +87,45 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Site(NamedTuple):
+    """The tables a set writes from rows (the history's, and the site's when they were built), the
+    site tables copied from the set in place (table → the key of its rows), the site's facts, and the
+    errors publish gives the captures behind rows it left out."""
+
+    tables: dict[str, list[dict]]
+    copied: dict[str, str]
+    facts: Facts
+    added: dict[str, list[str]]
+
+
 def _publish(context: Context, folder: Path, key: str) -> int:
     # the table writers (pyarrow) load only when a set is to be written: a run with nothing new skips them
     from pipeline.merge import revisions
-    from pipeline.publish import datapackage
+    from pipeline.publish import datapackage, sitefacts, streamed
+    from pipeline.publish.captures import Fates
     from pipeline.publish.kept import KeptHistory
-    from pipeline.publish.write import ValidationError, write_set
+    from pipeline.publish.write import ValidationError, write_set, write_table
     from pipeline.report import page
 
+    publishing = context.stage_folder("publish")
     try:
-        cells = read_list(folder / "cells.json", Cell)
-        documents = read_list(folder / "documents.json", Document)
-        axes = read_list(folder / "axes.json", Axis)
         notes = from_json(dict[str, list[str]], (folder / "notes.json").read_bytes())
-        described = from_json(list[dict], (folder / "captures.json").read_bytes())
         history = from_json(revisions.History, (folder / revisions.FILE).read_bytes())
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as exc:
         raise UnreadableInput("merge", None) from exc
-    kept = KeptHistory(context.stage_folder("publish"))
-    cells, documents, tables = _contracted(cells, documents, axes, history, described, notes, kept)
-    run = report.build(described, cells, documents, tables, notes)
-    if context.options.get("strict") and run["quarantined"]:
-        raise ValidationError(f"{len(run['quarantined'])} capture(s) quarantined and --strict given; nothing published")
-    _refuse_emptying(context.processed, tables, bool(context.options.get("allow_empty")))
-    # what the run's end prints, and the few fields of each capture report.html states, taken now: the
-    # capture records leave memory once report.json is written, before the page is drawn
-    said, shown, quarantined = _said(run), page.shown(run), bool(run["quarantined"])
-    # report.json is written a capture at a time when the set is staged, never held whole as text
-    companions: dict[str, str | Callable[[BinaryIO], None]] = {
-        COMPANIONS[0]: partial(write_pretty, record=run),
-        COMPANIONS[1]: datapackage.render(tables),
+    earlier = incremental.load(publishing, Published).get("set")
+    kept = KeptHistory(publishing)
+    site_key = _site_key(folder)
+    site = _kept_site(context, site_key, earlier, history, kept) or _built_site(folder, history, kept)
+    _refuse_emptying(
+        context.processed, bool(site.facts.cells or site.facts.documents), bool(context.options.get("allow_empty"))
+    )
+    rows = site.facts.rows | {
+        name: len(rows) for name, rows in site.tables.items() if name not in sitefacts.SITE_TABLES
     }
-    del cells, documents, axes, history, described, notes, run  # from here on only the rows are needed
-    earlier = incremental.load(context.stage_folder("publish"), Published).get("set")
+    tally = report.Tally()
 
     def made(name: str, rows: str) -> Path | None:
         """The table in place, when it was written from the same rows and is still what was written."""
@@ -126,20 +134,92 @@ def _publish(context: Context, folder: Path, key: str) -> int:
             return None
         return path if _sha256(path) == earlier.files.get(path.name) else None
 
-    with publish_lock(context.processed):
-        written, keys = write_set(
-            tables,
-            context.processed,
-            companions,
-            lambda staged: {COMPANIONS[2]: _report_html(context, staged, shown)},
-            made,
+    keys = dict(site.copied)
+
+    def stage(staging: Path) -> None:
+        """Every file of the set into `staging`: the tables from rows (each freed once written), the
+        site's copied, then the captures and report.json in one pass, datapackage.json, report.html."""
+        for name in list(site.tables):
+            keys[name] = write_table(name, site.tables.pop(name), staging / f"{name}.parquet", made)
+        for name in site.copied:
+            shutil.copyfile(context.processed / f"{name}.parquet", staging / f"{name}.parquet")
+        latest = streamed.write_captures(
+            folder / "captures.json", staging, Fates(notes, site.facts, site.added), tally, rows
         )
+        if context.options.get("strict") and tally.quarantined:
+            raise ValidationError(
+                f"{len(tally.quarantined)} capture(s) quarantined and --strict given; nothing published"
+            )
+        (staging / COMPANIONS[1]).write_text(
+            datapackage.render(datapackage.created(latest, site.facts.dated)), encoding="utf-8"
+        )
+        quality = page.Quality(
+            tally.count,
+            dict(tally.kinds),
+            dict(tally.statuses),
+            tally.furniture_removed,
+            [page.Quarantined(q["file"], q["errors"]) for q in tally.quarantined],
+        )
+        (staging / COMPANIONS[2]).write_text(_report_html(context, staging, quality), encoding="utf-8")
+
+    with publish_lock(context.processed):
+        written = write_set(context.processed, stage)
     log.info("published %s", ", ".join(p.name for p in written))
     files = {p.name: _sha256(p) for p in sorted(context.processed.iterdir()) if p.name in _published_names(written)}
     kept.save()
-    incremental.save(context.stage_folder("publish"), {"set": Published(key, files, keys)})
-    _tell(context, said)
-    return 1 if quarantined else 0
+    sitefacts.keep(
+        publishing, site_key, {n: keys[n] for n in sitefacts.SITE_TABLES}, None if site.added else site.facts
+    )
+    incremental.save(publishing, {"set": Published(key, files, keys)})
+    _tell(context, _said(tally, rows | {"captures": tally.count}))
+    return 1 if tally.quarantined else 0
+
+
+def _site_key(merged: Path) -> str:
+    """What the site tables are made from: merge's cells, documents and axes, and the years that are valid."""
+    return incremental.key("publish", "site", [_sha256(merged / n) for n in SITE_INPUTS], last_year())
+
+
+def _kept_site(
+    context: Context, site_key: str, earlier: Published | None, history: revisions.History, per_cell: PerCell
+) -> _Site | None:
+    """The site as the last set had it, when its inputs are the same, each of its tables is still in
+    place as written, and the history's tables pass the contract against it; else None."""
+    from pipeline.publish import sitefacts
+    from pipeline.publish.history import history_tables
+    from pipeline.publish.validate import validate
+
+    found = sitefacts.kept(context.stage_folder("publish"), site_key)
+    if found is None or earlier is None:
+        return None
+    keys, facts = found
+    for name in sitefacts.SITE_TABLES:
+        path = context.processed / f"{name}.parquet"
+        if (
+            earlier.tables.get(name) != keys[name]
+            or not path.is_file()
+            or _sha256(path) != earlier.files.get(path.name)
+        ):
+            return None
+    tables = history_tables(history, per_cell)
+    if validate(tables, known={"cells": set(facts.cell_ids), "documents": set(facts.documents)}):
+        return None  # the set is made whole again, and what breaks the contract left out
+    return _Site(tables, keys, facts, {})
+
+
+def _built_site(folder: Path, history: revisions.History, per_cell: PerCell) -> _Site:
+    from pipeline.publish import sitefacts
+
+    try:
+        cells = read_list(folder / "cells.json", Cell)
+        documents = read_list(folder / "documents.json", Document)
+        axes = read_list(folder / "axes.json", Axis)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise UnreadableInput("merge", None) from exc
+    cells, documents, tables, added = _contracted(cells, documents, axes, history, per_cell)
+    return _Site(tables, {}, sitefacts.facts(cells, documents, tables), added)
 
 
 def _published_names(tables: list[Path]) -> set[str]:
@@ -181,8 +261,8 @@ class _Quarantined(msgspec.Struct):
     quarantined: list[dict]
 
 
-def _said(run: dict) -> _Said:
-    return _Said(report.summary(run), _warnings(run), report.quarantine_lines(run))
+def _said(tally: report.Tally, rows: dict[str, int]) -> _Said:
+    return _Said(report.summary(tally, rows), report.warning_lines(tally), report.quarantine_lines(tally.quarantined))
 
 
 def _tell(context: Context, said: _Said) -> None:
@@ -200,34 +280,32 @@ def _contracted(
     documents: list[Document],
     axes: list[Axis],
     history: revisions.History,
-    described: list[dict],
-    notes: dict[str, list[str]],
     per_cell: PerCell,
-) -> tuple[list[Cell], list[Document], dict[str, list[dict]]]:
-    """The tables with every cell or document whose rows break a rule left out, and its captures
-    quarantined (an error naming the rule is added to each capture's record in `described`)."""
+) -> tuple[list[Cell], list[Document], dict[str, list[dict]], dict[str, list[str]]]:
+    """The tables with every cell or document whose rows break a rule left out, and the errors that
+    quarantine its captures (capture → an error naming the rule)."""
     from pipeline.merge import revisions
     from pipeline.publish.tables import build_tables
     from pipeline.publish.validate import validate
     from pipeline.publish.write import ValidationError
 
+    added: dict[str, list[str]] = {}
     while True:
-        tables = build_tables(cells, documents, axes, history, described, notes, per_cell)
+        tables = build_tables(cells, documents, axes, history, per_cell)
         problems = validate(tables)
         orphans = [p for p in problems if p.owner is None]
         if orphans:
             raise ValidationError("; ".join(p.message for p in orphans[:20]))
         if not problems:
-            return cells, documents, tables
+            return cells, documents, tables, added
         by_owner: dict[str, list[Problem]] = {}
         for problem in problems:
             by_owner.setdefault(problem.owner or "", []).append(problem)
         sources = {c.page.cell_id: c.sources for c in cells} | {d.document_id: d.sources for d in documents}
         for owner, found in by_owner.items():
             rules = "; ".join(sorted({f"{p.rule}: {p.message}" for p in found}))
-            for record in described:
-                if record["file"] in sources.get(owner, []):
-                    record["errors"] = [*record["errors"], f"publish: breaks the published contract ({rules})"]
+            for file in sources.get(owner, []):
+                added.setdefault(file, []).append(f"publish: breaks the published contract ({rules})")
         if not any(owner in sources for owner in by_owner):  # nothing left to leave out: the rows are ours
             raise ValidationError("; ".join(p.message for p in problems[:20]))
         cells = [c for c in cells if c.page.cell_id not in by_owner]
@@ -235,9 +313,9 @@ def _contracted(
         history = revisions.History(history.refreshes, [h for h in history.cells if h.cell_id not in by_owner])
 
 
-def _refuse_emptying(processed: Path, tables: dict[str, list[dict]], allowed: bool) -> None:
+def _refuse_emptying(processed: Path, captured: bool, allowed: bool) -> None:
     """An empty capture folder (a share that failed to mount) must not wipe out a published set."""
-    if allowed or any(row["captured"] for row in tables["cells"]) or tables["documents"]:
+    if allowed or captured:
         return
     import pyarrow.parquet as pq
 
@@ -256,23 +334,11 @@ def _refuse_emptying(processed: Path, tables: dict[str, list[dict]], allowed: bo
         )
 
 
-def _report_html(context: Context, staged: Path, shown: Run) -> str:
-    """report.html drawn from the staged tables and what it states of the captures (`page.shown`)."""
+def _report_html(context: Context, staged: Path, quality: Quality) -> str:
+    """report.html drawn from the staged tables and what it states of the captures."""
     from pipeline.report import page
 
     charts = page.Charts(context.stage_folder("report"))
-    html = page.render(page.load(staged, shown), charts)
+    html = page.render(page.load(staged, quality), charts)
     charts.prune()
     return html
-
-
-def _warnings(run: dict) -> list[str]:
-    """A count of the run's warnings, with the first few, so they are seen and not only kept in report.json."""
-    found = [(c["file"], w) for c in run["captures"] for w in c["warnings"]]
-    if not found:
-        return []
-    lines = [f"{len(found)} warning(s) in {len({f for f, _ in found})} capture(s); the first {WARNINGS_SHOWN}:"]
-    lines += [f"  warning: {file}: {text}" for file, text in found[:WARNINGS_SHOWN]]
-    if len(found) > WARNINGS_SHOWN:
-        lines.append("  (all of them: processed/report.json, under each capture's warnings)")
-    return lines

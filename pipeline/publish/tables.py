@@ -7,26 +7,14 @@ from datetime import date
 
 from pipeline.merge.revisions import History
 from pipeline.model import Axis, Cell, Document, Entry, Paragraph, Rich
-from pipeline.publish import captures as capture_rows
 from pipeline.publish.history import PerCell, cell_tables, history_tables
 from pipeline.publish.issuers import Issuer, canonical_names
 from pipeline.publish.links import Place, canonical, link_rows
 from pipeline.publish.resolve import resolve_document
+from pipeline.publish.sitefacts import SITE_TABLES
 from pipeline.publish.works import WorkKey, assign_works, work_rows
 from pipeline.runtime.ids import stable_id
 from pipeline.site import matrix, urls
-
-TABLE_NAMES = (
-    "cells",
-    "entries",
-    "works",
-    "citations",
-    "links",
-    "documents",
-    "sections",
-    "matrix_axes",
-    "captures",
-)
 
 
 def build_tables(
@@ -34,12 +22,11 @@ def build_tables(
     documents: list[Document],
     axes: list[Axis],
     history: History,
-    described: list[dict] | None = None,
-    notes: dict[str, list[str]] | None = None,
     per_cell: PerCell = cell_tables,
 ) -> dict[str, list[dict]]:
-    """Every table's rows; each cell's history tables from `per_cell` (see `history_tables`)."""
-    tables: dict[str, list[dict]] = {name: [] for name in TABLE_NAMES}
+    """Every table's rows but the captures' (captures.py, made a batch at a time as they are written);
+    each cell's history tables from `per_cell` (see `history_tables`)."""
+    tables: dict[str, list[dict]] = {name: [] for name in SITE_TABLES}
     labels = {(a.matrix, a.axis, a.code): a.label for a in axes}
     captured = {cell.page.cell_id: cell for cell in cells}
     for name in matrix.MATRICES:
@@ -61,7 +48,6 @@ def build_tables(
     tables["works"] = work_rows(tables["entries"], tables["cells"])
     _tie_citations(tables["citations"], tables["entries"])
     _tie_links(tables["links"], tables["citations"])
-    tables["captures"] = capture_rows.rows(described or [], notes or {}, cells, documents, tables["entries"])
     return tables | history_tables(history, per_cell)
 
 

@@ -32,8 +32,12 @@ class Problem:
         return self.cell_id or self.document_id
 
 
-def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[Problem]:
-    """Every broken rule; empty when the tables may be published."""
+def validate(
+    tables: dict[str, list[dict]], today: date | None = None, known: dict[str, set[str]] | None = None
+) -> list[Problem]:
+    """Every broken rule; empty when the tables may be published. `known`: the keys of the cells,
+    entries or documents table when it is not among `tables` (site tables kept from the last set,
+    which was checked whole)."""
     problems: list[Problem] = []
     max_year = last_year(today)
     for name, key in KEYS.items():
@@ -42,9 +46,11 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[P
         dupes = sorted(v for v, n in values.items() if n > 1)
         if dupes:
             problems.append(Problem("unique key", f"{name}: duplicate {key} {dupes[:5]}"))
-    cells = {r["cell_id"] for r in tables["cells"]}
-    entries = {r["entry_id"] for r in tables["entries"]}
-    documents = {r["document_id"] for r in tables.get("documents", [])}
+    known = known or {}
+    cells, entries, documents = (
+        known[name] if name in known else {r[KEYS[name]] for r in tables.get(name, [])}
+        for name in ("cells", "entries", "documents")
+    )
     for name in OWNED:
         for row in tables.get(name, []):
             cell, document = row["cell_id"], row.get("document_id")
@@ -56,17 +62,17 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[P
                 problems.append(Problem("foreign key", f"{name}: document_id {document!r} has no row in documents"))
             if name in ("citations", "links") and row["entry_id"] is not None and row["entry_id"] not in entries:
                 problems.append(Problem("foreign key", f"{name}: entry_id {row['entry_id']!r} has no row in entries"))
-    for row in tables["cells"]:
+    for row in tables.get("cells", []):
         if row["cell_id"] not in CELLS:
             problems.append(Problem("known cell", f"cells: {row['cell_id']!r} is not a cell of either matrix"))
-    for row in tables["links"]:
+    for row in tables.get("links", []):
         target = row["target_cell_id"]
         if target is not None and target not in CELLS:
             message = f"links: target_cell_id {target!r} is not a cell of either matrix"
             problems.append(Problem("known cell", message, row["cell_id"], row.get("document_id")))
         elif target is not None and target not in cells:
             problems.append(Problem("foreign key", f"links: target_cell_id {target!r} has no row in cells"))
-    problems += _outside_enums(tables)
+    problems += outside_enums(tables)
     for name in ("entries", "documents"):
         for row in tables.get(name, []):
             if not (row["title"] or "").strip():
@@ -81,18 +87,26 @@ def validate(tables: dict[str, list[dict]], today: date | None = None) -> list[P
     return problems
 
 
-def _outside_enums(tables: dict[str, list[dict]]) -> list[Problem]:
-    """Values a column holds that it is not declared to hold (a list column: item by item)."""
+def outside_enums(tables: dict[str, list[dict]]) -> list[Problem]:
+    """Values a column holds that it is not declared to hold (a list column: item by item). The rows
+    are walked one by one only for a column whose values are not all allowed."""
     problems = []
     for name, schema in TABLES.items():
+        rows = tables.get(name, [])
         for field in schema:
             values = allowed(field)
-            if not values:
+            if not values or not rows:
                 continue
-            for row in tables.get(name, []):
-                held = row.get(field.name)
-                for value in held if isinstance(held, list) else [held]:
+            held = {v for row in rows for v in _items(row.get(field.name))}
+            if held <= {*values, None}:
+                continue
+            for row in rows:
+                for value in _items(row.get(field.name)):
                     if value is not None and value not in values:
                         message = f"{name}: {field.name} {value!r} is not one of {values}"
                         problems.append(Problem("allowed values", message, row.get("cell_id"), row.get("document_id")))
     return problems
+
+
+def _items(held: object) -> list:
+    return held if isinstance(held, list) else [held]

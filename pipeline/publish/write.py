@@ -15,10 +15,10 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -49,18 +49,35 @@ def write_table(name: str, rows: list[dict], path: Path, made: Made | None = Non
     the key of the rows (the publish code, pyarrow's version, the rows in order): where `made` knows a
     file written from the same key (the one in place: a new capture leaves most tables as they were),
     that file is copied instead."""
-    schema = with_version(TABLES[name])
     rows = sorted(rows, key=lambda r: tuple(r[k] for k in SORT[name]))
     key = incremental.key("publish", name, pa.__version__, rows)
     if made is not None and (same := made(name, key)) is not None:
         shutil.copyfile(same, path)
         return key
-    _pandas_not_probed()
-    batches = [rows[i : i + ROWS_PER_GROUP] for i in range(0, len(rows), ROWS_PER_GROUP)] or [[]]
-    with pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=True, write_statistics=True) as writer:
-        for batch in batches:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+    with batched(name, path) as write:
+        for i in range(0, len(rows), ROWS_PER_GROUP):
+            write(rows[i : i + ROWS_PER_GROUP])
     return key
+
+
+@contextmanager
+def batched(name: str, path: Path) -> Iterator[Callable[[list[dict]], None]]:
+    """A table written a row group at a time: each call writes its rows (at most `ROWS_PER_GROUP`, the
+    next in the table's order) as one row group, so a table made a batch at a time (the captures) is
+    the file `write_table` makes of all its rows. A table given no rows is written empty."""
+    _pandas_not_probed()
+    schema = with_version(TABLES[name])
+    written = False
+    with pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=True, write_statistics=True) as writer:
+
+        def write(rows: list[dict]) -> None:
+            nonlocal written
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+            written = True
+
+        yield write
+        if not written:
+            write([])
 
 
 class _RefusePandas(importlib.abc.MetaPathFinder):
@@ -99,34 +116,15 @@ def finish_interrupted(processed: Path) -> list[str]:
     return done
 
 
-def write_set(
-    tables: dict[str, list[dict]],
-    processed: Path,
-    extra: dict[str, str | Callable[[BinaryIO], None]],
-    render: Callable[[Path], dict[str, str]] | None = None,
-    made: Made | None = None,
-) -> tuple[list[Path], dict[str, str]]:
-    """Stage the tables (rows by table name, each written by `write_table`) and the `extra` files
-    (text, or a function writing the file's bytes), then `render(staging)`'s files (drawn from the
-    staged tables), and move the whole set into `processed`. Returns the tables' paths and the key of
-    each one's rows (`write_table`, which copies a table `made` names). The tables
-    and extra files are handed over: each leaves its dict once written, so that it is freed before
-    `render` reads the staged set back."""
+def write_set(processed: Path, stage: Callable[[Path], None]) -> list[Path]:
+    """Stage the set (`stage(folder)` writes every table and companion file into the staging folder)
+    and move the whole set into `processed`. Returns the tables' paths."""
     processed.mkdir(parents=True, exist_ok=True)
     for line in finish_interrupted(processed):
         log.warning(line)
     staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=processed))
     try:
-        keys = {name: write_table(name, tables.pop(name), staging / f"{name}.parquet", made) for name in TABLES}
-        for name in list(extra):
-            text = extra.pop(name)
-            if callable(text):
-                with (staging / name).open("wb") as out:
-                    text(out)
-            else:
-                (staging / name).write_text(text, encoding="utf-8")
-        for name, text in (render(staging) if render else {}).items():
-            (staging / name).write_text(text, encoding="utf-8")
+        stage(staging)
         mode = 0o666 & ~_umask()
         for path in staging.iterdir():
             os.chmod(path, mode)
@@ -136,7 +134,7 @@ def write_set(
         _fsync_dir(staging)
         faults.pause("publish")
         _move_in(staging, processed)
-        return sorted(processed / f"{name}.parquet" for name in TABLES), keys
+        return sorted(processed / f"{name}.parquet" for name in TABLES)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -73,7 +73,7 @@ COLUMNS = {
 
 
 class Told(msgspec.Struct):
-    """What the page says of one capture in report.json: its other fields are never decoded."""
+    """What the page reads of one capture in report.json: its other fields are never decoded."""
 
     kind: str
     status: str
@@ -93,20 +93,36 @@ class Run(msgspec.Struct):
     quarantined: list[Quarantined]
 
 
-def shown(run: dict) -> Run:
-    """What the page reads of report.json, from the run report itself (publish has it in memory)."""
-    return Run(
-        [Told(c["kind"], c["status"], c["furniture_removed"]) for c in run["captures"]],
-        [Quarantined(q["file"], q["errors"]) for q in run["quarantined"]],
+class Quality(msgspec.Struct):
+    """What the page states of a run's captures: counts, and the quarantined. Publish counts them as it
+    writes report.json (runreport.Tally); the report stage, from report.json (`Run`)."""
+
+    captures: int
+    kinds: dict[str, int]
+    statuses: dict[str, int]
+    furniture_removed: int
+    quarantined: list[Quarantined]
+
+
+def counted(run: Run) -> Quality:
+    return Quality(
+        len(run.captures),
+        dict(Counter(c.kind for c in run.captures)),
+        dict(Counter(c.status for c in run.captures)),
+        sum(c.furniture_removed for c in run.captures),
+        run.quarantined,
     )
 
 
-def load(processed: Path, run: Run | None = None) -> dict:
-    """The columns the page reads of each table in `processed`, and of its report.json unless `run` is given."""
+def load(processed: Path, quality: Quality | None = None) -> dict:
+    """The columns the page reads of each table in `processed`, and what it states of the captures
+    (from its report.json unless `quality` is given)."""
     tables: dict = {
         n: read_published(processed / f"{n}.parquet", list(columns)).to_pydict() for n, columns in COLUMNS.items()
     }
-    tables["run"] = run if run is not None else msgspec.json.decode((processed / "report.json").read_bytes(), type=Run)
+    if quality is None:
+        quality = counted(msgspec.json.decode((processed / "report.json").read_bytes(), type=Run))
+    tables["run"] = quality
     return tables
 
 
@@ -307,16 +323,12 @@ def history(revisions: Columns, listings: Columns, changes: Columns) -> str:
     )
 
 
-def quality(run: Run) -> str:
-    caps = run.captures
-    kinds = Counter(c.kind for c in caps)
-    statuses = Counter(c.status for c in caps)
-    furniture = sum(c.furniture_removed for c in caps)
+def quality(run: Quality) -> str:
     rows = [
-        ["captures read", f'<b data-metric="captures">{len(caps)}</b>'],
-        ["page kinds", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))],
-        ["status", ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))],
-        ["furniture blocks removed", f'<b data-metric="furniture-removed">{furniture}</b>'],
+        ["captures read", f'<b data-metric="captures">{run.captures}</b>'],
+        ["page kinds", ", ".join(f"{n} {k}" for k, n in sorted(run.kinds.items()))],
+        ["status", ", ".join(f"{n} {s}" for s, n in sorted(run.statuses.items()))],
+        ["furniture blocks removed", f'<b data-metric="furniture-removed">{run.furniture_removed}</b>'],
     ]
     out = "<table><tbody>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</tbody></table>"
     quarantined = [[q.file, "; ".join(q.errors)] for q in run.quarantined]
