@@ -314,6 +314,28 @@ def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypa
     assert _published(tmp_path) == _published(fresh)
 
 
+def test_after_a_new_and_a_removed_capture_merge_replays_structures_journal_not_its_index(tmp_path, monkeypatch):
+    from pipeline.merge import kept
+
+    monkeypatch.setattr(incremental, "JOURNAL_SHARE", 0)  # never folded (a few captures' index is small)
+    seeds = sorted(RAW.iterdir())
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in seeds if not p.name.startswith("003")})
+    _all(raw, tmp_path, "-j", "1")
+    gathered: list[int] = []
+    real = kept.gather
+    monkeypatch.setattr(kept, "gather", lambda *a: gathered.append(1) or real(*a))
+    new = next(p for p in seeds if p.name.startswith("003"))
+    shutil.copy(new, raw / new.name)
+    next(raw.glob("001_*")).unlink()
+    _all(raw, tmp_path, "-j", "1")
+    assert gathered == []
+    fresh = tmp_path / "fresh"
+    _all(raw, fresh, "-j", "1")
+    assert gathered == [1]
+    assert _outputs(tmp_path / "interim" / "merge") == _outputs(fresh / "interim" / "merge")
+    assert _published(tmp_path) == _published(fresh)
+
+
 def test_unchanged_captures_are_not_read_again_and_a_touched_one_is_hashed_not_redone(tmp_path, calls, monkeypatch):
     raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
     an_hour_ago = time.time() - 3600

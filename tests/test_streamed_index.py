@@ -1,9 +1,11 @@
 """The index read a unit at a time (`incremental.each_unit`) and merge's facts gathered from it."""
 
+import hashlib
 import io
 import json
 
 import msgspec
+import pytest
 
 from pipeline.merge import facts
 from pipeline.merge.fold import Seen, merge_axes
@@ -63,7 +65,7 @@ def test_gather_writes_the_report_records_and_keeps_the_candidates_in_capture_na
         ("a", facts.Indexed({"a": "ha"}, {"a": _held("a", "x-B2", [a2])})),
     ]
     out = io.BytesIO()
-    corpus = facts.gather(units, out)
+    corpus = facts.gather(units, out).corpus()
     assert out.getvalue() == b'[\n{"file": "a"},\n{"file": "m"},\n{"file": "z"}\n]\n'
     assert list(corpus.captured) == ["a", "m", "z"]
     assert corpus.structured == {"z": "hz", "m": "hm", "a": "ha"}
@@ -78,3 +80,105 @@ def test_gather_writes_the_report_records_and_keeps_the_candidates_in_capture_na
     assert [a.description for a in merge_axes(corpus.axes) if a.matrix == "drug" and a.code == "1"] == [
         "Described later"
     ]
+
+
+def _structure_folder(folder, units: dict[str, facts.Indexed]) -> None:
+    """A structure stage's index of these units (facts kept as the JSON the stage writes)."""
+    incremental.save(folder, {unit: _as_entry(indexed) for unit, indexed in units.items()})
+
+
+def _as_entry(indexed: facts.Indexed) -> Entry:
+    raw = {name: msgspec.Raw(msgspec.json.encode(held)) for name, held in indexed.facts.items()}
+    return Entry(key="k", outputs=indexed.outputs, facts=raw, part=indexed.part)
+
+
+def _unit(name: str, cell: str, axes: list[Axis] = []) -> facts.Indexed:  # noqa: B006 (never changed)
+    return facts.Indexed({name: "h" + name}, {name: _held(name, cell, axes)})
+
+
+def _gathered(source, merge) -> tuple[facts.Corpus, bytes]:
+    """`kept.gathered` as merge runs it, its gathering then kept as merge keeps it."""
+    from pipeline.merge import kept
+
+    index_sha = hashlib.sha256((source / incremental.INDEX).read_bytes()).hexdigest()
+    journal = incremental.journal_bytes(source)
+    out = io.BytesIO()
+    gathering = kept.gathered(source, index_sha, journal, merge, out)
+    (merge / "captures.json").write_bytes(out.getvalue())
+    kept.keep(merge, gathering, index_sha, journal, hashlib.sha256(out.getvalue()).hexdigest())
+    return gathering.corpus(), out.getvalue()
+
+
+def _journaled(source, lines: list[tuple[str, facts.Indexed | None]]) -> None:
+    journal = incremental.Journal(source)
+    for unit, indexed in lines:
+        journal.add(unit, _as_entry(indexed) if indexed else None)
+    journal.close()
+
+
+@pytest.fixture
+def full_gathers(monkeypatch) -> list[int]:
+    """How many times merge gathered the whole index."""
+    from pipeline.merge import kept
+
+    counted: list[int] = []
+    real = kept.gather
+    monkeypatch.setattr(kept, "gather", lambda *a: counted.append(1) or real(*a))
+    return counted
+
+
+def test_a_kept_gathering_replays_only_the_journal_lines_written_since(tmp_path, full_gathers):
+    source, merge, fresh = tmp_path / "structure", tmp_path / "merge", tmp_path / "fresh"
+    for folder in (source, merge, fresh):
+        folder.mkdir()
+    a2 = Axis("alcohol", "column", "A", "Label", "Said")
+    _structure_folder(source, {"b": _unit("b", "x-A1"), "d": _unit("d", "x-A1", [a2]), "f": _unit("f", "x-B2")})
+    _journaled(source, [("c", _unit("c", "x-A1"))])
+    _gathered(source, merge)
+    assert full_gathers == [1]
+    # a new capture, a changed one, a removed one (and its axis label with it)
+    _journaled(source, [("a", _unit("a", "x-B2")), ("b", _unit("b", "x-C3")), ("d", None)])
+    corpus, described = _gathered(source, merge)
+    assert full_gathers == [1]  # the kept gathering was brought up to date
+    assert described == b'[\n{"file": "a"},\n{"file": "b"},\n{"file": "c"},\n{"file": "f"}\n]\n'
+    assert list(corpus.captured) == ["a", "b", "c", "f"]
+    assert [(s.capture, s.group) for s in corpus.candidates] == [
+        ("a", "x-B2"),
+        ("b", "x-C3"),
+        ("c", "x-A1"),
+        ("f", "x-B2"),
+    ]
+    assert corpus.structured == {"a": "ha", "b": "hb", "c": "hc", "f": "hf"}
+    assert corpus.axes == [] and corpus.parted is False
+    assert (corpus, described) == _gathered(source, fresh)  # as gathered from scratch
+    assert full_gathers == [1, 1]
+
+
+@pytest.mark.parametrize("change", ["index", "journal", "captures", "code", "kept"])
+def test_a_kept_gathering_is_not_trusted_once_its_inputs_changed(tmp_path, full_gathers, monkeypatch, change):
+    from pipeline.merge import kept
+
+    source, merge = tmp_path / "structure", tmp_path / "merge"
+    source.mkdir(), merge.mkdir()
+    _structure_folder(source, {"b": _unit("b", "x-A1")})
+    _journaled(source, [("c", _unit("c", "x-A1"))])
+    _gathered(source, merge)
+    expected = [("b", "x-A1"), ("c", "x-A1")]
+    if change == "index":  # written again (by a stage run on its own), the same journal line after it
+        _structure_folder(source, {"b": _unit("b", "x-A1"), "e": _unit("e", "x-E5")})
+        _journaled(source, [("c", _unit("c", "x-A1"))])
+        expected.append(("e", "x-E5"))
+    elif change == "journal":  # the lines it read are no longer there: as long, but not the same
+        (source / incremental.JOURNAL).unlink()
+        _journaled(source, [("c", _unit("c", "x-D4"))])
+        expected[1] = ("c", "x-D4")
+    elif change == "captures":
+        (merge / "captures.json").write_bytes(b'[\n{"file": "b"},\n{"file": "x"}\n]\n')
+    elif change == "code":
+        monkeypatch.setattr(incremental, "stage_fingerprint", lambda stage: "new merge code")
+    else:
+        (merge / kept.KEPT).write_bytes(b"\x93damaged")
+    corpus, described = _gathered(source, merge)
+    assert full_gathers == [1, 1]
+    assert [(s.capture, s.group) for s in corpus.candidates] == expected
+    assert described == b"[\n" + b",\n".join(b'{"file": "%s"}' % n.encode() for n, _ in expected) + b"\n]\n"

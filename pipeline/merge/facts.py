@@ -5,7 +5,7 @@ and then loads only the pages it folds, one at a time."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -61,43 +61,82 @@ class Corpus:
     parted: bool  # some structured records are kept in parts
 
 
-def gather(units: Iterable[tuple[str, Indexed]], described: BinaryIO) -> Corpus:
-    """The index's facts, read a unit at a time, in capture-name order; each capture's report record
-    is written to `described` as it is in the index (a JSON list, one record a line, in capture-name
-    order: spilled to a temporary file first, so only its place is kept)."""
-    captured: dict[str, str | None] = {}
-    structured: dict[str, str] = {}
-    candidates: list[Seen] = []
-    axes: dict[tuple[str, str, str], list[tuple[str, int, Axis]]] = {}
+class Unit(msgspec.Struct, array_like=True):
+    """What a gathering holds of one unit of structure's index: its captures, and whether they are kept in a part."""
+
+    names: list[str]
+    parted: bool
+
+
+class Gathering(msgspec.Struct):
+    """What merge gathers of structure's index, by unit and by capture: the `Corpus` is made of it, and
+    merge keeps it between runs (`merge/kept.py`) so that the next run replays only the index lines
+    that changed over it, not the whole index."""
+
+    units: dict[str, Unit] = {}
+    captured: dict[str, str | None] = {}  # capture → its capture time
+    structured: dict[str, str] = {}  # capture → sha256 of its structured record
+    candidates: dict[str, Seen] = {}  # capture → it as a candidate, if it is one
+    axes: dict[str, list[Axis]] = {}  # capture → the axis labels it shows, if it shows any
+
+    def add(self, unit: str, entry: Indexed, shared: dict[object, object]) -> None:
+        """One unit of the index (dropped first, if the gathering holds it already)."""
+        self.drop(unit)
+        self.units[unit] = Unit(sorted(entry.outputs.keys() | entry.facts.keys()), entry.part is not None)
+        self.structured.update(entry.outputs)
+        for name, held in entry.facts.items():
+            self.captured[name] = _share(shared, held.captured_at)
+            if held.seen:
+                self.candidates[name] = _compact(held.seen, name, shared)
+            if held.axes:
+                self.axes[name] = held.axes
+
+    def drop(self, unit: str) -> None:
+        """A unit no longer in the index (or about to be replaced)."""
+        kept = self.units.pop(unit, None)
+        for name in kept.names if kept else ():
+            for held in (self.captured, self.structured, self.candidates, self.axes):
+                held.pop(name, None)
+
+    def corpus(self) -> Corpus:
+        chosen: dict[tuple[str, str, str], dict[str, tuple[str, int, Axis]]] = {}
+        for name in sorted(self.axes):  # of each axis: the first label in capture-name order, and the first described
+            for n, axis in enumerate(self.axes[name]):
+                kept = chosen.setdefault((axis.matrix, axis.axis, axis.code), {})
+                if "first" not in kept:
+                    kept["first"] = (name, n, axis)
+                if axis.description and "described" not in kept:
+                    kept["described"] = (name, n, axis)
+        axes = sorted({found[:2]: found for kept in chosen.values() for found in kept.values()}.values())
+        return Corpus(
+            {name: self.captured[name] for name in sorted(self.captured)},
+            self.structured,
+            [self.candidates[name] for name in sorted(self.candidates)],
+            [axis for _, _, axis in axes],
+            any(unit.parted for unit in self.units.values()),
+        )
+
+
+def gather(units: Iterable[tuple[str, Indexed]], described: BinaryIO) -> Gathering:
+    """The index's facts, read a unit at a time; each capture's report record is written to `described`
+    as it is in the index (a JSON list, one record a line, in capture-name order: spilled to a
+    temporary file first, so only its place is kept)."""
+    gathering = Gathering()
     places: list[tuple[str, int, int]] = []
-    parted = False
     shared: dict[object, object] = {}  # one object for each value many captures repeat (cell, kind, day)
     with tempfile.TemporaryFile() as spill:
-        for _, entry in units:
-            parted = parted or entry.part is not None
-            structured.update(entry.outputs)
+        for unit, entry in units:
+            gathering.add(unit, entry, shared)
             for name, held in entry.facts.items():
                 places.append((name, spill.tell(), len(held.described)))
                 spill.write(held.described)
-                captured[name] = _share(shared, held.captured_at)
-                if held.seen:
-                    candidates.append(_compact(held.seen, name, shared))
-                for n, axis in enumerate(held.axes):
-                    _keep_axis(axes.setdefault((axis.matrix, axis.axis, axis.code), []), (name, n, axis))
         places.sort()
         described.write(b"[\n")
         for n, (_, start, size) in enumerate(places):
             spill.seek(start)
             described.write((b",\n" if n else b"") + spill.read(size))
         described.write(b"\n]\n")
-    candidates.sort(key=lambda s: s.capture)
-    return Corpus(
-        dict(sorted(captured.items())),
-        structured,
-        candidates,
-        [axis for _, _, axis in sorted(kept for found in axes.values() for kept in found)],
-        parted,
-    )
+    return gathering
 
 
 def _share(shared: dict[object, object], value: Any) -> Any:
@@ -107,23 +146,17 @@ def _share(shared: dict[object, object], value: Any) -> Any:
 
 def _compact(s: Seen, name: str, shared: dict[object, object]) -> Seen:
     """The candidate with its repeated values shared: its capture name once (its rank ends with it)
-    and one object for each cell, kind, date and capture time."""
-    rank = tuple(name if v == name else _share(shared, v) for v in s.rank)
+    and one object for each cell, kind, date and capture time. Inlined (no call a value): it runs
+    once a capture over the whole corpus."""
+    share: Callable[[Any, Any], Any] = shared.setdefault
+    rank = tuple([name if v == name else share(v, v) if v.__class__ is str else v for v in s.rank])
+    revised, at = s.revised, s.captured_at
     return Seen(
         name,
         s.sha256,
-        _share(shared, s.kind),
-        _share(shared, s.group),
+        share(s.kind, s.kind),
+        share(s.group, s.group),
         rank,
-        _share(shared, s.revised),
-        _share(shared, s.captured_at),
+        share(revised, revised) if revised is not None else None,
+        share(at, at) if at is not None else None,
     )
-
-
-def _keep_axis(kept: list[tuple[str, int, Axis]], found: tuple[str, int, Axis]) -> None:
-    """Of one axis's labels, only those `merge_axes` can choose from (in capture-name order, it takes
-    the first, unless a later one has the description it lacks): the first, and the first described."""
-    candidates = sorted([*kept, found])
-    first = candidates[0]
-    described = next((c for c in candidates if c[2].description), None)
-    kept[:] = sorted({first[:2]: first, **({described[:2]: described} if described else {})}.values())

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import msgspec
+
 from pipeline.merge.fold import DatedBy, Folds, Seen, capture_time
-from pipeline.model import Entry, Page, from_json
+from pipeline.model import Entry, Page
 from pipeline.runtime import incremental
 
 REFRESH_GAP = timedelta(hours=6)  # a crawl paces its requests; a pause this long means a later refresh
@@ -68,6 +70,14 @@ class History:
     cells: list[CellHistory] = field(default_factory=list)
 
 
+@dataclass
+class Written:
+    """A `History` as merge writes it: a cell unchanged since the last run is the JSON it was written as."""
+
+    refreshes: list[Refresh]
+    cells: list[CellHistory | msgspec.Raw]
+
+
 def _iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -95,11 +105,12 @@ def history(
     *,
     structured: dict[str, str] | None = None,
     folds: Folds | None = None,
-) -> History:
+) -> Written:
     """Every cell's revisions after each refresh. `captured`: every capture's capture time; `candidates`:
     the cells' captures as merge ranks them. A cell whose captures (their `structured` records' sha256,
     which new structure code changes) and refreshes are as in the history last written to `folder` is
-    taken from it; a set of captures merge has already folded (`folds`) is not folded again."""
+    taken from it as the JSON it was written as (never decoded); a set of captures merge has already
+    folded (`folds`) is not folded again."""
     digests = structured or {}
     batches = refreshes(captured)
     refresh_of = {name: r.number for r in batches for name in r.captures}
@@ -107,7 +118,7 @@ def history(
     by_cell: dict[str, list[Seen]] = defaultdict(list)
     for s in candidates:
         by_cell[s.group].append(s)
-    cells = []
+    cells: list[CellHistory | msgspec.Raw] = []
     for cell_id in sorted(by_cell):
         seen = sorted(by_cell[cell_id], key=lambda s: s.rank)
         key = incremental.key(
@@ -119,8 +130,8 @@ def history(
                 for s in seen
             ),
         )
-        if cell_id in earlier and earlier[cell_id].key == key:
-            cells.append(earlier[cell_id])
+        if cell_id in earlier and earlier[cell_id][0] == key:
+            cells.append(earlier[cell_id][1])
             continue
         own = Folds(load, folds)
         states = [
@@ -128,12 +139,30 @@ def history(
             for n in sorted({refresh_of[s.capture] for s in seen})
         ]
         cells.append(CellHistory(cell_id, key, states))
-    return History(batches, cells)
+    return Written(batches, cells)
 
 
-def _earlier(folder: Path | None) -> dict[str, CellHistory]:
+class _Written(msgspec.Struct):
+    cells: list[msgspec.Raw]
+
+
+class _Keyed(msgspec.Struct):
+    """What is read of a written `CellHistory` to know whether it can be taken as it is."""
+
+    cell_id: str
+    key: str
+
+
+def _earlier(folder: Path | None) -> dict[str, tuple[str, msgspec.Raw]]:
+    """The last history's cells by id: (key, the JSON it was written as)."""
+    if folder is None:
+        return {}
     try:
-        return {c.cell_id: c for c in from_json(History, (folder / FILE).read_bytes()).cells} if folder else {}
+        found = {}
+        for raw in msgspec.json.decode((folder / FILE).read_bytes(), type=_Written).cells:
+            keyed = msgspec.json.decode(raw, type=_Keyed)
+            found[keyed.cell_id] = (keyed.key, raw)
+        return found
     except (OSError, ValueError):
         return {}
 

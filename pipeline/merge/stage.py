@@ -39,22 +39,26 @@ def merge_stage(context: Context) -> int:
     """Ranks every capture from the facts the structure stage indexed (no page is read for that), then
     folds each cell's (and document's) captures, best first, loading one page at a time: memory holds
     one page whatever the corpus size. A group whose captures are unchanged since the last run is
-    taken from that run's output (merge's index keeps each group's key and notes); when structure's
-    index is as it was and the outputs are intact, nothing is read at all."""
+    taken from that run's output (merge's index keeps each group's key and notes); the gathering of
+    structure's index is kept too, and brought up to date with the journal lines structure wrote since
+    (`kept.py`); when structure's index is as it was and the outputs are intact, nothing is read at all."""
     source, folder = context.stage_folder("structure"), context.stage_folder("merge")
     if not (source / incremental.INDEX).exists() and not (source / incremental.JOURNAL).exists():
         raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
-    whole = incremental.key("merge", *(_sha256(source / n) for n in (incremental.INDEX, incremental.JOURNAL)))
+    index_sha = _sha256(source / incremental.INDEX)
+    whole = incremental.key("merge", index_sha, _sha256(source / incremental.JOURNAL))
     if _unchanged(folder, whole):
         return 0
-    from pipeline.merge import facts, revisions  # the folding code (rapidfuzz) loads only when merging
+    from pipeline.merge import kept, revisions  # the folding code (rapidfuzz) loads only when merging
     from pipeline.merge.fold import Folds, merge_axes, merge_groups
 
     folder.mkdir(parents=True, exist_ok=True)
     # each capture's report record goes straight from structure's index into captures.json (moved into
     # place with the other outputs), so merge never holds a copy of them
     with replacing(folder / "captures.json") as staged, staged.open("wb") as captures:
-        corpus = facts.gather(incremental.each_unit(source, facts.Indexed), captures)
+        journal = incremental.journal_bytes(source)
+        gathering = kept.gathered(source, index_sha, journal, folder, captures)
+        corpus = gathering.corpus()
         candidates, structured = corpus.candidates, corpus.structured
         load = _page_loader(source, corpus.parted)
         previous: dict[str, Group] = incremental.load(folder, Group)
@@ -104,6 +108,7 @@ def merge_stage(context: Context) -> int:
     outputs = ("cells.json", "documents.json", "axes.json", "notes.json", "captures.json", revisions.FILE)
     files = {n: _sha256(folder / n) for n in (*outputs, incremental.INDEX)}  # its index gone: merge all again
     write_text_atomic(folder / MERGED, msgspec.json.encode(Merged(whole, files), order="sorted").decode())
+    kept.keep(folder, gathering, index_sha, journal, files["captures.json"])
     return 0
 
 

@@ -271,13 +271,23 @@ def each_unit(folder: Path, entry: type = Entry) -> Iterator[tuple[str, Any]]:
 
 def _journal(folder: Path, entry: type) -> dict[str, Any]:
     """unit → its last journal line's entry (None: dropped)."""
+    return journal_units(journal_bytes(folder), entry)
+
+
+def journal_bytes(folder: Path) -> bytes:
+    """A stage's journal as it stands (b"" when there is none): a journal only grows until it is folded,
+    so a reader that kept how much of it it had read can replay only the lines after that."""
     try:
-        lines = (folder / JOURNAL).read_bytes().splitlines()
+        return (folder / JOURNAL).read_bytes()
     except OSError:
-        return {}
+        return b""
+
+
+def journal_units(data: bytes, entry: type = Entry) -> dict[str, Any]:
+    """unit → its last entry (None: dropped) in these journal lines, in the order they were written."""
     decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Line if entry is Entry else _line_type(entry))
     found: dict[str, Any] = {}
-    for raw in lines:
+    for raw in data.splitlines():
         try:
             line = decoder.decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError):
