@@ -1,3 +1,3 @@
 from pipeline.cli import main
 
-raise SystemExit(main())
+raise SystemExit(main(own_process=True))

@@ -118,3 +118,26 @@ def test_captures_json_out_of_order_is_not_merges_output(tmp_path, names):
     with pytest.raises(UnreadableInput) as raised:
         list(batches(_captures(tmp_path / "captures.json", names), 2))
     assert (raised.value.stage, raised.value.names) == ("merge", None)
+
+
+def test_a_value_outside_a_columns_allowed_values_is_told_row_by_row():
+    """The enum check asks first whether a column's values are all allowed, as a set; a column with
+    one that is not (an item of a list column, a value that cannot be hashed) is told row by row."""
+    from pipeline.publish.validate import outside_enums
+
+    rows = [
+        {"entry_id": "e1", "cell_id": "drug-A1", "types": ["S", "K"]},
+        {"entry_id": "e2", "cell_id": "drug-A2", "types": ["K", "X"]},
+        {"entry_id": "e3", "cell_id": "drug-A3", "types": "S"},
+    ]
+    captures = [{"file": "a", "cell_id": None, "status": {"k": 1}, "format": "text", "page_kind": "cell"}]
+    found = outside_enums({"entries": rows, "captures": captures})
+    assert [(p.rule, p.message, p.cell_id) for p in found] == [
+        ("allowed values", "entries: types 'X' is not one of ['S', 'K', 'R', 'G']", "drug-A2"),
+        (
+            "allowed values",
+            "captures: status {'k': 1} is not one of ['published', 'superseded', 'identical', 'quarantined']",
+            None,
+        ),
+    ]
+    assert outside_enums({"entries": rows[:1] + rows[2:], "captures": [captures[0] | {"status": "published"}]}) == []

@@ -103,3 +103,31 @@ def test_a_table_made_from_the_same_rows_is_copied_and_one_from_other_rows_is_wr
         "drug B",
         "drug C",
     ]
+
+
+COMMAND_LINE = """
+import runpy, sys
+sys.argv = ["pipeline", *sys.argv[1:]]
+try:
+    runpy.run_module("pipeline", run_name="__main__")
+except SystemExit as done:
+    print(done.code, sys.modules.get("numpy", "never imported") is None, "pyarrow" in sys.modules)
+"""
+
+
+def test_the_command_line_publishes_without_numpy_the_same_set(tmp_path, seeds):
+    """`python -m pipeline` runs in a process of its own, which loads pyarrow without numpy (cli:
+    _without_numpy); the set it publishes is the one `main` makes in this process, which has numpy."""
+    dirs = ["--raw", str(seeds.raw), "--interim", str(tmp_path / "i"), "--processed", str(tmp_path / "p")]
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_LINE, "all", "-q", *dirs],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.stdout.split() == ["0", "True", "True"], done.stderr
+    mine = {p.name: p.read_bytes() for p in sorted((tmp_path / "p").iterdir()) if p.is_file()}
+    assert mine == {p.name: p.read_bytes() for p in sorted(seeds.processed.iterdir()) if p.is_file()}
+    assert "numpy" in sys.modules and sys.modules["numpy"] is not None  # this process's is untouched
