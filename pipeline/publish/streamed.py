@@ -39,6 +39,8 @@ def write_captures(source: Path, staging: Path, fates: Fates, tally: Tally, rows
                     latest = when
                 tally.add(c)
             yield batch
+            batch.clear()  # written (report.json asks for the next batch only then): freed before it is read
+            made.clear()
 
     with batched("captures", staging / "captures.parquet") as write_rows, (staging / "report.json").open("wb") as out:
         write_pretty(
@@ -66,8 +68,9 @@ def batches(source: Path, size: int | None = None) -> Iterator[list[dict]]:
                 if line not in (b"[", b"]", b""):
                     held.append(line)
                 if len(held) == size:
-                    yield (batch := _decoded(held, last))
+                    batch = _decoded(held, last)
                     last, held = batch[-1]["file"], []
+                    yield batch
             if held:
                 yield _decoded(held, last)
     except FileNotFoundError:
