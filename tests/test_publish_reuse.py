@@ -102,15 +102,37 @@ def test_captures_are_written_a_row_group_at_a_time_and_report_json_is_the_same(
     assert [c["file"] for c in msgspec.json.decode(report)["captures"]] == sorted(p.name for p in RAW.glob("0*"))
 
 
+def _record(name: str) -> dict:
+    return {
+        "file": name,
+        "sha256": "0" * 64,
+        "url": None,
+        "captured_at": "2024-05-01T10:00:00Z",
+        "format": "text",
+        "kind": "cell",
+        "cell_id": "drug-A1",
+        "entries_found": 3,
+        "title": None,
+        "furniture_removed": 2,
+        "removed": {"furniture:funding": 2},
+        "warnings": [],
+        "errors": [],
+    }
+
+
 def _captures(path: Path, names: list[str]) -> Path:
-    path.write_bytes(b"[\n" + b",\n".join(b'{"file":"%s","n":1}' % n.encode() for n in names) + b"\n]\n")
+    path.write_bytes(b"[\n" + b",\n".join(msgspec.json.encode(_record(n)) for n in names) + b"\n]\n")
     return path
 
 
 def test_captures_json_is_read_in_batches_in_name_order(tmp_path):
     source = _captures(tmp_path / "captures.json", ["a", "b", "c"])
-    assert list(batches(source, 2)) == [[{"file": "a", "n": 1}, {"file": "b", "n": 1}], [{"file": "c", "n": 1}]]
+    found = [[msgspec.to_builtins(c) for c in batch] for batch in batches(source, 2)]
+    assert found == [[_record("a") | TOLD, _record("b") | TOLD], [_record("c") | TOLD]]
     assert list(batches(_captures(tmp_path / "none.json", []), 2)) == []
+
+
+TOLD = {"status": "", "notes": []}  # what publish gives each record, before it does
 
 
 @pytest.mark.parametrize("names", [["a", "c", "b"], ["a", "b", "b"], ["b", "a"]])
@@ -141,3 +163,19 @@ def test_a_value_outside_a_columns_allowed_values_is_told_row_by_row():
         ),
     ]
     assert outside_enums({"entries": rows[:1] + rows[2:], "captures": [captures[0] | {"status": "published"}]}) == []
+
+
+def test_a_capture_record_is_typed_with_the_fields_describe_gives_it(seeds):
+    """publish decodes captures.json and writes report.json's records as `Described`: its fields are
+    the ones `describe` writes, and the two publish adds."""
+    from pipeline.model import Page, from_json
+    from pipeline.publish.runreport import Described, describe
+    from pipeline.runtime.records import read_record
+    from pipeline.runtime.tasks import output_path
+
+    page = from_json(Page, read_record(output_path(seeds.interim / "structure", "003_ee8d256968168fd8.txt")))
+    record = describe(page)
+    typed = msgspec.json.decode(msgspec.json.encode(record), type=Described)
+    assert list(Described.__struct_fields__) == [*record, "status", "notes"]
+    assert msgspec.to_builtins(typed) == record | {"status": "", "notes": []}
+    assert (typed.kind, typed.cell_id, typed.entries_found, typed.furniture_removed) == ("cell", "drug-E3", 22, 22)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from pipeline.publish.runreport import Described
 from pipeline.publish.sitefacts import CELL_FIELDS, Facts
 
 Status = Literal["published", "superseded", "identical", "quarantined"]
@@ -24,15 +25,15 @@ _TAGS_TAKEN = re.compile(r"^tag letters of .* taken from this capture$")
 BASE = "base of "  # the merge's note on the capture it starts from
 
 
-def status(described: dict, notes: list[str], published: set[str]) -> tuple[Status, str | None]:
+def status(described: Described, notes: list[str], published: set[str]) -> tuple[Status, str | None]:
     """The capture's fate, and why when it is not published."""
-    if described["errors"]:
-        return "quarantined", "; ".join(described["errors"])
+    if described.errors:
+        return "quarantined", "; ".join(described.errors)
     for prefix, fate in (("superseded", "superseded"), ("identical", "identical")):
         why = next((n for n in notes if n.startswith(prefix)), None)
         if why:
             return fate, why  # type: ignore[return-value]
-    if described["kind"] == "cell" and described["file"] not in published:
+    if described.kind == "cell" and described.file not in published:
         return "superseded", None
     return "published", None
 
@@ -48,33 +49,33 @@ class Fates:
         }
         self.document_of = {s: d for d, sources in site.documents.items() for s in sources}
 
-    def row(self, c: dict) -> dict:
+    def row(self, c: Described) -> dict:
         """The capture's row; its record is given its status and notes (and publish's errors) in place,
         as report.json states it."""
-        if added := self.added.get(c["file"]):
-            c["errors"] = [*c["errors"], *added]
-        mine = self.notes.get(c["file"], [])
+        if added := self.added.get(c.file):
+            c.errors = [*c.errors, *added]
+        mine = self.notes.get(c.file, [])
         fate, reason = status(c, mine, self.published)
-        c["status"], c["notes"] = fate, mine
+        c.status, c.notes = fate, mine
         fields: list[str] = []
-        if fate == "published" and c["kind"] == "cell" and c["cell_id"] in self.site.cells:
-            fields = self._fields(c["file"], mine, c["cell_id"])
+        if fate == "published" and c.kind == "cell" and c.cell_id in self.site.cells:
+            fields = self._fields(c.file, mine, c.cell_id)
         return {
-            "file": c["file"],
-            "sha256": c["sha256"],
-            "url": c["url"],
-            "captured_at": c["captured_at"],
-            "format": c["format"],
-            "page_kind": c["kind"],
-            "cell_id": c["cell_id"] if fate != "quarantined" else None,
-            "document_id": self.document_of.get(c["file"]) if c["kind"] == "analysis" else None,
+            "file": c.file,
+            "sha256": c.sha256,
+            "url": c.url,
+            "captured_at": c.captured_at,
+            "format": c.format,
+            "page_kind": c.kind,
+            "cell_id": c.cell_id if fate != "quarantined" else None,
+            "document_id": self.document_of.get(c.file) if c.kind == "analysis" else None,
             "status": fate,
             "reason": reason,
-            "entries_found": c["entries_found"],
-            "entries_contributed": self.site.given.get(c["file"], 0),
+            "entries_found": c.entries_found,
+            "entries_contributed": self.site.given.get(c.file, 0),
             "fields_contributed": fields,
-            "furniture_removed": c["furniture_removed"],
-            "warnings": list(c["warnings"]),
+            "furniture_removed": c.furniture_removed,
+            "warnings": list(c.warnings),
         }
 
     def _fields(self, file: str, mine: list[str], cell_id: str) -> list[str]:

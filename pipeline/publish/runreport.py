@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import msgspec
+
 from pipeline.model import Page
 from pipeline.runtime import registry
 
@@ -29,6 +31,28 @@ def describe(page: Page) -> dict:
     }
 
 
+class Described(msgspec.Struct, forbid_unknown_fields=True):
+    """A capture's record: as `describe` makes it (merge copies it into captures.json), and in
+    report.json with the status and notes publish gives it. Typed, so that a batch of them decodes
+    and encodes in a fraction of the time plain dicts take (a test checks the fields are describe's)."""
+
+    file: str
+    sha256: str
+    url: str | None
+    captured_at: str | None
+    format: str
+    kind: str
+    cell_id: str | None
+    entries_found: int
+    title: str | None
+    furniture_removed: int
+    removed: dict[str, int]
+    warnings: list[str]
+    errors: list[str]
+    status: str = ""
+    notes: list[str] = []
+
+
 LISTED = 40  # more captures than this: the summary lists only those not published, and counts the rest
 WARNINGS_SHOWN = 5  # the end-of-run summary counts warnings and shows the first few
 
@@ -44,27 +68,27 @@ class Tally:
         self.statuses: Counter[str] = Counter()
         self.furniture_removed = 0
         self.quarantined: list[dict] = []
-        self.first: list[dict] = []  # the first LISTED + 1 captures: all of them are listed when that few
-        self.unpublished: list[dict] = []  # the first LISTED captures not published
+        self.first: list[Described] = []  # the first LISTED + 1 captures: all of them are listed when that few
+        self.unpublished: list[Described] = []  # the first LISTED captures not published
         self.warnings: list[tuple[str, str]] = []  # the first WARNINGS_SHOWN (capture, warning)
         self.warning_count = 0
         self.warned = 0  # captures with a warning
 
-    def add(self, c: dict) -> None:
+    def add(self, c: Described) -> None:
         self.count += 1
-        self.kinds[c["kind"]] += 1
-        self.statuses[c["status"]] += 1
-        self.furniture_removed += c["furniture_removed"]
-        if c["status"] == "quarantined":
-            self.quarantined.append({"file": c["file"], "errors": c["errors"]})
+        self.kinds[c.kind] += 1
+        self.statuses[c.status] += 1
+        self.furniture_removed += c.furniture_removed
+        if c.status == "quarantined":
+            self.quarantined.append({"file": c.file, "errors": c.errors})
         if len(self.first) <= LISTED:
             self.first.append(c)
-        if c["status"] != "published" and len(self.unpublished) < LISTED:
+        if c.status != "published" and len(self.unpublished) < LISTED:
             self.unpublished.append(c)
-        if c["warnings"]:
+        if c.warnings:
             self.warned += 1
-            self.warning_count += len(c["warnings"])
-            self.warnings += [(c["file"], w) for w in c["warnings"][: WARNINGS_SHOWN - len(self.warnings)]]
+            self.warning_count += len(c.warnings)
+            self.warnings += [(c.file, w) for w in c.warnings[: WARNINGS_SHOWN - len(self.warnings)]]
 
     def totals(self, rows: dict[str, int]) -> dict:
         return {"captures": self.count, "kinds": dict(sorted(self.kinds.items())), "rows": rows}
@@ -83,10 +107,10 @@ def summary(tally: Tally, rows: dict[str, int]) -> str:
         )
     for c in listed:
         lines.append(
-            f"{printable(c['file'])[:44]:<44} {c['format']:<9} {c['kind']:<9} {c['cell_id'] or '-':<11} "
-            f"{c['entries_found']:>7} {c['furniture_removed']:>9}  {c['status']}"
+            f"{printable(c.file)[:44]:<44} {c.format:<9} {c.kind:<9} {c.cell_id or '-':<11} "
+            f"{c.entries_found:>7} {c.furniture_removed:>9}  {c.status}"
         )
-        for problem in c["errors"]:
+        for problem in c.errors:
             lines.append(f"    error: {printable(problem)}")
     counted = ", ".join(f"{n} {name}" for name, n in sorted(rows.items()))
     lines.append(f"published: {counted}; quarantined: {len(tally.quarantined)}")

@@ -62,12 +62,12 @@ def publish_stage(context: Context) -> int:
             quarantined = msgspec.json.decode(data, type=_Quarantined).quarantined
             _tell(context, _Said("", [], report.quarantine_lines(quarantined)))
             return 1 if quarantined else 0
-        run = msgspec.json.decode(data)
+        run = msgspec.json.decode(data, type=_Report)
         tally = report.Tally()
-        for record in run["captures"]:
+        for record in run.captures:
             tally.add(record)
-        _tell(context, _said(tally, run["totals"]["rows"]))
-        return 1 if run["quarantined"] else 0
+        _tell(context, _said(tally, run.totals["rows"]))
+        return 1 if run.quarantined else 0
     with _collector_paused():
         return _publish(context, folder, key)
 
@@ -259,6 +259,14 @@ class _Quarantined(msgspec.Struct):
     """What a quiet run with nothing to publish reads of report.json."""
 
     quarantined: list[dict]
+
+
+class _Report(msgspec.Struct):
+    """report.json, as a run with nothing to publish reads it to tell it again."""
+
+    captures: list[report.Described]
+    quarantined: list[dict]
+    totals: dict
 
 
 def _said(tally: report.Tally, rows: dict[str, int]) -> _Said:

@@ -16,7 +16,7 @@ from pipeline.model import write_pretty
 from pipeline.publish import write
 from pipeline.publish.captures import Fates
 from pipeline.publish.datapackage import moment
-from pipeline.publish.runreport import Tally
+from pipeline.publish.runreport import Described, Tally
 from pipeline.publish.validate import outside_enums
 from pipeline.publish.write import ValidationError, batched
 from pipeline.runtime.orchestrator import UnreadableInput
@@ -27,7 +27,7 @@ def write_captures(source: Path, staging: Path, fates: Fates, tally: Tally, rows
     returns the latest capture time."""
     latest: datetime | None = None
 
-    def records(write_rows: Callable[[list[dict]], None]) -> Iterator[list[dict]]:
+    def records(write_rows: Callable[[list[dict]], None]) -> Iterator[list[Described]]:
         nonlocal latest
         for batch in batches(source):
             made = [fates.row(c) for c in batch]
@@ -54,7 +54,7 @@ def write_captures(source: Path, staging: Path, fates: Fates, tally: Tally, rows
     return latest
 
 
-def batches(source: Path, size: int | None = None) -> Iterator[list[dict]]:
+def batches(source: Path, size: int | None = None) -> Iterator[list[Described]]:
     """merge's captures.json (a JSON list, one record a line, in name order) `size` records at a time
     (`ROWS_PER_GROUP`). Out of order, a name twice or a line that does not decode: not merge's
     output, which is made again."""
@@ -69,7 +69,7 @@ def batches(source: Path, size: int | None = None) -> Iterator[list[dict]]:
                     held.append(line)
                 if len(held) == size:
                     batch = _decoded(held, last)
-                    last, held = batch[-1]["file"], []
+                    last, held = batch[-1].file, []
                     yield batch
             if held:
                 yield _decoded(held, last)
@@ -79,9 +79,9 @@ def batches(source: Path, size: int | None = None) -> Iterator[list[dict]]:
         raise UnreadableInput("merge", None) from exc
 
 
-def _decoded(lines: list[bytes], last: str | None) -> list[dict]:
-    batch = msgspec.json.decode(b"[" + b",".join(lines) + b"]", type=list[dict])
-    names = [last, *(c["file"] for c in batch)] if last is not None else [c["file"] for c in batch]
+def _decoded(lines: list[bytes], last: str | None) -> list[Described]:
+    batch = msgspec.json.decode(b"[" + b",".join(lines) + b"]", type=list[Described])
+    names = [last, *(c.file for c in batch)] if last is not None else [c.file for c in batch]
     if any(a >= b for a, b in zip(names, names[1:])):
         raise ValueError("captures.json is not in name order")
     return batch
