@@ -179,3 +179,27 @@ def test_a_capture_record_is_typed_with_the_fields_describe_gives_it(seeds):
     assert list(Described.__struct_fields__) == [*record, "status", "notes"]
     assert msgspec.to_builtins(typed) == record | {"status": "", "notes": []}
     assert (typed.kind, typed.cell_id, typed.entries_found, typed.furniture_removed) == ("cell", "drug-E3", 22, 22)
+
+
+def test_a_site_table_replaced_while_the_set_is_made_is_not_copied(tmp_path, monkeypatch, capsys):
+    """The site tables in place are checked when the kept site is taken and again, under the publish
+    lock, when they are copied: another run that published in between makes this one stop."""
+    from pipeline.publish import stage
+
+    raw = tmp_path / "raw"
+    synth.write(synth.corpus(synth.seeds(RAW), 12), raw)
+    first = run_on(raw, tmp_path / "a")
+    works = first.processed / "works.parquet"
+    real = stage._kept_site
+
+    def replaced_after(*args, **named):
+        found = real(*args, **named)
+        works.write_bytes(b"another run's works")
+        return found
+
+    monkeypatch.setattr(stage, "_kept_site", replaced_after)
+    _add(raw, 9)
+    capsys.readouterr()
+    assert run_on(raw, tmp_path / "a").status == 2
+    assert "while this one made its set: run again" in capsys.readouterr().err
+    assert works.read_bytes() == b"another run's works"

@@ -3,9 +3,11 @@ report.html, validated row by row, then moved into place as one set (write.py).
 
 A row that breaks the contract quarantines the captures behind it (with the rule it broke) and the
 rest is published; a set with no cells or documents never replaces a published one unless asked for.
-A new set is still built whole from merge's outputs, but what did not change is not made again: each
-cell's history tables are kept in interim/publish (kept.py), and a table whose rows are those of the
-file in place is copied (write.write_table), so one new capture costs about its own cell's work.
+What did not change is not made again: each cell's history tables are kept in interim/publish
+(kept.py), the site tables are copied when merge's cells, documents and axes are the last set's
+(sitefacts.py), and a table whose rows are those of the file in place is copied (write.write_table).
+The captures table and report.json are made in one pass over merge's captures, a batch at a time
+(streamed.py), so memory holds one batch of captures whatever the corpus.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pipeline.model import Axis, Cell, Document, from_json
 from pipeline.publish import runreport as report
 from pipeline.runtime import incremental
 from pipeline.runtime.context import Context
-from pipeline.runtime.lock import publish_lock
+from pipeline.runtime.lock import LockError, publish_lock
 from pipeline.runtime.orchestrator import UnreadableInput
 from pipeline.site.rules import last_year
 
@@ -122,9 +124,7 @@ def _publish(context: Context, folder: Path, key: str) -> int:
     _refuse_emptying(
         context.processed, bool(site.facts.cells or site.facts.documents), bool(context.options.get("allow_empty"))
     )
-    rows = site.facts.rows | {
-        name: len(rows) for name, rows in site.tables.items() if name not in sitefacts.SITE_TABLES
-    }
+    counts = site.facts.rows | {name: len(t) for name, t in site.tables.items() if name not in sitefacts.SITE_TABLES}
     tally = report.Tally()
 
     def made(name: str, rows: str) -> Path | None:
@@ -141,10 +141,12 @@ def _publish(context: Context, folder: Path, key: str) -> int:
         site's copied, then the captures and report.json in one pass, datapackage.json, report.html."""
         for name in list(site.tables):
             keys[name] = write_table(name, site.tables.pop(name), staging / f"{name}.parquet", made)
-        for name in site.copied:
-            shutil.copyfile(context.processed / f"{name}.parquet", staging / f"{name}.parquet")
+        for name, rows in site.copied.items():
+            if (same := made(name, rows)) is None:  # checked before the lock was taken: still so?
+                raise LockError(f"another run published to {context.processed} while this one made its set: run again")
+            shutil.copyfile(same, staging / f"{name}.parquet")
         latest = streamed.write_captures(
-            folder / "captures.json", staging, Fates(notes, site.facts, site.added), tally, rows
+            folder / "captures.json", staging, Fates(notes, site.facts, site.added), tally, counts
         )
         if context.options.get("strict") and tally.quarantined:
             raise ValidationError(
@@ -171,7 +173,7 @@ def _publish(context: Context, folder: Path, key: str) -> int:
         publishing, site_key, {n: keys[n] for n in sitefacts.SITE_TABLES}, None if site.added else site.facts
     )
     incremental.save(publishing, {"set": Published(key, files, keys)})
-    _tell(context, _said(tally, rows | {"captures": tally.count}))
+    _tell(context, _said(tally, counts | {"captures": tally.count}))
     return 1 if tally.quarantined else 0
 
 
