@@ -29,7 +29,12 @@ DatedBy = Literal["page", "capture", "none"]
 
 
 def _links(page: CellPage) -> int:
-    return sum(1 for e in page.entries for s in e.body.spans if s.kind == "link" and s.href)
+    return sum(_links_in(e) for e in page.entries)
+
+
+def _links_in(entry: Entry) -> int:
+    """The entry's links that lead somewhere."""
+    return sum(1 for s in entry.body.spans if s.kind == "link" and s.href)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,10 +316,7 @@ def _reconcile(
         if entry.types_inferred and not o.types_inferred:
             entry.types, entry.types_inferred = list(o.types), False
             notes[name].append(f"tag letters of {entry.title!r} taken from this capture")
-        richer_links = sum(s.kind == "link" and bool(s.href) for s in o.body.spans) > sum(
-            s.kind == "link" and bool(s.href) for s in entry.body.spans
-        )
-        if (entry.cut_off and not o.cut_off) or (richer_links and not o.cut_off):
+        if not o.cut_off and (entry.cut_off or _links_in(o) > _links_in(entry)):  # whole, or with more links
             for attr in ("title", "reference", "annotation", "body", "cut_off", "line", "capture"):
                 setattr(entry, attr, copy.deepcopy(getattr(o, attr)))
     if base_truncated:
