@@ -48,7 +48,9 @@ def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int, float]
     worker processes together. CPU time is what a shared machine does not inflate: the per-core
     throughput figures are given in both. A pool's workers are the fork server's children, which this
     process never reaps, so CPU is also summed over the process tree as last polled (short by at most
-    one poll a process); the larger of that and the reaped children's usage is taken."""
+    one poll a process); the larger of that and the reaped children's usage is taken. What earlier
+    commands wrote is flushed to disk first, so that no run pays for the writes of the one before it."""
+    os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)

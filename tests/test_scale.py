@@ -295,13 +295,13 @@ def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypa
     raw = folder_of(tmp_path / "raw", {n: p for n, p in seeds.items() if n != added})
     _all(raw, tmp_path, "-j", "1")
     loaded: list[str] = []
-    real = stages._page_loader
+    real = stages._record_reader
 
-    def counting(folder, index):
-        load = real(folder, index)
-        return lambda name: loaded.append(name) or load(name)
+    def counting(folder, parted):
+        read = real(folder, parted)
+        return lambda name: loaded.append(name) or read(name)
 
-    monkeypatch.setattr(stages, "_page_loader", counting)
+    monkeypatch.setattr(stages, "_record_reader", counting)
     shutil.copy(seeds[added], raw / added)
     _all(raw, tmp_path, "-j", "1")
     described = json.loads((tmp_path / "processed" / "report.json").read_text("utf-8"))["captures"]
@@ -453,8 +453,10 @@ def test_with_nothing_new_merge_reads_nothing_until_an_output_of_its_own_changes
     _all(RAW, tmp_path, "-j", "1")
     before = _outputs(tmp_path)
     read: list[str] = []
-    real = stages._page_loader
-    monkeypatch.setattr(stages, "_page_loader", lambda folder, index: read.append(folder.name) or real(folder, index))
+    real = stages._record_reader
+    monkeypatch.setattr(
+        stages, "_record_reader", lambda folder, parted: read.append(folder.name) or real(folder, parted)
+    )
     _all(RAW, tmp_path, "-j", "1")
     assert read == []
     captures = tmp_path / "interim" / "merge" / "captures.json"

@@ -29,7 +29,12 @@ DatedBy = Literal["page", "capture", "none"]
 
 
 def _links(page: CellPage) -> int:
-    return sum(1 for e in page.entries for s in e.body.spans if s.kind == "link" and s.href)
+    return sum(_links_in(e) for e in page.entries)
+
+
+def _links_in(entry: Entry) -> int:
+    """The entry's links that lead somewhere."""
+    return sum(1 for s in entry.body.spans if s.kind == "link" and s.href)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +121,31 @@ def ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
     return [(group, sorted(groups[group], key=lambda s: s.rank)) for group in sorted(groups)]
 
 
+class Listing(msgspec.Struct):
+    """What `revision_groups` reads of an undated capture to place it: its entries, decoded alone (a
+    third of a page's decoding: the bite and the rest are never built)."""
+
+    entries: list[Entry]
+
+
+class Listed(msgspec.Struct):
+    """A structured record read for its `Listing` only."""
+
+    cell: Listing | None = None
+
+
+Lister = Callable[[str], Listing | CellPage | None]  # a capture's listing, by capture name
+
+
 class Folds:
     """Each set of a cell's captures folded, and grouped into revisions, once: merge folds a cell's
     revisions from all its captures, and the history's latest state of that cell is made of the same
     captures. `base`: folds to take from but not to add to (a history keeps its own per cell, so that
     the states of earlier refreshes are not all held at once)."""
 
-    def __init__(self, load: Callable[[str], Page], base: Folds | None = None) -> None:
+    def __init__(self, load: Callable[[str], Page], base: Folds | None = None, listed: Lister | None = None) -> None:
         self.load, self.base = load, base
+        self.listed: Lister = listed or (base.listed if base else lambda name: load(name).cell)
         self._folded: dict[tuple[str, ...], tuple[Cell, dict[str, list[str]]]] = {}
         self._grouped: dict[tuple[str, ...], list[RevisionGroup]] = {}
 
@@ -145,7 +167,7 @@ class Folds:
         if self.base and names in self.base._grouped:
             return self.base._grouped[names]
         if names not in self._grouped:
-            self._grouped[names] = revision_groups(ranked, self.load, lambda g: self.fold(cell_id, g)[0].page)
+            self._grouped[names] = revision_groups(ranked, self.listed, lambda g: self.fold(cell_id, g)[0].page)
         return self._grouped[names]
 
 
@@ -204,9 +226,7 @@ class RevisionGroup:
     captures: list[Seen]
 
 
-def revision_groups(
-    ranked: list[Seen], load: Callable[[str], Page], fold: Callable[[list[Seen]], CellPage]
-) -> list[RevisionGroup]:
+def revision_groups(ranked: list[Seen], listed: Lister, fold: Callable[[list[Seen]], CellPage]) -> list[RevisionGroup]:
     """A cell's captures (best first) as its revisions, oldest first: the last is the current one.
 
     Grouped by the page's "Last revised" date. A capture without one (a page beginning, cut off before
@@ -228,7 +248,7 @@ def revision_groups(
         home = max((d for d in dated if day is None or d <= day), default=None)
         if home and home not in shown:
             shown[home] = fold(dated[home])
-        if home and (listed := load(s.capture).cell) and _agrees(listed, shown[home]):
+        if home and (listing := listed(s.capture)) and _agrees(listing, shown[home]):
             joined[home].append(s)
         else:
             own[day].append(s)
@@ -237,7 +257,7 @@ def revision_groups(
     return sorted(groups, key=lambda g: (g.date is None, g.date or "", g.dated_by))
 
 
-def _agrees(capture: CellPage, revision: CellPage) -> bool:
+def _agrees(capture: Listing | CellPage, revision: CellPage) -> bool:
     """Every entry of `capture` is, as far as it goes, the one at its place in `revision`."""
     if len(capture.entries) > len(revision.entries) and not revision.truncated:
         return False
@@ -296,10 +316,7 @@ def _reconcile(
         if entry.types_inferred and not o.types_inferred:
             entry.types, entry.types_inferred = list(o.types), False
             notes[name].append(f"tag letters of {entry.title!r} taken from this capture")
-        richer_links = sum(s.kind == "link" and bool(s.href) for s in o.body.spans) > sum(
-            s.kind == "link" and bool(s.href) for s in entry.body.spans
-        )
-        if (entry.cut_off and not o.cut_off) or (richer_links and not o.cut_off):
+        if not o.cut_off and (entry.cut_off or _links_in(o) > _links_in(entry)):  # whole, or with more links
             for attr in ("title", "reference", "annotation", "body", "cut_off", "line", "capture"):
                 setattr(entry, attr, copy.deepcopy(getattr(o, attr)))
     if base_truncated:

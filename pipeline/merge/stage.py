@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -50,7 +51,7 @@ def merge_stage(context: Context) -> int:
     if _unchanged(folder, whole):
         return 0
     from pipeline.merge import kept, revisions  # the folding code (rapidfuzz) loads only when merging
-    from pipeline.merge.fold import Folds, merge_axes, merge_groups
+    from pipeline.merge.fold import Folds, Listed, merge_axes, merge_groups
 
     folder.mkdir(parents=True, exist_ok=True)
     # each capture's report record goes straight from structure's index into captures.json (moved into
@@ -60,7 +61,8 @@ def merge_stage(context: Context) -> int:
         gathering = kept.gathered(source, index_sha, journal, folder, captures)
         corpus = gathering.corpus()
         candidates, structured = corpus.candidates, corpus.structured
-        load = _page_loader(source, corpus.parted)
+        read = _record_reader(source, corpus.parted)
+        load, listed = _page_loader(read), _page_loader(read, Listed)
         previous: dict[str, Group] = incremental.load(folder, Group)
         index: dict[str, Group] = {}
         notes: dict[str, list[str]] = {}
@@ -83,7 +85,7 @@ def merge_stage(context: Context) -> int:
             return None
 
         merged: dict[str, list] = {"cell": [], "document": []}
-        folds = Folds(load)  # the history folds the same captures again: each set is folded once
+        folds = Folds(load, listed=lambda name: listed(name).cell)  # the history folds the same captures: once each
         for group in merge_groups(candidates, load, reuse, folds):
             merged[group.kind].append(group.result)
             index[group.group] = Group(keys[group.group], group.notes)
@@ -160,22 +162,20 @@ def _encoded(record: Cell | Document | Axis | msgspec.Raw) -> bytes:
     return bytes(record) if isinstance(record, msgspec.Raw) else to_json(record).encode("utf-8")
 
 
-def _page_loader(folder: Path, parted: bool) -> Callable[[str], Page]:
-    """Pages by capture name (`parted`: some are kept in parts); one that no longer decodes is made
-    again by the structure stage."""
+def _record_reader(folder: Path, parted: bool) -> Callable[[str], bytes]:
+    """Structured records' bytes by capture name (`parted`: some are kept in parts)."""
     if parted:
-        rows = parts.Rows(folder)
+        return parts.Rows(folder).record
+    return lambda name: read_record(output_path(folder, name))
 
-        def read(name: str) -> bytes:
-            return rows.record(name)
-    else:
 
-        def read(name: str) -> bytes:
-            return read_record(output_path(folder, name))
+def _page_loader(read: Callable[[str], bytes], record: type = Page) -> Callable[[str], Any]:
+    """Structured records by capture name, decoded as `record`; one that no longer decodes is made again
+    by the structure stage."""
 
-    def load(name: str) -> Page:
+    def load(name: str) -> Any:
         try:
-            return from_json(Page, read(name))
+            return from_json(record, read(name))
         except (OSError, ValueError) as exc:
             raise UnreadableInput("structure", [name]) from exc
 
