@@ -148,10 +148,15 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
         words = words_of(i)
         vocab = set(words)
         needed = _PULL_QUOTE_SHARED * len(vocab)
+        # fewer than `needed` of the words can be in a text that holds none of these (any so many of them would
+        # do; the longest are the least likely to be there): most neighbours are turned down after a few searches
+        probe = sorted(vocab, key=len, reverse=True)[: int(len(vocab) - needed) + 1]
         for j in [*range(max(0, i - window), i), *range(i + 1, min(len(content), i + 1 + window))]:
             other = content[j]
-            if _CONTEXT_CASED not in other.block.text and sum(map(lower_of(j).__contains__, vocab)) < needed:
-                continue
+            if _CONTEXT_CASED not in other.block.text:
+                has = lower_of(j).__contains__
+                if not any(map(has, probe)) or sum(map(has, vocab)) < needed:
+                    continue
             other_words = words_of(j)
             if 2 * len(other_words) < 3 * len(words):
                 continue

@@ -79,6 +79,8 @@ _BLOCK = {
     "html",
 }
 _EMPHASIS: dict[str, SpanKind] = {"em": "em", "i": "em", "strong": "strong", "b": "strong"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_LISTS = {"ul", "ol"}  # block-level, and each nests its items a level deeper
 _LANDMARK_TAGS = {"nav": "nav", "aside": "sidebar", "header": "header", "footer": "footer"}
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "sidebar", "banner": "header", "contentinfo": "footer"}
 _LANDMARK_NAME = re.compile(r"(?:^|[-_\s])(sidebar|sidenav|nav|navbar|menu|footer|header|banner)(?:$|[-_\s\d])", re.I)
@@ -141,11 +143,13 @@ def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
 def _landmark(el: etree._Element, tag: str) -> str | None:
     if tag in _LANDMARK_TAGS:
         return _LANDMARK_TAGS[tag]
+    if not el.attrib:  # most elements have no attributes at all
+        return None
     role = el.get("role")
     if role and role.lower() in _LANDMARK_ROLES:
         return _LANDMARK_ROLES[role.lower()]
     ident, cls = el.get("id"), el.get("class")
-    if not (ident or cls):  # most elements have neither
+    if not (ident or cls):
         return None
     m = _LANDMARK_NAME.search(f"{ident or ''} {cls or ''}")
     if m:
@@ -175,64 +179,56 @@ class _Walker:
             self.builder = InlineBuilder()
         self.kind, self.level, self.line = "paragraph", 0, None
 
-    def _start(self, el: etree._Element, landmark: str | None) -> None:
-        if self.line is None:
-            self.line = el.sourceline
-            self.landmark = landmark
-
     def walk(self, root: etree._Element) -> None:
-        """Depth-first, without recursion: nesting as deep as the parser allows is read."""
+        """Depth-first, without recursion: nesting as deep as the parser allows is read. One loop does
+        what entering and leaving each element asks (about 150 elements a page: a call per element and
+        event was a tenth of reading a page)."""
         events = etree.iterwalk(root, events=("start", "end"))
         open_: list[tuple[str | None, str | None]] = []  # (tag, landmark) of each element entered; tag None: skipped
         for event, el in events:
-            tag = el.tag
-            if not isinstance(tag, str):
-                tag = None
             if event == "start":
+                tag = el.tag
                 outer = open_[-1][1] if open_ else None
-                if tag is None or tag in _SKIP:
+                if not isinstance(tag, str) or tag in _SKIP:
                     events.skip_subtree()
                     open_.append((None, outer))
                     continue
                 landmark = _landmark(el, tag) or outer
                 open_.append((tag, landmark))
-                self._enter(el, tag, landmark)
+                if tag in _BLOCK:
+                    self.flush()
+                    if tag in _HEADINGS:
+                        self.kind, self.level = "heading", int(tag[1])
+                    elif tag == "li":
+                        self.kind, self.level = "list_item", max(self.list_depth, 1)
+                    elif tag in _LISTS:
+                        self.list_depth += 1
+                elif tag in _EMPHASIS:
+                    self.builder.open(_EMPHASIS[tag])
+                elif tag == "a":
+                    self.builder.open("link", el.get("href"))
+                elif tag == "br":
+                    self.builder.hard_break()
+                elif tag == "hr":
+                    self.flush()
+                text = el.text
+                if text:
+                    if self.line is None:
+                        self.line, self.landmark = el.sourceline, landmark
+                    self.builder.text(text)
                 continue
-            tag, _ = open_.pop()
+            tag = open_.pop()[0]
             if tag is not None:
-                self._leave(tag)
-            if el.tail and open_:  # text after an element belongs to its parent
+                if tag in _BLOCK:
+                    if tag in _LISTS:
+                        self.list_depth -= 1
+                    self.flush()
+                elif tag in _EMPHASIS:
+                    self.builder.close(_EMPHASIS[tag])
+                elif tag == "a":
+                    self.builder.close("link")
+            tail = el.tail
+            if tail and open_:  # text after an element belongs to its parent
                 if self.line is None:
                     self.line, self.landmark = el.getparent().sourceline, open_[-1][1]
-                self.builder.text(el.tail)
-
-    def _enter(self, el: etree._Element, tag: str, landmark: str | None) -> None:
-        if tag in _BLOCK:
-            self.flush()
-            if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                self.kind, self.level = "heading", int(tag[1])
-            elif tag == "li":
-                self.kind, self.level = "list_item", max(self.list_depth, 1)
-        if tag in ("ul", "ol"):
-            self.list_depth += 1
-        if tag == "br":
-            self.builder.hard_break()
-        elif tag == "hr":
-            self.flush()
-        elif tag == "a":
-            self.builder.open("link", el.get("href"))
-        elif tag in _EMPHASIS:
-            self.builder.open(_EMPHASIS[tag])
-        if el.text:
-            self._start(el, landmark)
-            self.builder.text(el.text)
-
-    def _leave(self, tag: str) -> None:
-        if tag == "a":
-            self.builder.close("link")
-        elif tag in _EMPHASIS:
-            self.builder.close(_EMPHASIS[tag])
-        if tag in ("ul", "ol"):
-            self.list_depth -= 1
-        if tag in _BLOCK:
-            self.flush()
+                self.builder.text(tail)

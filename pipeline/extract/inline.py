@@ -71,7 +71,12 @@ class InlineBuilder:
         return "\n"
 
     def text(self, piece: str) -> None:
-        piece = _one_space(_visible(piece))
+        # _one_space(_visible(piece)), with the tests most pieces pass made here: ASCII, then printable
+        # with no double space
+        if not piece.isascii():
+            piece = _visible(piece)
+        if not piece.isprintable() or "  " in piece:
+            piece = _one_space(piece)
         if piece.startswith(" ") and self._last_char() in " \n":
             piece = piece[1:]
         if piece:

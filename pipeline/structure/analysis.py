@@ -45,6 +45,7 @@ _SECTION_HEADS = {
     "summary": "Summary",
     "commentary": "Commentary",
 }
+_LONGEST_HEAD = max(map(len, _SECTION_HEADS))
 _SUBTITLE = re.compile(r"^From (?:summary and commentary|the summary|commentary)$", re.I)
 _UPDATE_NOTE = re.compile(r"\b(?:checked|updated|reviewed|reaffirmed) in (?:[A-Z][a-z]+ )?\d{4}\b")
 _SENTENCE_END = re.compile(r"[.!…:;][\"'”’)\]]*$")
@@ -54,16 +55,23 @@ def _is_source(text: str) -> bool:
     return len(text.split()) <= 30 and bool(_JOURNAL.match(text) or _PUBLISHER.match(text))
 
 
+_HEADING_MAX_WORDS = 12  # more words than this is a paragraph, not a heading the page left unmarked
+
+
 def _is_heading(block: Block, following: Block | None) -> bool:
+    """A heading block, or a short capitalised line with no sentence end, followed by a longer one. Words are
+    counted only as far as the test needs (`split(None, n)` has more than n pieces exactly when the text has
+    more than n words): most blocks are long paragraphs."""
     text = block.text
     if block.kind == "heading":
         return True
+    if following is None or not text[:1].isupper():
+        return False
+    words = len(text.split(None, _HEADING_MAX_WORDS))
     return (
-        len(text.split()) <= 12
-        and text[:1].isupper()
+        words <= _HEADING_MAX_WORDS
         and not _SENTENCE_END.search(text)
-        and following is not None
-        and len(following.text.split()) > len(text.split())
+        and len(following.text.split(None, words)) > words
     )
 
 
@@ -164,17 +172,27 @@ def _sections(body: list[Block]) -> list[Paragraph]:
         text = block.text.replace("\n", " ")
         if _SUBTITLE.match(text):
             continue
-        head = _SECTION_HEADS.get(text.lower().rstrip(":"))
+        # (lower-casing never shortens a text, and adds no colon at its end: a longer one is no head)
+        head = _SECTION_HEADS.get(text.lower().rstrip(":")) if len(text.rstrip(":")) <= _LONGEST_HEAD else None
         if head:
             section, path = head, [head]
             continue
-        lead = next(((name, m) for name, p in _LEAD_INS for m in [p.match(text)] if m), None)
+        lead = _lead_in(text)
         if lead:
             section, path = lead[0], [lead[0]]
-            text = text[lead[1].end() :]
+            text = text[lead[1] :]
         elif _is_heading(block, body[i + 1] if i + 1 < len(body) else None):
             path = [section, text]
             continue
         where = "Summary" if section == "Key points" and _UPDATE_NOTE.search(text) else section
         out.append(Paragraph(where, list(path) if where == section else ["Summary"], Rich(text), False))
     return out
+
+
+def _lead_in(text: str) -> tuple[str, int] | None:
+    """The section a paragraph's own lead-in word opens ("Summary …", "Commentary …"), and where its text starts."""
+    for name, pattern in _LEAD_INS:
+        m = pattern.match(text)
+        if m:
+            return name, m.end()
+    return None

@@ -74,16 +74,17 @@ def build_cell(blocks: list[CleanBlock], identity: Identity, capture: str) -> tu
         ],
     )
     bite_blocks = []
+    dated: dict[int, tuple[str | None, str | None]] = {}  # each block's dates, read once
     for i, b in content[end:]:
-        revised, uploaded = dates(b.text)
+        revised, uploaded = dated[i] = dates(b.text)
         if revised or uploaded:
             page.last_revised = page.last_revised or revised
             page.first_uploaded = page.first_uploaded or uploaded
             continue
         bite_blocks.append(i)
     if page.last_revised is None:
-        for cb in blocks:
-            revised, uploaded = dates(cb.block.text)
+        for i, cb in enumerate(blocks):
+            revised, uploaded = dated[i] if i in dated else dates(cb.block.text)
             page.last_revised, page.first_uploaded = revised or page.last_revised, uploaded or page.first_uploaded
     page.bite = _bite(blocks, set(bite_blocks))
     if not found:
@@ -188,7 +189,7 @@ def _bite(blocks: list[CleanBlock], wanted: set[int]) -> list[Paragraph]:
             path = [text]
             continue
         body = Rich(text, list(block.spans))
-        lead = next((h for h in _LEAD_INS if text.startswith(h + " ")), None)
+        lead = next((h for h in _LEAD_INS if text.startswith(h + " ")), None) if text.startswith(_LEAD_INS) else None
         if lead:
             path = [lead]
             body = _strip_prefix(block, len(lead) + 1)

@@ -29,6 +29,24 @@ _ANALYSIS_MARKERS = re.compile(
     r"Unable to obtain a copy by clicking title|Summary [A-Z]|Findings logo commentary|"
     r"[A-Z][^.:]{2,80}(?::\s*(?:19|20)\d\d,|,\s*(?:19|20)\d\d\(\d+\),)\s*.*\b(?:p\.|Art\. No))"
 )
+# What a block must start with or hold for _ANALYSIS_MARKERS to match it: its fixed openings, or the page or
+# article number its source line ends on. Most blocks have none, and skip the pattern (whose source-line
+# branch backtracks over up to 80 characters of any capitalised block)
+_ANALYSIS_OPENINGS = (
+    "This entry is our analysis of",
+    "Top 10 most closely related documents",
+    "Unable to obtain a copy by clicking title",
+    "Summary ",
+    "Findings logo commentary",
+)
+
+
+def _analysis_marker(text: str) -> bool:
+    if not (text.startswith(_ANALYSIS_OPENINGS) or "p." in text or "Art. No" in text):
+        return False
+    return _ANALYSIS_MARKERS.match(text) is not None
+
+
 _COLUMN_WORDS = "(?:" + "|".join(map(re.escape, matrix.COLUMNS.values())) + ")"
 _OVERVIEW_MARKERS = re.compile(
     rf"^(?:Matrix Row logo|Effectiveness Bank web site Matrix row)|"
@@ -156,9 +174,7 @@ def _matrix_hint(blocks: list[CleanBlock]) -> str | None:
 
 def page_kind(blocks: list[CleanBlock], url: str | None, identity: Identity | None, has_entries: bool) -> PageKind:
     analysis = sum(
-        1
-        for cb in blocks
-        if cb.reason == "analysis-header" or (cb.is_content and _ANALYSIS_MARKERS.match(cb.block.text))
+        1 for cb in blocks if cb.reason == "analysis-header" or (cb.is_content and _analysis_marker(cb.block.text))
     )
     if identity and (identity.source in ("title", "heading") or has_entries) and not analysis:
         return "cell"
