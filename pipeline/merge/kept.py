@@ -37,12 +37,10 @@ def gathered(source: Path, index_sha: str, journal: bytes, folder: Path, describ
     gathers it, each capture's report record written to `described` (captures.json's bytes); from
     the kept gathering of the last run when it can be trusted."""
     kept = _trusted(folder, index_sha, journal)
-    if kept is None:
+    records = _records(folder / "captures.json", kept.captures, len(kept.gathering.captured)) if kept else None
+    if kept is None or records is None:
         return gather(incremental.each_unit(source, Indexed), described)
     gathering = kept.gathering
-    records = _records(folder / "captures.json", kept.captures, len(gathering.captured))
-    if records is None:
-        return gather(incremental.each_unit(source, Indexed), described)
     before = dict(zip(sorted(gathering.captured), records, strict=True))
     shared: dict[object, object] = {}
     fresh: dict[str, bytes] = {}

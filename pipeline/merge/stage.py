@@ -46,8 +46,8 @@ def merge_stage(context: Context) -> int:
     source, folder = context.stage_folder("structure"), context.stage_folder("merge")
     if not (source / incremental.INDEX).exists() and not (source / incremental.JOURNAL).exists():
         raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
-    index_sha = _sha256(source / incremental.INDEX)
-    whole = incremental.key("merge", index_sha, _sha256(source / incremental.JOURNAL))
+    index_sha, journal = _sha256(source / incremental.INDEX), incremental.journal_bytes(source)
+    whole = incremental.key("merge", index_sha, hashlib.sha256(journal).hexdigest())
     if _unchanged(folder, whole):
         return 0
     from pipeline.merge import kept, revisions  # the folding code (rapidfuzz) loads only when merging
@@ -57,7 +57,6 @@ def merge_stage(context: Context) -> int:
     # each capture's report record goes straight from structure's index into captures.json (moved into
     # place with the other outputs), so merge never holds a copy of them
     with replacing(folder / "captures.json") as staged, staged.open("wb") as captures:
-        journal = incremental.journal_bytes(source)
         gathering = kept.gathered(source, index_sha, journal, folder, captures)
         corpus = gathering.corpus()
         candidates, structured = corpus.candidates, corpus.structured
