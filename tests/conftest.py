@@ -11,6 +11,10 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
+from pipeline.merge.fold import seen
+from pipeline.merge.pieces import merge_all
+from pipeline.merge.revisions import History
+from pipeline.model import Cell, Document, Page, from_json, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "raw"
@@ -35,6 +39,19 @@ class Run:
 
 def run_on(raw: Path, work: Path, *extra: str) -> Run:
     return Run(raw, work, *extra)
+
+
+class Merged:
+    """Structured pages merged in memory as the merge stage merges them (`pieces.merge_all`), decoded."""
+
+    def __init__(self, pages: list[Page]) -> None:
+        by_name = {p.capture: p for p in pages}
+        found = [s for p in pages if (s := seen(p))]
+        groups, written = merge_all(found, {p.capture: p.captured_at for p in pages}, lambda: (by_name.get, None))
+        self.cells = [from_json(Cell, bytes(g.result)) for g in groups if g.kind == "cell"]
+        self.documents = [from_json(Document, bytes(g.result)) for g in groups if g.kind == "document"]
+        self.notes = {k: v for g in groups for k, v in g.notes.items()}
+        self.history = from_json(History, to_json(written))
 
 
 def folder_of(tmp: Path, files: dict[str, str | bytes | Path]) -> Path:

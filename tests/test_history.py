@@ -10,12 +10,11 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import FIXTURES, folder_of, run_on
+from conftest import FIXTURES, Merged, folder_of, run_on
 from lxml import html
 
 from pipeline.merge import fold
-from pipeline.merge.fold import Folds, merge_groups, seen
-from pipeline.merge.revisions import CellHistory, CellState, History, Refresh, Revision, history, refreshes
+from pipeline.merge.revisions import CellHistory, CellState, History, Refresh, Revision, refreshes
 from pipeline.model import Entry, Page, Reference, Rich, from_json
 from pipeline.publish.history import history_tables
 from pipeline.publish.schemas import TABLES
@@ -377,20 +376,17 @@ def test_any_split_across_refreshes_gives_the_same_tables(run, tmp_path, first):
 
 def test_the_history_does_not_depend_on_capture_order(run):
     pages = [from_json(Page, read_record(output_path(run.interim / "structure", name))) for name in CAPTURES]
-    by_name = {p.capture: p for p in pages}
-    expected = history_tables(history({p.capture: p.captured_at for p in pages}, [seen(p) for p in pages], by_name.get))
+    expected = history_tables(Merged(pages).history)
     assert len(expected["changes"]) == 6
     for order in itertools.permutations(pages):
-        captured = {p.capture: p.captured_at for p in order}
-        assert history_tables(history(captured, [seen(p) for p in order], by_name.get)) == expected
+        assert history_tables(Merged(list(order)).history) == expected
 
 
-def test_the_history_folds_no_set_of_captures_merge_has_folded(run, monkeypatch):
+def test_merge_folds_each_set_of_captures_once_for_the_cell_and_its_history(run, monkeypatch):
+    """A cell's piece folds its current revision and its history's states with one set of folds: the
+    history's latest state is merge's own fold, and an earlier state carries on from a fold it shares
+    the first captures of."""
     pages = [from_json(Page, read_record(output_path(run.interim / "structure", name))) for name in CAPTURES]
-    by_name = {p.capture: p for p in pages}
-    captured = {p.capture: p.captured_at for p in pages}
-    cells = [s for p in pages if (s := seen(p)) and s.kind == "cell"]
-    alone = history_tables(history(captured, cells, by_name.get))
     folded: list[tuple[tuple[str, ...], int]] = []
     real = fold.fold_revision
 
@@ -401,14 +397,16 @@ def test_the_history_folds_no_set_of_captures_merge_has_folded(run, monkeypatch)
         return made
 
     monkeypatch.setattr(fold, "fold_revision", counted)
-    folds = Folds(by_name.get)
-    merge_groups(cells, by_name.get, None, folds)
-    assert folded == [(("drug-E2", "cell_drug_E2_2019.txt"), 0), (("drug-E2", "cell_drug_E2_2021_cut.txt"), 0)]
-    assert history_tables(history(captured, cells, by_name.get, folds=folds)) == alone
-    assert folded[2:] == [  # only the sets of earlier refreshes' states: the latest is merge's own
-        (("drug-E2", "cell_drug_E2_2015.txt"), 0),
+    merged = Merged(pages)
+    assert folded == [
+        (("drug-E2", "cell_drug_E2_2019.txt"), 0),  # merge's: each revision's dated captures, then the current
+        (("drug-E2", "cell_drug_E2_2021_cut.txt"), 0),
+        (("drug-E2", "cell_drug_E2_2015.txt"), 0),  # the history's earlier states only
         (("drug-E2", "cell_drug_E2_2019.txt", "cell_drug_E2_2019_sidebar_cut.txt"), 1),  # from the 2019 fold
     ]
+    monkeypatch.undo()
+    written = from_json(History, (run.interim / "merge" / "revisions.json").read_bytes())
+    assert history_tables(merged.history) == history_tables(written)  # as the stage merged them
 
 
 def test_refreshes_batch_captures_by_capture_time():
@@ -507,8 +505,7 @@ def test_publish_builds_again_only_the_history_of_a_cell_that_changed(run, tmp_p
     from pipeline.publish.kept import KeptHistory
 
     pages = [from_json(Page, read_record(output_path(run.interim / "structure", name))) for name in CAPTURES]
-    by_name = {p.capture: p for p in pages}
-    made = history({p.capture: p.captured_at for p in pages}, [seen(p) for p in pages], by_name.get)
+    made = Merged(pages).history
     [cell] = made.cells
     twin = CellHistory("drug-E3", cell.key, cell.states)  # a second cell with the same revisions
     both = History(made.refreshes, [cell, twin])

@@ -5,14 +5,12 @@ from __future__ import annotations
 import html
 import re
 
-from conftest import FIXTURES, RAW
+from conftest import FIXTURES, RAW, Merged
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean.passes import clean
 from pipeline.extract.read import read_capture
-from pipeline.merge.fold import merge_groups, seen
-from pipeline.merge.revisions import History, history
 from pipeline.model import Capture, to_json
 from pipeline.publish.tables import build_tables
 from pipeline.structure import structure
@@ -76,30 +74,14 @@ PAGES = [_run(p.read_bytes(), p.name) for p in sorted(RAW.glob("*.txt"))] + [
 @settings(max_examples=30, deadline=None)
 @given(st.permutations(PAGES))
 def test_tables_do_not_depend_on_capture_order(pages):
-    """The production merge (merge_groups, as the merge stage runs it) over the pages in any order."""
-
-    def merged(order):
-        by_name = {p.capture: p for p in order}
-        found = merge_groups([s for p in order if (s := seen(p))], by_name.__getitem__)
-        notes = {k: v for m in found for k, v in m.notes.items()}
-        cells = [m.result for m in found if m.kind == "cell"]
-        documents = [m.result for m in found if m.kind == "document"]
-        return cells, documents, notes
-
-    cells, documents, notes = merged(pages)
-    expected_cells, expected_documents, expected_notes = merged(PAGES)
-    assert [to_json(c) for c in cells] == [to_json(c) for c in expected_cells]
-    assert notes == expected_notes
-    assert [to_json(d) for d in documents] == [to_json(d) for d in expected_documents]
-    assert build_tables(cells, documents, [], _history(pages)) == build_tables(
-        expected_cells, expected_documents, [], _history(PAGES)
+    """The production merge (`merge_all`, as the merge stage runs it) over the pages in any order."""
+    merged, expected = Merged(list(pages)), Merged(PAGES)
+    assert [to_json(c) for c in merged.cells] == [to_json(c) for c in expected.cells]
+    assert merged.notes == expected.notes
+    assert [to_json(d) for d in merged.documents] == [to_json(d) for d in expected.documents]
+    assert build_tables(merged.cells, merged.documents, [], merged.history) == build_tables(
+        expected.cells, expected.documents, [], expected.history
     )
-
-
-def _history(pages: list) -> History:
-    by_name = {p.capture: p for p in pages}
-    cells = [s for p in pages if p.cell and (s := seen(p))]
-    return history({p.capture: p.captured_at for p in pages}, cells, by_name.__getitem__)
 
 
 TEXT_CELLS = [

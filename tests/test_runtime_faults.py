@@ -3,6 +3,7 @@ interim files and dying workers never lose published data, and each ends in a sp
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -17,8 +18,10 @@ from conftest import FIXTURES, RAW, ROOT, folder_of
 
 from pipeline.cli import main
 from pipeline.runtime.records import SUFFIX, pack, read_record
+from pipeline.runtime.tasks import output_path
 
 SITE = FIXTURES / "site"
+QUARANTINED = 1  # the exit status of a run on the site fixture, which holds a capture that is quarantined
 
 
 def _args(raw: Path, work: Path) -> list[str]:
@@ -204,3 +207,51 @@ def test_workers_die_with_the_run(tmp_path):
     started = time.monotonic()
     proc.communicate(timeout=30)  # returns once every holder of the pipes is gone
     assert time.monotonic() - started < 4, "a worker outlived the run and held its output open"
+
+
+def test_a_damaged_structured_record_a_worker_folds_is_made_again(tmp_path, capsys):
+    """Merge folds its pieces on the run's workers: a record that no longer decodes there comes back
+    as the same error it gives in this process, and is made again from its source."""
+    work = tmp_path / "work"
+    assert main(["all", "-q", "-j", "2", *_args(SITE, work)]) == QUARANTINED
+    published = {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")}
+    first = json.loads((work / "interim" / "merge" / "cells.json").read_bytes())[0]["sources"][0]
+    damaged = output_path(work / "interim" / "structure", first)
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    (work / "interim" / "merge" / ".index.json").unlink()  # so merge folds every cell again
+    capsys.readouterr()
+    assert main(["all", "-j", "2", *_args(SITE, work)]) == QUARANTINED
+    err = capsys.readouterr().err
+    assert f"{work / 'interim' / 'structure'}: {first} did not decode (a truncated or damaged file?)" in err
+    assert {p.name: p.read_bytes() for p in (work / "processed").glob("*.parquet")} == published
+
+
+def test_a_worker_dying_while_merge_folds_ends_the_run_and_keeps_what_was_published(tmp_path):
+    """Merge's folding is one piece of the corpus: a worker dying in it (here: every worker kills
+    itself there) ends the run with a clear error, and the tables published before stay as they were."""
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(SITE.iterdir()) if p.is_file()})
+    work = tmp_path / "work"
+    assert main(["all", "-q", "-j", "1", *_args(raw, work)]) == QUARANTINED
+    published = {p.name: p.read_bytes() for p in (work / "processed").glob("*")}
+    (work / "interim" / "merge" / ".index.json").unlink()  # so merge folds every cell again
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, signal\n"
+        "import pipeline.merge.pieces as p\n"
+        "real = p.fold_pieces\n"
+        "def dying(pages, pieces):\n"
+        "    if os.environ.get('PIPELINE_RUN_PID') != str(os.getpid()):  # a worker, not the run\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(pages, pieces)\n"
+        "p.fold_pieces = dying\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{ROOT}"}
+    run = [sys.executable, "-m", "pipeline", "all", "-j", "2", *_args(raw, work)]
+    result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert "a worker died running a whole-set stage's pieces (out of memory, or killed?): run again" in result.stderr
+    assert {p.name: p.read_bytes() for p in (work / "processed").glob("*")} == published
+    assert main(["all", "-q", "-j", "2", *_args(raw, work)]) == QUARANTINED  # the next run, with healthy workers
+    assert {p.name: p.read_bytes() for p in (work / "processed").glob("*")} == published

@@ -57,6 +57,21 @@ def test_two_worker_processes_give_byte_identical_files(tmp_path):
     assert one == two
 
 
+def test_merge_folds_its_pieces_on_the_workers(tmp_path, monkeypatch):
+    """Each cell and document is folded on one of the run's workers, never in this process; one worker:
+    all of them here, in one batch. The files are the same either way."""
+    from pipeline.merge import stage as stages
+
+    opened: list[str] = []  # structure's records opened in this process, a batch of pieces each
+    real = stages.Records.__call__
+    monkeypatch.setattr(stages.Records, "__call__", lambda self: opened.append(self.folder.name) or real(self))
+    _all(SITE, tmp_path / "two", "--jobs", "2")
+    assert opened == []
+    _all(SITE, tmp_path / "one", "--jobs", "1")
+    assert opened == ["structure"]
+    assert _outputs(tmp_path / "one") == _outputs(tmp_path / "two")
+
+
 def _published(work) -> dict[str, bytes]:
     return {k: v for k, v in _outputs(work).items() if k.startswith(("processed/", "interim/merge/"))}
 
@@ -447,22 +462,29 @@ def test_the_chain_writes_what_the_stages_run_one_by_one_write(tmp_path):
     assert len([p for p in _outputs(chained) if p.startswith("interim/clean/")]) == 5
 
 
-def test_with_nothing_new_merge_reads_nothing_until_an_output_of_its_own_changes(tmp_path, monkeypatch):
+def test_with_nothing_new_merge_reads_no_page_even_when_an_output_of_its_own_is_made_again(tmp_path, monkeypatch):
+    """Nothing new: merge is skipped whole. One of its outputs damaged: it runs again, and makes it
+    from structure's index and its own earlier outputs, opening no structured record."""
     from pipeline.merge import stage as stages
 
     _all(RAW, tmp_path, "-j", "1")
     before = _outputs(tmp_path)
-    read: list[str] = []
+    loaded: list[str] = []
     real = stages._record_reader
-    monkeypatch.setattr(
-        stages, "_record_reader", lambda folder, parted: read.append(folder.name) or real(folder, parted)
-    )
+
+    def counting(folder, parted):
+        read = real(folder, parted)
+        return lambda name: loaded.append(name) or read(name)
+
+    monkeypatch.setattr(stages, "_record_reader", counting)
+    merged = tmp_path / "interim" / "merge" / stages.MERGED
     _all(RAW, tmp_path, "-j", "1")
-    assert read == []
+    made = merged.stat().st_mtime_ns
+    assert loaded == []
     captures = tmp_path / "interim" / "merge" / "captures.json"
     captures.write_bytes(captures.read_bytes()[:-2])
     _all(RAW, tmp_path, "-j", "1")
-    assert read == ["structure"]
+    assert loaded == [] and merged.stat().st_mtime_ns != made  # merged again, from no page
     assert _outputs(tmp_path) == before
 
 

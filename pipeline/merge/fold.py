@@ -90,29 +90,6 @@ class Merged:
     notes: dict[str, list[str]]
 
 
-def merge_groups(
-    candidates: list[Seen],
-    load: Callable[[str], Page],
-    earlier: Callable[[str, str, list[Seen]], tuple[Cell | Document | msgspec.Raw, dict[str, list[str]]] | None]
-    | None = None,
-    folds: Folds | None = None,
-) -> list[Merged]:
-    """Every cell, then every document, in id order, each folded from its captures best first;
-    `earlier(kind, group, ranked)` may hand back a previous run's result for an unchanged group;
-    `folds` keeps the cells' revisions as folded (for the history, which folds the same captures)."""
-    folds = folds or Folds(load)
-    out = []
-    for kind in ("cell", "document"):
-        for group, ranked in ranked_groups([s for s in candidates if s.kind == kind]):
-            found = earlier(kind, group, ranked) if earlier else None
-            if found is None and kind == "cell":
-                found = merge_cell(group, ranked, folds)
-            elif found is None:
-                found = merge_document(group, ranked, load), {}
-            out.append(Merged(kind, group, ranked, found[0], found[1]))
-    return out
-
-
 def ranked_groups(candidates: list[Seen]) -> list[tuple[str, list[Seen]]]:
     """Each cell's (or document's) candidates, best first, in id order."""
     groups: dict[str, list[Seen]] = defaultdict(list)

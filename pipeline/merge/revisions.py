@@ -14,7 +14,6 @@ Everything depends only on the set of captures, never on the order they were rea
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import msgspec
 
 from pipeline.merge.fold import DatedBy, Folds, Seen, capture_time
-from pipeline.model import Entry, Page
+from pipeline.model import Entry
 from pipeline.runtime import incremental
 
 REFRESH_GAP = timedelta(hours=6)  # a crawl paces its requests; a pause this long means a later refresh
@@ -97,20 +96,24 @@ def refreshes(captured: dict[str, str | None]) -> list[Refresh]:
     return found
 
 
-def history(
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A cell whose history is made again: its key, and the refresh that brought each of its captures."""
+
+    key: str
+    refresh_of: dict[str, int]
+
+
+def plan(
     captured: dict[str, str | None],
     candidates: list[Seen],
-    load: Callable[[str], Page],
     folder: Path | None = None,
-    *,
     structured: dict[str, str] | None = None,
-    folds: Folds | None = None,
-) -> Written:
-    """Every cell's revisions after each refresh. `captured`: every capture's capture time; `candidates`:
-    the cells' captures as merge ranks them. A cell whose captures (their `structured` records' sha256,
-    which new structure code changes) and refreshes are as in the history last written to `folder` is
-    taken from it as the JSON it was written as (never decoded); a set of captures merge has already
-    folded (`folds`) is not folded again."""
+) -> tuple[list[Refresh], dict[str, Planned | msgspec.Raw]]:
+    """The refreshes, and each cell's history: `Planned` to make again (`cell_history`), or the JSON the
+    history last written to `folder` holds of it (never decoded) when its captures (their `structured`
+    records' sha256, which new structure code changes) and refreshes are as they were then.
+    `captured`: every capture's capture time; `candidates`: the cells' captures as merge ranks them."""
     digests = structured or {}
     batches = refreshes(captured)
     refresh_of = {name: r.number for r in batches for name in r.captures}
@@ -118,9 +121,9 @@ def history(
     by_cell: dict[str, list[Seen]] = defaultdict(list)
     for s in candidates:
         by_cell[s.group].append(s)
-    cells: list[CellHistory | msgspec.Raw] = []
+    cells: dict[str, Planned | msgspec.Raw] = {}
     for cell_id in sorted(by_cell):
-        seen = sorted(by_cell[cell_id], key=lambda s: s.rank)
+        seen = by_cell[cell_id]
         key = incremental.key(
             "merge",
             FILE,
@@ -131,15 +134,20 @@ def history(
             ),
         )
         if cell_id in earlier and earlier[cell_id][0] == key:
-            cells.append(earlier[cell_id][1])
-            continue
-        own = Folds(load, folds)
-        states = [
-            CellState(n, _revisions(cell_id, [s for s in seen if refresh_of[s.capture] <= n], own))
-            for n in sorted({refresh_of[s.capture] for s in seen})
-        ]
-        cells.append(CellHistory(cell_id, key, states))
-    return Written(batches, cells)
+            cells[cell_id] = earlier[cell_id][1]
+        else:
+            cells[cell_id] = Planned(key, {s.capture: refresh_of[s.capture] for s in seen})
+    return batches, cells
+
+
+def cell_history(cell_id: str, planned: Planned, ranked: list[Seen], folds: Folds) -> CellHistory:
+    """The cell's revisions after each refresh that brought a capture of it; `ranked`: its captures best
+    first; `folds`: the cell's folds so far (merge folds its current revision from the same captures)."""
+    states = [
+        CellState(n, _revisions(cell_id, [s for s in ranked if planned.refresh_of[s.capture] <= n], folds))
+        for n in sorted(set(planned.refresh_of.values()))
+    ]
+    return CellHistory(cell_id, planned.key, states)
 
 
 class _Written(msgspec.Struct):

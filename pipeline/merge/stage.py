@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -16,6 +17,9 @@ from pipeline.runtime.context import Context
 from pipeline.runtime.orchestrator import UnreadableInput
 from pipeline.runtime.records import read_record
 from pipeline.runtime.tasks import output_path
+
+if TYPE_CHECKING:
+    from pipeline.merge.fold import Lister
 
 
 class Group(msgspec.Struct):
@@ -51,7 +55,8 @@ def merge_stage(context: Context) -> int:
     if _unchanged(folder, whole):
         return 0
     from pipeline.merge import kept, revisions  # the folding code (rapidfuzz) loads only when merging
-    from pipeline.merge.fold import Folds, Listed, merge_axes, merge_groups
+    from pipeline.merge.fold import merge_axes
+    from pipeline.merge.pieces import merge_all
 
     folder.mkdir(parents=True, exist_ok=True)
     # each capture's report record goes straight from structure's index into captures.json (moved into
@@ -60,8 +65,6 @@ def merge_stage(context: Context) -> int:
         gathering = kept.gathered(source, index_sha, journal, folder, captures)
         corpus = gathering.corpus()
         candidates, structured = corpus.candidates, corpus.structured
-        read = _record_reader(source, corpus.parted)
-        load, listed = _page_loader(read), _page_loader(read, Listed)
         previous: dict[str, Group] = incremental.load(folder, Group)
         index: dict[str, Group] = {}
         notes: dict[str, list[str]] = {}
@@ -83,9 +86,17 @@ def merge_stage(context: Context) -> int:
                 return earlier[group], previous[group].notes
             return None
 
+        groups, history = merge_all(
+            candidates,
+            corpus.captured,
+            Records(source, corpus.parted),
+            reuse=reuse,
+            folder=folder,
+            structured=structured,
+            spread=context.spread,
+        )
         merged: dict[str, list] = {"cell": [], "document": []}
-        folds = Folds(load, listed=lambda name: listed(name).cell)  # the history folds the same captures: once each
-        for group in merge_groups(candidates, load, reuse, folds):
+        for group in groups:
             merged[group.kind].append(group.result)
             index[group.group] = Group(keys[group.group], group.notes)
             notes.update(group.notes)
@@ -96,14 +107,6 @@ def merge_stage(context: Context) -> int:
         for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
             write_bytes_atomic(folder / f"{name}.json", b"[\n" + b",\n".join(map(_encoded, records)) + b"\n]\n")
         write_text_atomic(folder / "notes.json", to_pretty_json(notes))
-    history = revisions.history(
-        corpus.captured,
-        [s for s in candidates if s.kind == "cell"],
-        load,
-        folder,
-        structured=structured,
-        folds=folds,
-    )
     write_text_atomic(folder / revisions.FILE, to_json(history))
     incremental.save(folder, index)
     outputs = ("cells.json", "documents.json", "axes.json", "notes.json", "captures.json", revisions.FILE)
@@ -166,6 +169,21 @@ def _record_reader(folder: Path, parted: bool) -> Callable[[str], bytes]:
     if parted:
         return parts.Rows(folder).record
     return lambda name: read_record(output_path(folder, name))
+
+
+@dataclass(frozen=True)
+class Records:
+    """Structure's records, opened where merge's pieces are folded (a worker opens its own)."""
+
+    folder: Path
+    parted: bool  # some are kept in parts
+
+    def __call__(self) -> tuple[Callable[[str], Page], Lister]:
+        from pipeline.merge.fold import Listed
+
+        read = _record_reader(self.folder, self.parted)
+        listed = _page_loader(read, Listed)
+        return _page_loader(read), lambda name: listed(name).cell
 
 
 def _page_loader(read: Callable[[str], bytes], record: type = Page) -> Callable[[str], Any]:

@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from pipeline.runtime.context import Spread, in_process
 from pipeline.runtime.tasks import Chain, Done, Part, PartChain, Task, quarantine, rest, run, run_batch
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 Work = Task | Part | Chain | PartChain
-Runner = Callable[[list[Work]], Iterator[list[Done]]]  # each work's Done, one per stage it ran
 SMALL = 8  # fewer tasks than this run in-process: starting workers would cost more than it saves
 PART_SIZE = 256  # captures per part on a cluster: a few MB of Parquet each, tens of parts per 10,000 captures
 IN_FLIGHT = 2  # batches queued per worker: one running, one waiting, so no worker waits on this process
 BATCH = 64  # works per batch at most: each batch is one message each way, so this process only schedules
 TAIL = 8  # batches per worker the remaining work is cut into: batches shrink towards the end, no worker idles long
 DIED = "the worker process died while reading it (out of memory, or killed?): check the capture, then run again"
+SPREAD_DIED = "a worker died running a whole-set stage's pieces (out of memory, or killed?): run again"
 PR_SET_PDEATHSIG = 1
 MAX_RESTARTS = 2 * IN_FLIGHT + 3  # a dying capture costs a restart or two; more in a row means no worker can run
 RUN = "PIPELINE_RUN_PID"
@@ -40,6 +41,18 @@ LOCAL_CLUSTER = {
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
 }  # the run's process id, for a fork server that starts after the run died
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Where a run's work goes: called with the stages' works, it gives each work's Done (one per stage
+    it ran) as they finish; `spread` runs a whole-set stage's pieces on the same workers."""
+
+    works: Callable[[list[Work]], Iterator[list[Done]]]
+    spread: Spread = in_process
+
+    def __call__(self, tasks: list[Work]) -> Iterator[list[Done]]:
+        return self.works(tasks)
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,7 @@ def session(executor: Executor) -> Iterator[Runner]:
         with _dask(executor) as runner:
             yield runner
     elif executor.workers == 1:
-        yield _serial
+        yield Runner(_serial)
     else:
         with _local(executor.workers) as runner:
             yield runner
@@ -175,8 +188,24 @@ def _local(workers: int) -> Iterator[Runner]:
                 pending.sort(key=lambda w: w not in suspects)  # suspects first, each alone
                 pending.reverse()
 
+    def spread(function: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any]) -> Iterator[Any]:
+        nonlocal pool
+        if len(items) < SMALL:
+            yield from in_process(function, items)
+            return
+        if pool is None:
+            pool = start()
+        futures = [pool.submit(function, batch) for batch in _batches(items, workers)]
+        try:
+            for future in futures:
+                yield from future.result()
+        except BrokenProcessPool:
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+            raise RuntimeError(SPREAD_DIED) from None
+
     try:
-        yield runner
+        yield Runner(runner, spread)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -185,6 +214,15 @@ def _local(workers: int) -> Iterator[Runner]:
 def _batch_size(remaining: int, workers: int) -> int:
     """Guided scheduling: large batches while much is left, smaller towards the end."""
     return max(1, min(BATCH, remaining // (workers * TAIL)))
+
+
+def _batches(items: Sequence[Any], workers: int) -> Iterator[Sequence[Any]]:
+    """`items` cut in order into batches of a guided size (`_batch_size`)."""
+    start = 0
+    while start < len(items):
+        size = _batch_size(len(items) - start, workers)
+        yield items[start : start + size]
+        start += size
 
 
 def _batch(pending: list[Work], size: int) -> tuple[Work, ...]:
@@ -224,5 +262,14 @@ def _dask(executor: Executor) -> Iterator[Runner]:
         for future in as_completed(client.map(run, tasks, pure=False)):
             yield future.result()
 
+    def spread(function: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any]) -> Iterator[Any]:
+        nonlocal client
+        if len(items) < SMALL:
+            yield from in_process(function, items)
+            return
+        client = client or connect()
+        for future in client.map(function, list(_batches(items, executor.workers)), pure=False):
+            yield from future.result()
+
     with stack:
-        yield runner
+        yield Runner(runner, spread)

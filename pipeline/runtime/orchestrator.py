@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 
 from pipeline.runtime import incremental, registry
 from pipeline.runtime.chain import finish, run_chain, stage_units, written
@@ -32,11 +33,15 @@ class UnreadableInput(Exception):
         self.stage, self.names = stage, None if names is None else set(names)
         super().__init__(f"{stage}: unreadable inputs {sorted(self.names or [])[:5]}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, set[str] | None]]:
+        return UnreadableInput, (self.stage, self.names)  # raised in a worker, it crosses back whole
+
 
 def refresh(context: Context, names: Iterable[str], runner: Runner, progress: Progress) -> int:
     """Run these stages in the registry's order, consecutive per-capture stages as one chain (a pass
-    per capture, or per part where they write Parquet parts); the exit status is the worst a stage
-    returned."""
+    per capture, or per part where they write Parquet parts), and whole-set stages with their pieces
+    spread over the same workers; the exit status is the worst a stage returned."""
+    context = replace(context, spread=runner.spread)
     status = 0
     for group in registry.chains(tuple(names)):
         if len(group) > 1 and _parted_run(context, group[0]):
