@@ -107,16 +107,16 @@ def _local(workers: int) -> Iterator[Runner]:
     # forkserver: workers fork from a clean process that has imported the pipeline once, never from
     # this one (which may hold threads, such as a progress bar's); the preloaded worker module makes
     # the fork server itself die with this process
-    # the pool's modules load only when a run uses one: a run with nothing to do never needs them
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.runtime.worker"])
+    # the pool's modules load only when a run uses one: a run with nothing to do, or too little to
+    # start workers for, never needs them
     pool: ProcessPoolExecutor | None = None
 
     def start() -> ProcessPoolExecutor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["pipeline.runtime.worker"])
         os.environ[RUN] = str(os.getpid())  # the fork server checks its parent is still this process
         return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
 
@@ -125,6 +125,8 @@ def _local(workers: int) -> Iterator[Runner]:
         if len(tasks) < SMALL:
             yield from _serial(tasks)
             return
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
         pending = list(reversed(tasks))
         running: dict[Future, tuple[Work, ...]] = {}
         suspects: set[Work] = set()  # in flight when a worker died: each is retried alone
@@ -193,6 +195,8 @@ def _local(workers: int) -> Iterator[Runner]:
         if len(items) < SMALL:
             yield from in_process(function, items)
             return
+        from concurrent.futures.process import BrokenProcessPool
+
         if pool is None:
             pool = start()
         futures = [pool.submit(function, batch) for batch in _batches(items, workers)]
