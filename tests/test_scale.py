@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,6 +120,22 @@ def test_parts_are_redone_only_where_a_capture_changed(tmp_path, calls):
     shutil.copy(seeds[-1], raw / seeds[-1].name)  # sorts last: a third part, the first two unchanged
     _all(raw, tmp_path, "-j", "1", "--part-size", "2")
     assert calls == [f"{stage} part-00002.parquet" for stage in ("extract", "clean", "structure")]
+    fresh = tmp_path / "fresh"
+    _all(raw, fresh, "-j", "1")
+    assert _published(tmp_path) == _published(fresh)
+
+
+def test_merge_reads_a_rewritten_part_anew_in_the_same_process(tmp_path):
+    """Merge keeps a folder's parts open within a process while they stand as they are: an edited
+    capture rewrites its part, and the next run in the same process folds the new record."""
+    raw = folder_of(tmp_path / "raw", {p.name: p for p in sorted(RAW.iterdir())})
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    before = _published(tmp_path)
+    page = sorted(p for p in raw.iterdir() if p.suffix == ".txt")[0]
+    # the first entry's year, one later
+    page.write_text(re.sub(r"\((\d{4})\)", lambda m: f"({int(m[1]) + 1})", page.read_text("utf-8"), count=1))
+    _all(raw, tmp_path, "-j", "1", "--part-size", "2")
+    assert _published(tmp_path)["processed/entries.parquet"] != before["processed/entries.parquet"]
     fresh = tmp_path / "fresh"
     _all(raw, fresh, "-j", "1")
     assert _published(tmp_path) == _published(fresh)

@@ -76,12 +76,13 @@ class Rows:
     def __init__(self, folder: Path) -> None:
         import pyarrow.parquet as pq
 
-        self._open = pq.ParquetFile
         self._files: dict[Path, pq.ParquetFile] = {}
         self._where: dict[str, tuple[Path, int, int]] = {}  # capture → (part, row group, row in it)
         for path in sorted(folder.glob(f"part-*{SUFFIX}")):
-            found = pq.ParquetFile(path)
-            names = found.read(columns=["capture"]).column(0).to_pylist()
+            # one small row group read at a time: no read-ahead buffer, no thread pool (0.25 → 0.1 ms a
+            # row; the names of 40 parts of 256 rows 0.77 → 0.19 s)
+            found = self._files[path] = pq.ParquetFile(path, pre_buffer=False)
+            names = found.read(columns=["capture"], use_threads=False).column(0).to_pylist()
             rows = iter(names)
             for group in range(found.metadata.num_row_groups):
                 for row in range(found.metadata.row_group(group).num_rows):
@@ -89,9 +90,6 @@ class Rows:
 
     def record(self, capture: str) -> bytes:
         path, group, row = self._where[capture]
-        if path not in self._files:
-            # one small row group read at a time: no read-ahead buffer, no thread pool (0.25 → 0.1 ms a row)
-            self._files[path] = self._open(path, pre_buffer=False)
         found = self._files[path].read_row_group(group, columns=["record"], use_threads=False).column(0).chunk(0)
         # the value's bytes straight from the column's buffers: no str made and encoded again (0.04 ms a page)
         _, offsets, data = found.buffers()
