@@ -127,6 +127,7 @@ def _local(workers: int) -> Iterator[Runner]:
             return
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
+
         pending = list(reversed(tasks))
         running: dict[Future, tuple[Work, ...]] = {}
         suspects: set[Work] = set()  # in flight when a worker died: each is retried alone
