@@ -43,11 +43,12 @@ MERGED = ".merged.json"
 
 def merge_stage(context: Context) -> int:
     """Ranks every capture from the facts the structure stage indexed (no page is read for that), then
-    folds each cell's (and document's) captures, best first, loading one page at a time: memory holds
-    one page whatever the corpus size. A group whose captures are unchanged since the last run is
-    taken from that run's output (merge's index keeps each group's key and notes); the gathering of
-    structure's index is kept too, and brought up to date with the journal lines structure wrote since
-    (`kept.py`); when structure's index is as it was and the outputs are intact, nothing is read at all."""
+    folds each cell's (and document's) captures, best first, a cell or document at a time on the run's
+    workers (`pieces.py`), loading one page at a time. A group whose captures are unchanged since the
+    last run is taken from that run's output (merge's index keeps each group's key and notes); the
+    gathering of structure's index is kept too, and brought up to date with the journal lines
+    structure wrote since (`kept.py`); when structure's index is as it was and the outputs are intact,
+    nothing is read at all."""
     source, folder = context.stage_folder("structure"), context.stage_folder("merge")
     if not (source / incremental.INDEX).exists() and not (source / incremental.JOURNAL).exists():
         raise FileNotFoundError(2, "no such file", str(source / incremental.INDEX))
@@ -174,8 +175,8 @@ def _record_reader(folder: Path, parted: bool) -> Callable[[str], bytes]:
 
 @lru_cache(maxsize=1)
 def _rows(folder: Path, stand: tuple[tuple[str, int, int, int], ...]) -> parts.Rows:
-    """The folder's parts opened once a process while they stand as they are: a worker folds many
-    batches of merge's pieces, and opening 40 parts (their names read) is ~0.2 s."""
+    """The folder's parts opened once a process while they stand as they are (`stand`, the key): a
+    worker folds many batches of merge's pieces, and opening 40 parts (their names read) is ~0.2 s."""
     return parts.Rows(folder)
 
 
