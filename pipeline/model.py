@@ -268,7 +268,11 @@ class Document:
 
 
 def to_json(obj: Any) -> str:
-    return _ENCODER.encode(obj).decode("utf-8")
+    return to_json_bytes(obj).decode("utf-8")
+
+
+def to_json_bytes(obj: Any) -> bytes:
+    return _ENCODER.encode(obj)
 
 
 def to_pretty_json(obj: Any) -> str:

@@ -9,13 +9,14 @@ import itertools
 import shutil
 from datetime import date
 
+import msgspec
 import pytest
 from conftest import FIXTURES, Merged, folder_of, run_on
 from lxml import html
 
-from pipeline.merge import fold
-from pipeline.merge.revisions import CellHistory, CellState, History, Refresh, Revision, refreshes
-from pipeline.model import Entry, Page, Reference, Rich, from_json
+from pipeline.merge import fold, revisions
+from pipeline.merge.revisions import CellHistory, CellState, History, Refresh, Revision, Written, refreshes
+from pipeline.model import Entry, Page, Reference, Rich, from_json, to_json
 from pipeline.publish.history import history_tables
 from pipeline.publish.schemas import TABLES
 from pipeline.runtime.records import read_record
@@ -531,3 +532,14 @@ def test_publish_builds_again_only_the_history_of_a_cell_that_changed(run, tmp_p
     assert published(both) == expected and built == []
     shorter = History(made.refreshes, [cell, CellHistory("drug-E3", cell.key, cell.states[:-1])])
     assert published(shorter) == history_tables(shorter) != expected and built == ["drug-E3"]
+
+
+def test_revisions_json_is_written_a_cell_at_a_time_as_the_encoder_writes_it_whole(run, tmp_path):
+    """revisions.write streams the history (cells made again, and cells taken as written) and gives
+    the bytes of encoding it whole."""
+    written = from_json(History, (run.interim / "merge" / "revisions.json").read_bytes())
+    [cell] = written.cells
+    mixed = Written(written.refreshes, [cell, msgspec.Raw(to_json(CellHistory("drug-E3", cell.key, cell.states)))])
+    revisions.write(tmp_path / "revisions.json", mixed)
+    assert (tmp_path / "revisions.json").read_bytes() == to_json(mixed).encode()
+    assert from_json(History, (tmp_path / "revisions.json").read_bytes()).cells[1].cell_id == "drug-E3"

@@ -18,7 +18,7 @@ import msgspec
 
 from pipeline.merge.fold import Folds, Lister, Merged, Seen, merge_cell, merge_document, ranked_groups
 from pipeline.merge.revisions import CellHistory, Planned, Written, cell_history, plan
-from pipeline.model import Page, to_json
+from pipeline.model import Page, to_json_bytes
 from pipeline.runtime.context import Spread, in_process
 
 # Opens the structured records in the process that folds: (a page by capture name, its listing alone or
@@ -99,12 +99,10 @@ def fold_pieces(pages: Pages, pieces: Sequence[Piece]) -> list[Folded]:
 
 def _fold(piece: Piece, load: Callable[[str], Page], listed: Lister | None) -> Folded:
     if piece.kind == "document":
-        return Folded(_json(merge_document(piece.group, piece.ranked, load)), {}, None)
+        return Folded(to_json_bytes(merge_document(piece.group, piece.ranked, load)), {}, None)
     folds = Folds(load, listed=listed)  # the cell's current revision and its history's last state: folded once
     result, notes = merge_cell(piece.group, piece.ranked, folds) if piece.fold else (None, {})
     history = cell_history(piece.group, piece.history, piece.ranked, folds) if piece.history else None
-    return Folded(None if result is None else _json(result), notes, None if history is None else _json(history))
-
-
-def _json(record: object) -> bytes:
-    return to_json(record).encode("utf-8")
+    return Folded(
+        None if result is None else to_json_bytes(result), notes, None if history is None else to_json_bytes(history)
+    )

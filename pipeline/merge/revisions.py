@@ -21,8 +21,9 @@ from pathlib import Path
 import msgspec
 
 from pipeline.merge.fold import DatedBy, Folds, Seen, capture_time
-from pipeline.model import Entry
+from pipeline.model import Entry, to_json_bytes
 from pipeline.runtime import incremental
+from pipeline.runtime.atomic import replacing
 
 REFRESH_GAP = timedelta(hours=6)  # a crawl paces its requests; a pause this long means a later refresh
 FILE = "revisions.json"
@@ -148,6 +149,17 @@ def cell_history(cell_id: str, planned: Planned, ranked: list[Seen], folds: Fold
         for n in sorted(set(planned.refresh_of.values()))
     ]
     return CellHistory(cell_id, planned.key, states)
+
+
+def write(path: Path, written: Written) -> None:
+    """`written` as revisions.json, the same bytes `model.to_json` gives, a cell at a time: the history
+    of a large corpus (every capture named in its revisions) is never held encoded whole beside the
+    cells it is made of."""
+    with replacing(path) as staged, staged.open("wb") as out:
+        out.write(b'{"cells":[')
+        for n, cell in enumerate(written.cells):
+            out.write((b"," if n else b"") + (bytes(cell) if isinstance(cell, msgspec.Raw) else to_json_bytes(cell)))
+        out.write(b'],"refreshes":' + to_json_bytes(written.refreshes) + b"}")
 
 
 class _Written(msgspec.Struct):

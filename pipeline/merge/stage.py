@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from pipeline.model import Axis, Cell, Document, Page, cell_id, from_json, to_json, to_pretty_json
+from pipeline.model import Axis, Cell, Document, Page, cell_id, from_json, to_json_bytes, to_pretty_json
 from pipeline.runtime import incremental, parts
 from pipeline.runtime.atomic import replacing, write_bytes_atomic, write_text_atomic
 from pipeline.runtime.context import Context
@@ -109,7 +109,7 @@ def merge_stage(context: Context) -> int:
         for name, records in (("cells", merged["cell"]), ("documents", merged["document"]), ("axes", axes)):
             write_bytes_atomic(folder / f"{name}.json", b"[\n" + b",\n".join(map(_encoded, records)) + b"\n]\n")
         write_text_atomic(folder / "notes.json", to_pretty_json(notes))
-    write_text_atomic(folder / revisions.FILE, to_json(history))
+    revisions.write(folder / revisions.FILE, history)
     incremental.save(folder, index)
     outputs = ("cells.json", "documents.json", "axes.json", "notes.json", "captures.json", revisions.FILE)
     files = {n: _sha256(folder / n) for n in (*outputs, incremental.INDEX)}  # its index gone: merge all again
@@ -163,7 +163,7 @@ def _earlier_groups(folder: Path) -> dict[str, msgspec.Raw] | None:
 
 
 def _encoded(record: Cell | Document | Axis | msgspec.Raw) -> bytes:
-    return bytes(record) if isinstance(record, msgspec.Raw) else to_json(record).encode("utf-8")
+    return bytes(record) if isinstance(record, msgspec.Raw) else to_json_bytes(record)
 
 
 def _record_reader(folder: Path, parted: bool) -> Callable[[str], bytes]:
