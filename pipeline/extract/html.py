@@ -138,11 +138,8 @@ def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
     return _walk(root)
 
 
-def _landmark(el: etree._Element, tag: str) -> str | None:
-    if tag in _LANDMARK_TAGS:
-        return _LANDMARK_TAGS[tag]
-    if not el.attrib:  # most elements have no attributes at all
-        return None
+def _named_landmark(el: etree._Element) -> str | None:
+    """The landmark an element's role, id or class names (a landmark's own tag is looked up first)."""
     role = el.get("role")
     if role and role.lower() in _LANDMARK_ROLES:
         return _LANDMARK_ROLES[role.lower()]
@@ -178,7 +175,8 @@ def _walk(root: etree._Element) -> list[Block]:
                 open_.append((None, outer))
                 continue
             open_.append((tag, outer))
-            landmark = _landmark(el, tag) or outer
+            # most elements have no attributes at all, and then nothing but the tag can name one
+            landmark = _LANDMARK_TAGS.get(tag) or (_named_landmark(el) if el.attrib else None) or outer
             if tag in _CLOSING:
                 if not builder.untouched:
                     _close(builder, kind, level, line, block_landmark, blocks)
