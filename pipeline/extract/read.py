@@ -29,7 +29,9 @@ def read_capture(
     if problem:
         return Capture(file, "unknown", sha, [], url, captured_at, errors=[f"extract: {problem}"])
     text, encoding = decode(data, charset)
-    text, repaired, controls = repair(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text, repaired, controls = repair(
+        text.replace("\r\n", "\n").replace("\r", "\n"), data if encoding == "utf-8" else None
+    )
     warnings = [f"decoded as {encoding}"] if encoding not in ("utf-8", "utf-8-sig", "ascii") else []
     if repaired:
         warnings.append("repaired mojibake (text decoded with the wrong encoding before capture)")
