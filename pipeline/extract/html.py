@@ -86,6 +86,7 @@ _LANDMARK_TAGS = {"nav": "nav", "aside": "sidebar", "header": "header", "footer"
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "sidebar", "banner": "header", "contentinfo": "footer"}
 _LANDMARK_NAME = re.compile(r"(?:^|[-_\s])(sidebar|sidenav|nav|navbar|menu|footer|header|banner)(?:$|[-_\s\d])", re.I)
 
+_XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")  # opening the page: not read
 PARSER_DEPTH = 2048  # libxml2's nesting limit with huge_tree; deeper, it stops reading the page
 
 
@@ -117,13 +118,16 @@ def _source(text: str) -> tuple[str | bytes, str | None]:
         return text, None
 
 
-def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
+def read_html(text: str, notes: list[str] | None = None, utf8: bytes | None = None) -> list[Block]:
     """Blocks of an HTML page (`notes`, the readers' shared signature, gets nothing from HTML). A page
-    the parser could not read to its end is Unreadable rather than silently cut short."""
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    the parser could not read to its end is Unreadable rather than silently cut short. `utf8`: the
+    text's UTF-8, when the caller has it (the capture's own bytes), which the parser then reads as is."""
+    declaration = _XML_DECLARATION.match(text)
+    if declaration:
+        text, utf8 = text[declaration.end() :], None
     if not text.strip():
         return []
-    source, encoding = _source(text)
+    source, encoding = (utf8, "utf-8") if utf8 is not None else _source(text)
     parser = _parser(encoding)
     try:
         root = etree.fromstring(source, parser)
