@@ -96,6 +96,19 @@ def test_html_with_a_lone_surrogate_is_parsed_as_a_str():
     )
 
 
+def test_a_utf8_page_is_parsed_from_its_own_bytes_as_from_its_text():
+    """read_capture hands the HTML reader a UTF-8 page's bytes; an XML declaration before the page is
+    dropped from the text, and then the bytes (which still hold it) are not used."""
+    page = "<p>caf\u00e9 \u2019one\u2019</p>\n<p>two <a href='/x'>link</a></p>"
+    for text in (page, '<?xml version="1.0"?>\n' + page):
+        assert read_html(text, None, text.encode("utf-8")) == read_html(text)
+    blocks = read_capture("p.html", page.encode("utf-8")).blocks
+    assert [(b.text, b.line, [(s.start, s.end, s.href) for s in b.spans]) for b in blocks] == [
+        ("caf\u00e9 \u2019one\u2019", 1, []),
+        ("two link", 2, [(4, 8, "/x")]),
+    ]
+
+
 def test_a_plain_piece_builds_what_one_line_makes():
     """one_line (the text reader's shortcut) is what a builder given that piece alone builds."""
     pieces = ["  a\tb\u00a0 c ", "plain words", "x\u200by\u00ade", "e\u0301 \u3000 z", " ", "", "\u2028L\u2029"]

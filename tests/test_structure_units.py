@@ -12,6 +12,7 @@ from pipeline.model import Block, Capture, to_json
 from pipeline.site import matrix
 from pipeline.structure import structure
 from pipeline.structure.crossrefs import find_cell_mentions
+from pipeline.structure.hints import hint, lowered_bytes
 from pipeline.structure.references import parse_reference
 
 
@@ -238,3 +239,15 @@ def test_blocks_only_of_furniture_quarantine_the_capture():
         clean(Capture("t", "text", "", [Block("paragraph", "Tweet"), Block("paragraph", "Comment/query")]))
     )
     assert page.errors == ["no content: the capture is empty or holds only site furniture"]
+
+
+def test_a_hint_is_found_in_any_mix_of_cases_and_only_one_bytes_can_find_is_taken():
+    """hints.py: a text's lower-cased UTF-8 holds a hint exactly when its lower case does; a hint with a
+    letter that a character beyond ASCII lower-cases to ("i", "k") or a capital is refused."""
+    texts = ("See CeLL D2", "caf\u00e9 \u2019cells\u2019", "ce ll", "\u0130 t REV", "t upload\ud800")
+    assert [hint("cell") in lowered_bytes(t) for t in texts] == [True, True, False, False, False]
+    assert [hint("t rev") in lowered_bytes(t) for t in texts] == [False, False, False, True, False]
+    assert lowered_bytes("\u00c9 Cell") == "\u00c9 cell".encode()  # only ASCII capitals change
+    for refused in ("kind", "Cell", "caf\u00e9"):
+        with pytest.raises(ValueError):
+            hint(refused)

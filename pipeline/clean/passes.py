@@ -105,13 +105,22 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def _word_count(text: str) -> int:
-    """len(_words(text)), without lower-casing each word: most blocks are too long or short to be asked for them."""
-    return len(_WORD.findall(text))
-
-
 _PULL_QUOTE_SHARED = 0.85  # share of a pull quote's words its paragraph must hold
 _PULL_QUOTE_WORDS = (6, 30)  # fewest and most words of a pull quote
+_WORDS_SEEN_FIRST = 8 * _PULL_QUOTE_WORDS[1]  # characters counted first: most paragraphs pass the most there
+
+
+def _pull_quote_length(text: str) -> bool:
+    """Whether `text` has as many words (_words) as a pull quote, counted without lower-casing each word.
+    A word is a run of word characters, so the start of a text never holds more words than the whole
+    (a word cut at its end is still one): a paragraph with too many words there is turned down before
+    the rest of it is read."""
+    fewest, most = _PULL_QUOTE_WORDS
+    if len(text) > _WORDS_SEEN_FIRST and len(_WORD.findall(text, 0, _WORDS_SEEN_FIRST)) > most:
+        return False
+    return fewest <= len(_WORD.findall(text)) <= most
+
+
 _CONTEXT_CASED = "Σ"  # the one letter whose lower case depends on its neighbours (final sigma)
 
 
@@ -141,7 +150,7 @@ def _mark_pull_quotes(blocks: list[CleanBlock], window: int = 4) -> None:
             cb.block.kind == "heading"
             or text.rstrip().endswith(".")
             or text.startswith(("►", "▶"))
-            or not _PULL_QUOTE_WORDS[0] <= _word_count(text) <= _PULL_QUOTE_WORDS[1]
+            or not _pull_quote_length(text)
             or _BITE_HEADING.match(text)
         ):
             continue

@@ -82,17 +82,19 @@ _C0 = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # _CONTROL's 
 _C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")  # _CONTROL's C1 characters in UTF-8 (\xc2 is only ever a lead byte)
 
 
-def _has_controls(text: str) -> bool:
+def _has_controls(text: str, utf8: bytes | None) -> bool:
     """Whether _CONTROL matches, without its character-class scan (most pages have no control character):
     in UTF-8 a C0 control is its own byte, which bytes.translate deletes at memory speed."""
-    data = text.encode("utf-8", "surrogatepass")
+    data = text.encode("utf-8", "surrogatepass") if utf8 is None else utf8
     return len(data.translate(None, _C0)) != len(data) or _C1_UTF8.search(data) is not None
 
 
-def repair(text: str) -> tuple[str, bool, int]:
+def repair(text: str, utf8: bytes | None = None) -> tuple[str, bool, int]:
     """(text with mojibake repaired and control characters removed, whether anything was repaired,
-    how many control characters were removed)."""
-    cleaned, removed = _CONTROL.subn("", text) if _has_controls(text) else (text, 0)
+    how many control characters were removed). `utf8`: the bytes `text` was decoded from as UTF-8
+    (strictly), if it was; they hold the same control characters, and the text is not encoded again
+    to find them (line ends made "\n" since change none: CR and LF are not among them)."""
+    cleaned, removed = _CONTROL.subn("", text) if _has_controls(text, utf8) else (text, 0)
     # the hint needs one of its lead characters or a C1 control, and _CONTROL counts every C1 control:
     # most pages have neither, so the hint's own (slow, character-class) scan is skipped for them
     if not removed and not any(lead in text for lead in _MOJIBAKE_LEADS):

@@ -79,12 +79,14 @@ _BLOCK = {
     "html",
 }
 _EMPHASIS: dict[str, SpanKind] = {"em": "em", "i": "em", "strong": "strong", "b": "strong"}
+_CLOSING = _BLOCK | {"hr"}  # a tag whose start closes the block being built
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _LISTS = {"ul", "ol"}  # block-level, and each nests its items a level deeper
 _LANDMARK_TAGS = {"nav": "nav", "aside": "sidebar", "header": "header", "footer": "footer"}
 _LANDMARK_ROLES = {"navigation": "nav", "complementary": "sidebar", "banner": "header", "contentinfo": "footer"}
 _LANDMARK_NAME = re.compile(r"(?:^|[-_\s])(sidebar|sidenav|nav|navbar|menu|footer|header|banner)(?:$|[-_\s\d])", re.I)
 
+_XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")  # opening the page: not read
 PARSER_DEPTH = 2048  # libxml2's nesting limit with huge_tree; deeper, it stops reading the page
 
 
@@ -116,13 +118,16 @@ def _source(text: str) -> tuple[str | bytes, str | None]:
         return text, None
 
 
-def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
+def read_html(text: str, notes: list[str] | None = None, utf8: bytes | None = None) -> list[Block]:
     """Blocks of an HTML page (`notes`, the readers' shared signature, gets nothing from HTML). A page
-    the parser could not read to its end is Unreadable rather than silently cut short."""
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    the parser could not read to its end is Unreadable rather than silently cut short. `utf8`: the
+    text's UTF-8, when the caller has it (the capture's own bytes), which the parser then reads as is."""
+    declaration = _XML_DECLARATION.match(text)
+    if declaration:
+        text, utf8 = text[declaration.end() :], None
     if not text.strip():
         return []
-    source, encoding = _source(text)
+    source, encoding = (utf8, "utf-8") if utf8 is not None else _source(text)
     parser = _parser(encoding)
     try:
         root = etree.fromstring(source, parser)
@@ -134,17 +139,11 @@ def read_html(text: str, notes: list[str] | None = None) -> list[Block]:
     if fatal is not None:
         what = f"nested more than {PARSER_DEPTH} levels deep" if "depth" in fatal.message else fatal.message
         raise Unreadable(f"HTML {what} at line {fatal.line}: the rest of the page cannot be read")
-    walker = _Walker()
-    walker.walk(root)
-    walker.flush()
-    return walker.blocks
+    return _walk(root)
 
 
-def _landmark(el: etree._Element, tag: str) -> str | None:
-    if tag in _LANDMARK_TAGS:
-        return _LANDMARK_TAGS[tag]
-    if not el.attrib:  # most elements have no attributes at all
-        return None
+def _named_landmark(el: etree._Element) -> str | None:
+    """The landmark an element's role, id or class names (a landmark's own tag is looked up first)."""
     role = el.get("role")
     if role and role.lower() in _LANDMARK_ROLES:
         return _LANDMARK_ROLES[role.lower()]
@@ -158,77 +157,79 @@ def _landmark(el: etree._Element, tag: str) -> str | None:
     return None
 
 
-class _Walker:
-    def __init__(self) -> None:
-        self.blocks: list[Block] = []
-        self.builder = InlineBuilder()
-        self.kind: BlockKind = "paragraph"
-        self.level = 0
-        self.line: int | None = None
-        self.landmark: str | None = None
-        self.list_depth = 0
-
-    def flush(self) -> None:
-        """Close the block being built; every block-level tag calls this, most with nothing written since
-        the last one, and then the builder (still untouched) is kept rather than made again."""
-        if not self.builder.untouched:
-            block = self.builder.build(self.kind, self.level, self.line, self.landmark)
-            if block:
-                self.blocks.append(block)
-                check_blocks(len(self.blocks))
-            self.builder = InlineBuilder()
-        self.kind, self.level, self.line = "paragraph", 0, None
-
-    def walk(self, root: etree._Element) -> None:
-        """Depth-first, without recursion: nesting as deep as the parser allows is read. One loop does
-        what entering and leaving each element asks (about 150 elements a page: a call per element and
-        event was a tenth of reading a page)."""
-        events = etree.iterwalk(root, events=("start", "end"))
-        open_: list[tuple[str | None, str | None]] = []  # (tag, landmark) of each element entered; tag None: skipped
-        for event, el in events:
-            if event == "start":
-                tag = el.tag
-                outer = open_[-1][1] if open_ else None
-                if not isinstance(tag, str) or tag in _SKIP:
-                    events.skip_subtree()
-                    open_.append((None, outer))
-                    continue
-                landmark = _landmark(el, tag) or outer
-                open_.append((tag, landmark))
-                if tag in _BLOCK:
-                    self.flush()
-                    if tag in _HEADINGS:
-                        self.kind, self.level = "heading", int(tag[1])
-                    elif tag == "li":
-                        self.kind, self.level = "list_item", max(self.list_depth, 1)
-                    elif tag in _LISTS:
-                        self.list_depth += 1
-                elif tag in _EMPHASIS:
-                    self.builder.open(_EMPHASIS[tag])
-                elif tag == "a":
-                    self.builder.open("link", el.get("href"))
-                elif tag == "br":
-                    self.builder.hard_break()
-                elif tag == "hr":
-                    self.flush()
-                text = el.text
-                if text:
-                    if self.line is None:
-                        self.line, self.landmark = el.sourceline, landmark
-                    self.builder.text(text)
+def _walk(root: etree._Element) -> list[Block]:
+    """Depth-first, without recursion: nesting as deep as the parser allows is read. One loop, with its
+    state in locals, does what entering and leaving each element asks (about 90 elements and 70 blocks a
+    page: a method call per element and event was a tenth of reading a page, and most block-level tags
+    close a block with nothing written since the last one)."""
+    blocks: list[Block] = []
+    builder = InlineBuilder()
+    kind: BlockKind = "paragraph"
+    level, line, list_depth = 0, None, 0
+    block_landmark: str | None = None  # of the element whose text opened the block
+    landmark: str | None = None  # of the innermost element entered
+    open_: list[tuple[str | None, str | None]] = []  # (tag, outer landmark) of each element entered; tag None: skipped
+    events = etree.iterwalk(root, events=("start", "end"))
+    for event, el in events:
+        if event == "start":
+            tag = el.tag
+            outer = landmark
+            if not isinstance(tag, str) or tag in _SKIP:
+                events.skip_subtree()
+                open_.append((None, outer))
                 continue
-            tag = open_.pop()[0]
-            if tag is not None:
-                if tag in _BLOCK:
-                    if tag in _LISTS:
-                        self.list_depth -= 1
-                    self.flush()
-                elif tag in _EMPHASIS:
-                    self.builder.close(_EMPHASIS[tag])
-                elif tag == "a":
-                    self.builder.close("link")
-            tail = el.tail
-            if tail and open_:  # text after an element belongs to its parent
-                if self.line is None:
-                    self.line, self.landmark = el.getparent().sourceline, open_[-1][1]
-                self.builder.text(tail)
+            open_.append((tag, outer))
+            # most elements have no attributes at all, and then nothing but the tag can name one
+            landmark = _LANDMARK_TAGS.get(tag) or (_named_landmark(el) if el.attrib else None) or outer
+            if tag in _CLOSING:
+                if not builder.untouched:
+                    _close(builder, kind, level, line, block_landmark, blocks)
+                kind, level, line = "paragraph", 0, None
+                if tag in _HEADINGS:
+                    kind, level = "heading", int(tag[1])
+                elif tag == "li":
+                    kind, level = "list_item", max(list_depth, 1)
+                elif tag in _LISTS:
+                    list_depth += 1
+            elif tag in _EMPHASIS:
+                builder.open(_EMPHASIS[tag])
+            elif tag == "a":
+                builder.open("link", el.get("href"))
+            elif tag == "br":
+                builder.hard_break()
+            text = el.text
+            if text:
+                if line is None:
+                    line, block_landmark = el.sourceline, landmark
+                builder.text(text)
+            continue
+        tag, landmark = open_.pop()
+        if tag is not None:
+            if tag in _BLOCK:
+                if tag in _LISTS:
+                    list_depth -= 1
+                if not builder.untouched:
+                    _close(builder, kind, level, line, block_landmark, blocks)
+                kind, level, line = "paragraph", 0, None
+            elif tag in _EMPHASIS:
+                builder.close(_EMPHASIS[tag])
+            elif tag == "a":
+                builder.close("link")
+        tail = el.tail
+        if tail and open_:  # text after an element belongs to its parent
+            if line is None:
+                line, block_landmark = el.getparent().sourceline, landmark
+            builder.text(tail)
+    if not builder.untouched:
+        _close(builder, kind, level, line, block_landmark, blocks)
+    return blocks
+
+
+def _close(
+    builder: InlineBuilder, kind: BlockKind, level: int, line: int | None, landmark: str | None, blocks: list[Block]
+) -> None:
+    """The block being built, added to `blocks` unless empty; the builder is left empty for the next."""
+    block = builder.build(kind, level, line, landmark)
+    if block:
+        blocks.append(block)
+        check_blocks(len(blocks))

@@ -35,10 +35,9 @@ def _single_spaced(piece: str) -> bool:
     return piece.isprintable() and "  " not in piece
 
 
-def _one_space(piece: str) -> str:
-    """Any run of white space (Unicode-aware) as one space, ends kept: split/join is ~5x a regex here."""
-    if _single_spaced(piece):
-        return piece
+def _collapse(piece: str) -> str:
+    """Any run of white space (Unicode-aware) as one space, ends kept: split/join is ~5x a regex here. A
+    single-spaced piece comes back as it was, so callers test first only to skip the work."""
     core = " ".join(piece.split())
     if not core:
         return " " if piece else ""
@@ -71,12 +70,18 @@ class InlineBuilder:
         return "\n"
 
     def text(self, piece: str) -> None:
-        # _one_space(_visible(piece)), with the tests most pieces pass made here: ASCII, then printable
-        # with no double space
-        if not piece.isascii():
-            piece = _visible(piece)
-        if not piece.isprintable() or "  " in piece:
-            piece = _one_space(piece)
+        # _collapse(_visible(piece)), with each test made once (a scan of a non-ASCII piece's characters
+        # for printability costs more than the rest of its work): most pieces are printable with no
+        # double space, and keep every character
+        if piece.isascii():
+            if not piece.isprintable() or "  " in piece:
+                piece = _collapse(piece)
+        else:
+            piece = unicodedata.normalize("NFC", piece)
+            if not piece.isprintable():
+                piece = _collapse(_INVISIBLE.sub("", piece))
+            elif "  " in piece:
+                piece = _collapse(piece)
         if piece.startswith(" ") and self._last_char() in " \n":
             piece = piece[1:]
         if piece:
@@ -104,20 +109,24 @@ class InlineBuilder:
     def build(
         self, kind: BlockKind, level: int = 0, line: int | None = None, landmark: str | None = None
     ) -> Block | None:
-        """Close the block: trim white space at either end (moving spans with it); None if empty."""
-        if not self._parts:  # nothing written: the HTML reader closes a block at every block-level tag
+        """Close the block: trim white space at either end (moving spans with it); None if empty. The
+        builder is left empty, as a new one (the HTML reader builds each block of a page with one)."""
+        parts = self._parts
+        if parts:
+            while self._open:
+                self.close(self._open[-1][0])
+        spans = self.spans
+        self._parts, self._length, self._open, self.spans = [], 0, [], []
+        if not parts:  # nothing written: the HTML reader closes a block at every block-level tag
             return None
-        while self._open:
-            self.close(self._open[-1][0])
-        raw = "".join(self._parts)
+        raw = "".join(parts)
         if "\n" in raw:
             text = "\n".join(ln for ln in (ln.strip(" ") for ln in raw.split("\n")) if ln)
         else:  # one line, as most blocks are
             text = raw.strip(" ")
         if not text:
             return None
-        spans = _remap(raw, text, self.spans)
-        return Block(kind, text, spans, level, line, landmark)
+        return Block(kind, text, _remap(raw, text, spans), level, line, landmark)
 
 
 def _remap(raw: str, text: str, spans: list[Span]) -> list[Span]:
@@ -143,6 +152,6 @@ def _remap(raw: str, text: str, spans: list[Span]) -> list[Span]:
             start += 1
         while end > start and text[end - 1] in " \n":
             end -= 1
-        if end > start:
-            out.append(Span(start, end, s.kind, s.href))
+        if end > start:  # a span the trimming left as it was is kept (most are; they are frozen)
+            out.append(s if start == s.start and end == s.end else Span(start, end, s.kind, s.href))
     return sorted(out, key=lambda s: (s.start, -s.end, s.kind))

@@ -28,8 +28,9 @@ def read_capture(
     problem = not_a_capture(data, max_bytes)
     if problem:
         return Capture(file, "unknown", sha, [], url, captured_at, errors=[f"extract: {problem}"])
-    text, encoding = decode(data, charset)
-    text, repaired, controls = repair(text.replace("\r\n", "\n").replace("\r", "\n"))
+    decoded, encoding = decode(data, charset)
+    utf8 = data if encoding == "utf-8" else None
+    text, repaired, controls = repair(decoded.replace("\r\n", "\n").replace("\r", "\n"), utf8)
     warnings = [f"decoded as {encoding}"] if encoding not in ("utf-8", "utf-8-sig", "ascii") else []
     if repaired:
         warnings.append("repaired mojibake (text decoded with the wrong encoding before capture)")
@@ -37,7 +38,12 @@ def read_capture(
         warnings.append(f"removed {controls} control characters")
     fmt = detect_format(text)
     try:  # the readers stop at the block limit, or where the HTML parser gave up
-        blocks: list[Block] = READERS[fmt](text, warnings)
+        # the HTML parser reads UTF-8: the page's own bytes, when they are its text's
+        blocks: list[Block] = (
+            read_html(text, warnings, utf8 if text == decoded else None)
+            if fmt == "html"
+            else READERS[fmt](text, warnings)
+        )
         errors = []
     except Unreadable as exc:
         blocks, errors = [], [f"extract: {exc}"]

@@ -98,11 +98,12 @@ def build_analysis(blocks: list[CleanBlock]) -> AnalysisPage:
     foot = len(content)
     for i, b in enumerate(content):
         revised, uploaded = dates(b.text)
-        if revised or uploaded or _RELATED_HEAD.match(b.text):
+        related = _RELATED_HEAD.match(b.text)
+        if revised or uploaded or related:
             foot = min(foot, i)
             page.last_revised = page.last_revised or revised
             page.first_uploaded = page.first_uploaded or uploaded
-        if _RELATED_HEAD.match(b.text):
+        if related:
             page.related = _related(content[i + 1 :])
     page.cut_off = foot == len(content)
 

@@ -9,6 +9,7 @@ from pipeline.model import Block, CellPage, CleanBlock, Entry, Paragraph, Rich, 
 from pipeline.site import matrix
 from pipeline.site.rules import TAG_LINE
 from pipeline.structure import entries as E
+from pipeline.structure.hints import hint, lowered_bytes
 from pipeline.structure.identity import Identity, split_labels
 
 _MORE = re.compile(r"^more\b[\s:]*", re.I)
@@ -32,11 +33,11 @@ def parse_date(text: str) -> str | None:
 
 # Every match holds one of these, lower-cased (their letters have no case variants beyond ASCII
 # capitals that re.I would also match): a block without them skips both searches, most blocks do
-_REVISED_HINT, _UPLOADED_HINT = "t rev", "t upload"
+_REVISED_HINT, _UPLOADED_HINT = hint("t rev"), hint("t upload")
 
 
 def dates(text: str) -> tuple[str | None, str | None]:
-    lowered = text.lower()
+    lowered = lowered_bytes(text)
     if _REVISED_HINT not in lowered and _UPLOADED_HINT not in lowered:
         return None, None
     revised, uploaded = _REVISED.search(text), _UPLOADED.search(text)

@@ -7,6 +7,7 @@ import re
 
 from pipeline.model import Mention
 from pipeline.site import matrix
+from pipeline.structure.hints import hint, lowered_bytes
 
 _MENTION = re.compile(
     r"\bcells?\s+(?P<codes>[A-E][1-5](?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)[A-E][1-5])*)"
@@ -20,11 +21,11 @@ _BEFORE = re.compile(r"\b(Alcohol|Drugs?)\s+(?:Treatment\s+)?Matrix(?:['’]s)?\
 
 # Every mention holds this, lower-cased (re.I gives its letters no case variants beyond ASCII capitals):
 # a text without it skips the search, and most texts (every entry, nearly) have none
-_HINT = "cell"
+_HINT = hint("cell")
 
 
 def find_cell_mentions(text: str, own_matrix: str) -> list[Mention]:
-    if _HINT not in text.lower():
+    if _HINT not in lowered_bytes(text):
         return []
     found = []
     for m in _MENTION.finditer(text):

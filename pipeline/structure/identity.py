@@ -173,8 +173,8 @@ def _matrix_hint(blocks: list[CleanBlock]) -> str | None:
 
 
 def page_kind(blocks: list[CleanBlock], url: str | None, identity: Identity | None, has_entries: bool) -> PageKind:
-    analysis = sum(
-        1 for cb in blocks if cb.reason == "analysis-header" or (cb.is_content and _analysis_marker(cb.block.text))
+    analysis = any(  # the first will do
+        cb.reason == "analysis-header" or (cb.is_content and _analysis_marker(cb.block.text)) for cb in blocks
     )
     if identity and (identity.source in ("title", "heading") or has_entries) and not analysis:
         return "cell"
