@@ -319,13 +319,10 @@ def test_an_edited_capture_is_redone_and_its_changes_published(tmp_path, calls):
     assert calls == [f"extract {page.name}", f"clean {page.name}", f"structure {page.name}"]
 
 
-def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypatch):
+def _counting_record_reads(monkeypatch) -> list[str]:
+    """Every structured record merge reads, by capture name, in this process."""
     from pipeline.merge import stage as stages
 
-    seeds = {p.name: p for p in sorted(RAW.iterdir())}
-    added = next(name for name in seeds if name.startswith("002"))  # a second capture of one cell
-    raw = folder_of(tmp_path / "raw", {n: p for n, p in seeds.items() if n != added})
-    _all(raw, tmp_path, "-j", "1")
     loaded: list[str] = []
     real = stages._record_reader
 
@@ -334,6 +331,16 @@ def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypa
         return lambda name: loaded.append(name) or read(name)
 
     monkeypatch.setattr(stages, "_record_reader", counting)
+    return loaded
+
+
+def test_merge_refolds_only_the_cell_a_new_capture_belongs_to(tmp_path, monkeypatch):
+
+    seeds = {p.name: p for p in sorted(RAW.iterdir())}
+    added = next(name for name in seeds if name.startswith("002"))  # a second capture of one cell
+    raw = folder_of(tmp_path / "raw", {n: p for n, p in seeds.items() if n != added})
+    _all(raw, tmp_path, "-j", "1")
+    loaded = _counting_record_reads(monkeypatch)
     shutil.copy(seeds[added], raw / added)
     _all(raw, tmp_path, "-j", "1")
     described = json.loads((tmp_path / "processed" / "report.json").read_text("utf-8"))["captures"]
@@ -486,14 +493,7 @@ def test_with_nothing_new_merge_reads_no_page_even_when_an_output_of_its_own_is_
 
     _all(RAW, tmp_path, "-j", "1")
     before = _outputs(tmp_path)
-    loaded: list[str] = []
-    real = stages._record_reader
-
-    def counting(folder, parted):
-        read = real(folder, parted)
-        return lambda name: loaded.append(name) or read(name)
-
-    monkeypatch.setattr(stages, "_record_reader", counting)
+    loaded = _counting_record_reads(monkeypatch)
     merged = tmp_path / "interim" / "merge" / stages.MERGED
     _all(RAW, tmp_path, "-j", "1")
     made = merged.stat().st_mtime_ns
