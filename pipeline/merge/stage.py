@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,24 +168,8 @@ def _encoded(record: Cell | Document | Axis | msgspec.Raw) -> bytes:
 def _record_reader(folder: Path, parted: bool) -> Callable[[str], bytes]:
     """Structured records' bytes by capture name (`parted`: some are kept in parts)."""
     if parted:
-        return _rows(folder, _parts_as_they_stand(folder)).record
+        return parts.opened(folder).record
     return lambda name: read_record(output_path(folder, name))
-
-
-@lru_cache(maxsize=1)
-def _rows(folder: Path, stand: tuple[tuple[str, int, int, int], ...]) -> parts.Rows:
-    """The folder's parts opened once a process while they stand as they are (`stand`, the key): a
-    worker folds many batches of merge's pieces, and opening 40 parts (their names read) is ~0.2 s."""
-    return parts.Rows(folder)
-
-
-def _parts_as_they_stand(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
-    """Each part's name, size, modification time and inode: a part replaced or rewritten changes them."""
-    found = []
-    for path in sorted(folder.glob(f"part-*{parts.SUFFIX}")):
-        st = path.stat()
-        found.append((path.name, st.st_size, st.st_mtime_ns, st.st_ino))
-    return tuple(found)
 
 
 @dataclass(frozen=True)
