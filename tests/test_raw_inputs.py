@@ -371,3 +371,32 @@ def test_limits_hold_while_reading(tmp_path):
             False,
         ),
     }
+
+
+@pytest.mark.parametrize(
+    ("grown_to", "expected"),
+    [
+        (2_000, b"x" * 2_000),  # grew under the limit: read whole, growth included
+        (5_000, "capture is more than 4,096 bytes, over the limit of 4,096: raise --max-bytes if it is genuine"),
+    ],
+)
+def test_a_file_that_grows_after_its_size_is_read_is_still_cut_at_the_limit(tmp_path, monkeypatch, grown_to, expected):
+    from pipeline.extract import entry
+    from pipeline.extract.limits import Unreadable
+
+    path = tmp_path / "growing.txt"
+    path.write_bytes(b"x" * 1_000)
+    real_fstat = os.fstat
+
+    def fstat_then_grow(fd):  # the size is taken, then the file grows before it is read
+        info = real_fstat(fd)
+        path.write_bytes(b"x" * grown_to)
+        return info
+
+    monkeypatch.setattr(entry.os, "fstat", fstat_then_grow)
+    if isinstance(expected, bytes):
+        assert entry.read_bounded(path, 4_096) == expected
+    else:
+        with pytest.raises(Unreadable) as caught:
+            entry.read_bounded(path, 4_096)
+        assert str(caught.value) == expected
