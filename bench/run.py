@@ -8,7 +8,8 @@ test: figures depend on the machine. What each line measures:
 - cores: the largest corpus up to 10,000 captures again with every core, against one;
 - incremental: at that corpus, `make all` and `python -m pipeline all` with nothing changed, and after
   one new capture lands in raw/;
-- dask: `all` on a local Dask cluster writing Parquet parts, against the process pool on as many workers;
+- dask: `all` on a local Dask cluster writing Parquet parts, side by side with the process pool on as many
+  workers writing files and writing the same parts, and the local cluster's start alone;
 - profile: the top functions of a one-worker `all` on the smallest corpus (cProfile, in-process).
 The package is compiled to bytecode first, as an installed one is.
     python -m bench.run [--sizes 1000 10000 30000] [--work bench/work]
@@ -35,6 +36,7 @@ import psutil
 
 from bench import synth
 from bench.extractors import compare_extractors, compare_parsers
+from pipeline.runtime.executors import PART_SIZE
 
 PY = sys.executable
 ONE_NEW_RUNS = 3  # one new capture added (and removed again) this many times: one run swings by ±0.2 s
@@ -42,6 +44,16 @@ WHOLE_SET = ("merge", "publish")  # the stages whose memory must not grow with t
 CORES_AT = 10_000  # the corpus size the targets name for cores, incremental and Dask
 PROFILE_TOP = 15  # functions listed per profile
 POLL_S = 0.02  # how often the memory of a measured command is read
+# a local cluster as the pipeline starts one (executors._dask), its workers importing the chain's code, then closed
+CLUSTER_START = """
+import sys, dask
+from dask.distributed import Client, LocalCluster
+from pipeline.runtime.executors import LOCAL_CLUSTER
+with dask.config.set(LOCAL_CLUSTER):
+    cluster = LocalCluster(n_workers=int(sys.argv[1]), threads_per_worker=1, processes=True, dashboard_address=None)
+with cluster, Client(cluster) as client:
+    client.run(lambda: __import__("pipeline.runtime.tasks"))
+"""
 
 
 def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int, float]:
@@ -177,18 +189,33 @@ def incremental(work: Path, seeds: list[synth.Seed]) -> dict:
     }
 
 
-def dask_parts(work: Path, jobs: int, pool: dict) -> dict:
-    """`all` on a local Dask cluster writing Parquet parts, beside the local run's folders; its tables
-    must be the process pool's (`pool`, the same corpus on `jobs` workers), byte for byte."""
+def dask_parts(work: Path, jobs: int) -> dict:
+    """`all` on a local Dask cluster writing Parquet parts, beside the local run's folders, measured side
+    by side with the process pool on as many workers, once with a file per capture (what `make all`
+    runs; `vs_pool`) and once with the same parts (`vs_pool_parts`): the two ratios part what the parts
+    cost from what Dask does; and the local cluster's own start and stop, on its own. Its tables must
+    be the pool's, byte for byte."""
+    cmd = [PY, "-m", "pipeline", "all", "-q", "--jobs", str(jobs)]
+    pool = end_to_end(work, jobs)
+    _fresh(work, "interim-parts", "processed-parts")
+    parted, _, _ = measure([*cmd, "--part-size", str(PART_SIZE), *_dirs(work, "interim-parts", "processed-parts")])
     _fresh(work, "interim-dask", "processed-dask")
-    cmd = [PY, "-m", "pipeline", "all", "-q", "--executor", "dask", "--jobs", str(jobs)]
-    seconds, peak, _ = measure([*cmd, *_dirs(work, "interim-dask", "processed-dask")])
+    seconds, peak, _ = measure([*cmd, "--executor", "dask", *_dirs(work, "interim-dask", "processed-dask")])
+    started, _, _ = measure([PY, "-c", CLUSTER_START, str(jobs)])
     pool_tables = sorted((work / "processed").glob("*.parquet"))
-    same = all((work / "processed-dask" / p.name).read_bytes() == p.read_bytes() for p in pool_tables)
+    same = all(
+        (work / other / p.name).read_bytes() == p.read_bytes()
+        for other in ("processed-dask", "processed-parts")
+        for p in pool_tables
+    )
     return {
         "seconds": round(seconds, 3),
         "peak_rss_mb": _mb(peak),
+        "pool_s": pool["seconds"],
+        "pool_parts_s": round(parted, 3),
+        "cluster_start_s": round(started, 3),
         "vs_pool": round(seconds / pool["seconds"], 2),
+        "vs_pool_parts": round(seconds / parted, 2),
         "parts_per_stage": len(list((work / "interim-dask" / "structure").glob("part-*.parquet"))),
         "same_tables": same,
     }
@@ -271,9 +298,11 @@ def table(results: dict) -> str:
     )
     d = results["dask"]
     lines.append(
-        f"dask, local cluster of {results['jobs']}, Parquet parts: {d['seconds']} s (x{d['vs_pool']} the process "
-        f"pool), {d['parts_per_stage']} parts per stage, peak {d['peak_rss_mb']} MB, "
-        f"tables identical to the pool's: {'yes' if d['same_tables'] else 'NO'}"
+        f"dask, local cluster of {results['jobs']}, Parquet parts: {d['seconds']} s; side by side, the process pool "
+        f"{d['pool_s']} s (x{d['vs_pool']}), the pool with the same parts {d['pool_parts_s']} s "
+        f"(x{d['vs_pool_parts']}); the cluster's start and stop alone {d['cluster_start_s']} s; "
+        f"{d['parts_per_stage']} parts per stage, peak {d['peak_rss_mb']} MB, tables identical to the pool's: "
+        f"{'yes' if d['same_tables'] else 'NO'}"
     )
     ex = results["extractors"]
     lines.append(
@@ -348,7 +377,7 @@ def main() -> None:
     results["cores"] = cores(work, args.jobs, results["scale"][at]["end_to_end"])
     _save(results, args.out)
     print("dask ...", flush=True)
-    results["dask"] = dask_parts(work, args.jobs, results["cores"][str(args.jobs)])
+    results["dask"] = dask_parts(work, args.jobs)
     _save(results, args.out)
     print("incremental ...", flush=True)
     results["incremental"] = incremental(work, seeds)
