@@ -10,7 +10,8 @@ test: figures depend on the machine. What each line measures:
   one new capture lands in raw/;
 - dask: `all` on a local Dask cluster writing Parquet parts, side by side with the process pool on as many
   workers writing files and writing the same parts, and the local cluster's start alone;
-- profile: the top functions of a one-worker `all` on the smallest corpus (cProfile, in-process).
+- profile: the top functions of a one-worker `all` on the smallest corpus (cProfile, in-process);
+- split: one capture's chain step by step without a profiler, on that corpus (bench/split.py).
 The package is compiled to bytecode first, as an installed one is.
     python -m bench.run [--sizes 1000 10000 30000] [--work bench/work]
 """
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import synth
+from bench import split, synth
 from bench.extractors import compare_extractors, compare_parsers
 from pipeline.runtime.executors import PART_SIZE
 
@@ -339,6 +340,8 @@ def table(results: dict) -> str:
             f"{row['function'][:52]:<52} {row['calls']:>9} {row['own_s']:>7.3f} {row['share']:>6.1%} "
             f"{row['cumulative_s']:>7.3f}"
         )
+    if "split" in results:
+        lines += split.table(results["split"])
     return "\n".join(lines)
 
 
@@ -390,6 +393,9 @@ def main() -> None:
     print("profile ...", flush=True)
     smallest = args.work / f"corpus-{sizes[0]}"
     results["profile"] = {"captures": sizes[0], "top": profile(smallest, args.work / "profile.prof")}
+    _save(results, args.out)
+    print("split ...", flush=True)
+    results["split"] = split.split(smallest / "raw")
     _save(results, args.out)
     report = table(results)
     (args.out.parent / "last-run.txt").write_text(report + "\n", encoding="utf-8")
