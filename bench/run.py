@@ -47,12 +47,10 @@ PROFILE_TOP = 15  # functions listed per profile
 POLL_S = 0.02  # how often the memory of a measured command is read
 # a local cluster as the pipeline starts one (executors._dask), its workers importing the chain's code, then closed
 CLUSTER_START = """
-import sys, dask
-from dask.distributed import Client, LocalCluster
-from pipeline.runtime.executors import LOCAL_CLUSTER
-with dask.config.set(LOCAL_CLUSTER):
-    cluster = LocalCluster(n_workers=int(sys.argv[1]), threads_per_worker=1, processes=True, dashboard_address=None)
-with cluster, Client(cluster) as client:
+import sys
+from dask.distributed import Client
+from pipeline.runtime.executors import local_cluster
+with local_cluster(int(sys.argv[1])) as cluster, Client(cluster) as client:
     client.run(lambda: __import__("pipeline.runtime.tasks"))
 """
 

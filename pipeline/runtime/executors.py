@@ -237,6 +237,16 @@ def _batch(pending: list[Work], size: int) -> tuple[Work, ...]:
     return tuple(reversed(taken))
 
 
+def local_cluster(workers: int) -> Any:
+    """A Dask cluster on this machine: `workers` worker processes of one thread each, run with the
+    `LOCAL_CLUSTER` config (the nannies hand it to their workers); close it, or use it as a context."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set(LOCAL_CLUSTER):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
 @contextmanager
 def _dask(executor: Executor) -> Iterator[Runner]:
     """A Dask client, connected (or its local cluster started: ~2.5 s) when the first work comes, so a
@@ -245,16 +255,11 @@ def _dask(executor: Executor) -> Iterator[Runner]:
     client = None
 
     def connect() -> Any:
-        import dask
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
 
         if executor.scheduler:
             return stack.enter_context(Client(executor.scheduler))
-        with dask.config.set(LOCAL_CLUSTER):  # the nannies hand this config to their workers
-            cluster = LocalCluster(
-                n_workers=executor.workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-        stack.enter_context(cluster)
+        cluster = stack.enter_context(local_cluster(executor.workers))
         return stack.enter_context(Client(cluster))
 
     def runner(tasks: list[Work]) -> Iterator[list[Done]]:
