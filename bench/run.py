@@ -45,7 +45,7 @@ WHOLE_SET = ("merge", "publish")  # the stages whose memory must not grow with t
 CORES_AT = 10_000  # the corpus size the targets name for cores, incremental and Dask
 PROFILE_TOP = 15  # functions listed per profile
 POLL_S = 0.02  # how often the memory of a measured command is read
-# a local cluster as the pipeline starts one (executors._dask), its workers importing the chain's code, then closed
+# the local cluster the pipeline starts (executors.local_cluster), its workers importing the chain's code, then closed
 CLUSTER_START = """
 import sys
 from dask.distributed import Client
